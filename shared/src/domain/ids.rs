@@ -1,0 +1,83 @@
+//! Typed, prefixed, time-sortable identifiers (`usr_01j…`), so an id can never be passed
+//! where another kind is expected and the prefix tells a human what an id names.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use ulid::Ulid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new id whose sort order follows `now` (ULID), with fresh randomness.
+            pub fn generate(now: DateTime<Utc>) -> Self {
+                let ulid = Ulid::from_datetime(now.into());
+                Self(format!("{}_{}", $prefix, ulid.to_string().to_lowercase()))
+            }
+
+            /// Accepts only well-formed ids of this kind; anything else is `None`.
+            pub fn parse(raw: &str) -> Option<Self> {
+                let rest = raw.strip_prefix(concat!($prefix, "_"))?;
+                Ulid::from_string(&rest.to_uppercase()).ok()?;
+                (rest.len() == 26).then(|| Self(raw.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A person's account (one account may hold several roles).
+    UserId,
+    "usr"
+);
+typed_id!(
+    /// A domain event, unique across the system; consumers de-duplicate on it.
+    EventId,
+    "evt"
+);
+typed_id!(
+    /// A chain of refresh tokens issued from one login; reuse of a rotated token revokes it.
+    SessionId,
+    "ses"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_other_kinds() {
+        let now = Utc::now();
+        let id = UserId::generate(now);
+        assert!(id.as_str().starts_with("usr_"));
+        assert_eq!(UserId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(EventId::parse(id.as_str()), None);
+        assert_eq!(UserId::parse("usr_notaulid"), None);
+        assert_eq!(UserId::parse(""), None);
+    }
+
+    #[test]
+    fn ids_sort_by_time() {
+        let a = UserId::generate("2026-01-01T00:00:00Z".parse().unwrap());
+        let b = UserId::generate("2026-01-02T00:00:00Z".parse().unwrap());
+        assert!(a < b);
+    }
+}

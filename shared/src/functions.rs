@@ -1,0 +1,53 @@
+//! The Lambda functions of Worklane: one binary each, named as in `infra/template.yaml`.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Function {
+    Auth,
+    Me,
+    ApiDocs,
+    EventForwarder,
+    Notifications,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// API Gateway HTTP API routes.
+    Http,
+    /// The table's DynamoDB stream.
+    Stream,
+    /// An SQS queue.
+    Queue,
+}
+
+impl Function {
+    pub const ALL: [Function; 5] = [
+        Function::Auth,
+        Function::Me,
+        Function::ApiDocs,
+        Function::EventForwarder,
+        Function::Notifications,
+    ];
+
+    /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Function::Auth => "auth",
+            Function::Me => "me",
+            Function::ApiDocs => "api-docs",
+            Function::EventForwarder => "event-forwarder",
+            Function::Notifications => "notifications",
+        }
+    }
+
+    pub fn trigger(self) -> Trigger {
+        match self {
+            Function::Auth | Function::Me | Function::ApiDocs => Trigger::Http,
+            Function::EventForwarder => Trigger::Stream,
+            Function::Notifications => Trigger::Queue,
+        }
+    }
+
+    pub fn from_binary(binary: &str) -> Option<Function> {
+        Self::ALL.into_iter().find(|f| f.binary() == binary)
+    }
+}

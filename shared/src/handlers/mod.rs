@@ -1,0 +1,119 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+//! `routes()` is the API's route table (see `http::router`).
+
+pub mod auth;
+pub mod docs;
+pub mod me;
+
+use crate::functions::Function;
+use crate::handler;
+use crate::http::router::{schema_of, Access, Route};
+use http::Method;
+use std::sync::LazyLock;
+
+static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    use auth::*;
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/v1/auth/signup",
+            function: Function::Auth,
+            operation_id: "signup",
+            summary:
+                "Create an account (client, freelancer and/or agency); sends a confirmation email",
+            access: Access::Public,
+            request: Some(schema_of::<SignupRequest>),
+            response: Some(schema_of::<me::AccountView>),
+            success: 201,
+            handler: handler!(auth::signup),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/auth/confirm",
+            function: Function::Auth,
+            operation_id: "confirmEmail",
+            summary: "Redeem the one-time email confirmation token",
+            access: Access::Public,
+            request: Some(schema_of::<ConfirmRequest>),
+            response: Some(schema_of::<me::AccountView>),
+            success: 200,
+            handler: handler!(auth::confirm),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/auth/login",
+            function: Function::Auth,
+            operation_id: "login",
+            summary: "Exchange email and password for an access token and a refresh token",
+            access: Access::Public,
+            request: Some(schema_of::<LoginRequest>),
+            response: Some(schema_of::<TokenResponse>),
+            success: 200,
+            handler: handler!(auth::login),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/auth/refresh",
+            function: Function::Auth,
+            operation_id: "refresh",
+            summary: "Rotate a refresh token; reusing a rotated token revokes the whole session",
+            access: Access::Public,
+            request: Some(schema_of::<RefreshRequest>),
+            response: Some(schema_of::<TokenResponse>),
+            success: 200,
+            handler: handler!(auth::refresh),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/auth/logout",
+            function: Function::Auth,
+            operation_id: "logout",
+            summary: "Revoke the session of the access token (or of the refresh token in the body)",
+            access: Access::Public,
+            request: Some(schema_of::<LogoutRequest>),
+            response: None,
+            success: 204,
+            handler: handler!(auth::logout),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/me/roles",
+            function: Function::Auth,
+            operation_id: "addRole",
+            summary: "Add a role (client, freelancer, agency) to a confirmed account",
+            access: Access::Bearer,
+            request: Some(schema_of::<AddRoleRequest>),
+            response: Some(schema_of::<me::AccountView>),
+            success: 200,
+            handler: handler!(auth::add_role),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/me",
+            function: Function::Me,
+            operation_id: "getMe",
+            summary: "The caller's account and roles",
+            access: Access::Bearer,
+            request: None,
+            response: Some(schema_of::<me::AccountView>),
+            success: 200,
+            handler: handler!(me::get_me),
+        },
+        Route {
+            method: Method::GET,
+            path: "/openapi.json",
+            function: Function::ApiDocs,
+            operation_id: "openapi",
+            summary: "This API as an OpenAPI 3.1 document",
+            access: Access::Public,
+            request: None,
+            response: None,
+            success: 200,
+            handler: handler!(docs::openapi),
+        },
+    ]
+});
+
+pub fn routes() -> &'static [Route] {
+    &ROUTES
+}

@@ -1,0 +1,109 @@
+//! `Idempotency-Key` with Stripe's semantics, as one layer around any mutating handler:
+//! the same key with the same request replays the first response byte for byte; with another
+//! request it is a 422; while the first is still running, a 409.
+
+use super::error::ApiError;
+use super::request::{ApiRequest, ApiResponse};
+use crate::security::sha256_hex;
+use crate::store::idempotency::{Claim, StoredResponse};
+use crate::store::Store;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http::StatusCode;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+pub fn key_of(req: &ApiRequest) -> Result<Option<String>, ApiError> {
+    match req.header(HEADER) {
+        None => Ok(None),
+        Some(key)
+            if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(key.to_string()))
+        }
+        Some(_) => Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+        )),
+    }
+}
+
+/// What identifies "the same request": method, path and body.
+fn fingerprint(req: &ApiRequest) -> String {
+    let mut bytes = Vec::with_capacity(req.body.len() + req.path.len() + 8);
+    bytes.extend_from_slice(req.method.as_str().as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(req.path.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(&req.body);
+    sha256_hex(&bytes)
+}
+
+/// Runs `run` at most once per (scope, key). `scope` separates callers, so two users' keys
+/// never collide.
+pub async fn once<F, Fut>(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    req: ApiRequest,
+    run: F,
+) -> ApiResponse
+where
+    F: FnOnce(ApiRequest) -> Fut,
+    Fut: std::future::Future<Output = ApiResponse>,
+{
+    let request_id = req.request_id.clone();
+    let fingerprint = fingerprint(&req);
+    match store
+        .claim_idempotency_key(scope, key, &fingerprint, req.now)
+        .await
+    {
+        Err(err) => ApiError::from(err).to_response(Some(&request_id)),
+        Ok(Claim::Existing(record)) => {
+            if record.fingerprint != fingerprint {
+                return ApiError::IdempotencyMismatch.to_response(Some(&request_id));
+            }
+            match record.response {
+                Some(stored) => replay(&stored),
+                None => ApiError::IdempotencyInProgress.to_response(Some(&request_id)),
+            }
+        }
+        Ok(Claim::Acquired) => {
+            let response = run(req).await;
+            let outcome = if response.status.is_server_error() {
+                store.release_idempotency_key(scope, key).await
+            } else {
+                store
+                    .complete_idempotency_key(scope, key, &stored(&response))
+                    .await
+            };
+            if let Err(err) = outcome {
+                tracing::warn!(error = %err, "could not record the idempotent response");
+            }
+            response
+        }
+    }
+}
+
+fn stored(response: &ApiResponse) -> StoredResponse {
+    StoredResponse {
+        status: response.status.as_u16(),
+        headers: response
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("x-request-id"))
+            .cloned()
+            .collect(),
+        body: STANDARD.encode(&response.body),
+    }
+}
+
+fn replay(stored: &StoredResponse) -> ApiResponse {
+    let mut response = ApiResponse {
+        status: StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
+        headers: stored.headers.clone(),
+        body: STANDARD.decode(&stored.body).unwrap_or_default().into(),
+    };
+    response.set_header(REPLAYED_HEADER, "true".into());
+    response
+}

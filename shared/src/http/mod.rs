@@ -1,0 +1,14 @@
+//! The API edge: one request/response shape for Lambda, the local server and tests alike,
+//! one error → HTTP mapping, auth, validation, idempotency and pagination cursors.
+
+pub mod auth;
+pub mod cursor;
+pub mod error;
+pub mod idempotency;
+pub mod openapi;
+pub mod request;
+pub mod router;
+
+pub use error::{ApiError, FieldError};
+pub use request::{ApiRequest, ApiResponse};
+pub use router::{Route, RouteMatch};

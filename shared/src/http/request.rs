@@ -1,0 +1,241 @@
+//! The one request/response shape every handler sees, whichever edge delivered it.
+
+use super::error::ApiError;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// JSON bodies larger than this are refused before parsing.
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub path_params: HashMap<String, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub request_id: String,
+    /// When the edge received the request. Handlers use this, never the wall clock.
+    pub now: DateTime<Utc>,
+}
+
+impl ApiRequest {
+    pub fn new(method: Method, path: &str, now: DateTime<Utc>) -> Self {
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, parse_query(query)),
+            None => (path, Vec::new()),
+        };
+        Self {
+            method,
+            path: path.to_string(),
+            path_params: HashMap::new(),
+            query,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            request_id: ulid::Ulid::new().to_string().to_lowercase(),
+            now,
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.insert(HeaderName::from_static(name), value);
+        }
+        self
+    }
+
+    pub fn with_json(mut self, body: &serde_json::Value) -> Self {
+        self.body = Bytes::from(serde_json::to_vec(body).expect("json"));
+        self.with_header("content-type", "application/json")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn path_param(&self, name: &str) -> Result<&str, ApiError> {
+        self.path_params
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| ApiError::BadRequest(format!("missing path parameter {name}")))
+    }
+
+    /// Parses a JSON body strictly: JSON content type, bounded size, unknown fields rejected
+    /// (the request types say `deny_unknown_fields`), so a misspelt or mass-assigned field
+    /// is an error rather than silently ignored.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.body.len() > MAX_JSON_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_JSON_BODY_BYTES,
+            });
+        }
+        let content_type = self.header("content-type").unwrap_or("application/json");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&self.body)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedJson("the body is empty".into()));
+    }
+    serde_json::from_slice(body).map_err(|err| {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::MalformedJson(err.to_string())
+            }
+            Category::Data => ApiError::InvalidBody(err.to_string()),
+        }
+    })
+}
+
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_component(key), decode_component(value))
+        })
+        .collect()
+}
+
+fn decode_component(raw: &str) -> String {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    pub fn new(status: StatusCode, body: impl Into<Bytes>, content_type: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Self {
+        let body = serde_json::to_vec(value).expect("response types serialize");
+        Self::new(status, body, "application/json")
+    }
+
+    pub fn ok<T: Serialize>(value: &T) -> Self {
+        Self::json(StatusCode::OK, value)
+    }
+
+    pub fn created<T: Serialize>(value: &T) -> Self {
+        Self::json(StatusCode::CREATED, value)
+    }
+
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: String) {
+        self.headers
+            .retain(|(key, _)| !key.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_string(), value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+    }
+
+    fn request(body: &str, content_type: &str) -> ApiRequest {
+        let mut req = ApiRequest::new(Method::POST, "/x", Utc::now())
+            .with_header("content-type", content_type);
+        req.body = Bytes::from(body.to_string());
+        req
+    }
+
+    #[test]
+    fn strict_json_parsing() {
+        assert!(
+            request(r#"{"name":"a"}"#, "application/json; charset=utf-8")
+                .json::<Body>()
+                .is_ok()
+        );
+        assert!(matches!(
+            request("{", "application/json").json::<Body>(),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            request("", "application/json").json::<Body>(),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            request(r#"{"name":"a","admin":true}"#, "application/json").json::<Body>(),
+            Err(ApiError::InvalidBody(_))
+        ));
+        assert!(matches!(
+            request(r#"{"name":1}"#, "application/json").json::<Body>(),
+            Err(ApiError::InvalidBody(_))
+        ));
+        assert!(matches!(
+            request(r#"{"name":"a"}"#, "text/plain").json::<Body>(),
+            Err(ApiError::UnsupportedMediaType)
+        ));
+        let huge = format!(r#"{{"name":"{}"}}"#, "a".repeat(MAX_JSON_BODY_BYTES));
+        assert!(matches!(
+            request(&huge, "application/json").json::<Body>(),
+            Err(ApiError::PayloadTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn query_strings_are_decoded() {
+        let req = ApiRequest::new(
+            Method::GET,
+            "/v1/jobs?q=rust+%22web+api%22&cursor=",
+            Utc::now(),
+        );
+        assert_eq!(req.path, "/v1/jobs");
+        assert_eq!(req.query_param("q"), Some("rust \"web api\""));
+        assert_eq!(req.query_param("cursor"), Some(""));
+        assert_eq!(req.query_param("missing"), None);
+    }
+}

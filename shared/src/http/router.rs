@@ -1,0 +1,233 @@
+//! The route table: method, path, owning function, auth, schemas and handler — the single
+//! source for dispatch, the OpenAPI document and the SAM template equality test.
+
+use super::error::ApiError;
+use super::idempotency;
+use super::request::{ApiRequest, ApiResponse};
+use crate::config::App;
+use crate::functions::Function;
+use futures::future::BoxFuture;
+use http::Method;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use tracing::Instrument;
+
+pub type HandlerFn =
+    for<'a> fn(&'a App, ApiRequest) -> BoxFuture<'a, Result<ApiResponse, ApiError>>;
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Bearer,
+}
+
+#[derive(Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub function: Function,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub request: Option<SchemaFn>,
+    pub response: Option<SchemaFn>,
+    pub success: u16,
+    pub handler: HandlerFn,
+}
+
+pub fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Wraps an `async fn(&App, ApiRequest) -> Result<ApiResponse, ApiError>` as a `HandlerFn`.
+#[macro_export]
+macro_rules! handler {
+    ($f:path) => {{
+        fn boxed<'a>(
+            app: &'a $crate::App,
+            req: $crate::http::ApiRequest,
+        ) -> ::futures::future::BoxFuture<
+            'a,
+            Result<$crate::http::ApiResponse, $crate::http::ApiError>,
+        > {
+            Box::pin($f(app, req))
+        }
+        boxed as $crate::http::router::HandlerFn
+    }};
+}
+
+pub struct RouteMatch<'r> {
+    pub route: &'r Route,
+    pub params: Vec<(String, String)>,
+}
+
+impl Route {
+    /// `POST /v1/auth/signup`: API Gateway's route key.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    fn match_path(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let mut params = Vec::new();
+        let mut want = self.path.trim_matches('/').split('/');
+        let mut have = path.trim_matches('/').split('/');
+        loop {
+            match (want.next(), have.next()) {
+                (None, None) => return Some(params),
+                (Some(w), Some(h)) if w.starts_with('{') && w.ends_with('}') && !h.is_empty() => {
+                    let value = percent_encoding::percent_decode_str(h).decode_utf8().ok()?;
+                    params.push((w[1..w.len() - 1].to_string(), value.into_owned()));
+                }
+                (Some(w), Some(h)) if w == h => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+pub fn find<'r>(
+    routes: &'r [Route],
+    method: &Method,
+    path: &str,
+) -> Result<RouteMatch<'r>, ApiError> {
+    let mut allowed = Vec::new();
+    for route in routes {
+        if let Some(params) = route.match_path(path) {
+            if route.method == *method {
+                return Ok(RouteMatch { route, params });
+            }
+            allowed.push(route.method.to_string());
+        }
+    }
+    if allowed.is_empty() {
+        Err(ApiError::NoRoute {
+            method: method.to_string(),
+            path: path.to_string(),
+        })
+    } else {
+        Err(ApiError::MethodNotAllowed {
+            method: method.to_string(),
+            allowed,
+        })
+    }
+}
+
+/// Finds the route and runs it: what the local server and tests call.
+pub async fn dispatch(app: &App, routes: &[Route], req: ApiRequest) -> ApiResponse {
+    match find(routes, &req.method, &req.path) {
+        Ok(found) => {
+            let mut req = req;
+            req.path_params = found.params.into_iter().collect();
+            run(app, found.route, req).await
+        }
+        Err(err) => finish(err.to_response(Some(&req.request_id)), &req.request_id),
+    }
+}
+
+/// Runs one matched route: idempotency for mutating requests, one error mapping, request id,
+/// and a log line per request.
+pub async fn run(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
+    let request_id = req.request_id.clone();
+    let span = tracing::info_span!("request", request_id = %request_id, route = %route.key(), function = route.function.binary());
+    async move {
+        let started = std::time::Instant::now();
+        let response = match idempotency_scope(app, route, &req) {
+            Err(err) => err.to_response(Some(&request_id)),
+            Ok(None) => call(app, route, req).await,
+            Ok(Some((scope, key))) => {
+                idempotency::once(&app.store, &scope, &key, req, |req| call(app, route, req)).await
+            }
+        };
+        tracing::info!(
+            status = response.status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "handled"
+        );
+        finish(response, &request_id)
+    }
+    .instrument(span)
+    .await
+}
+
+async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
+    let request_id = req.request_id.clone();
+    match (route.handler)(app, req).await {
+        Ok(response) => response,
+        Err(err) => err.to_response(Some(&request_id)),
+    }
+}
+
+/// Mutating requests with an Idempotency-Key are scoped to the caller's account when a valid
+/// token is present (so keys of different users never collide), else to the key alone.
+fn idempotency_scope(
+    app: &App,
+    route: &Route,
+    req: &ApiRequest,
+) -> Result<Option<(String, String)>, ApiError> {
+    if route.method != Method::POST
+        && route.method != Method::PATCH
+        && route.method != Method::DELETE
+    {
+        return Ok(None);
+    }
+    let Some(key) = idempotency::key_of(req)? else {
+        return Ok(None);
+    };
+    let scope = match super::auth::Caller::from_request(&app.keys, req) {
+        Ok(caller) => caller.user_id.to_string(),
+        Err(_) => format!("anonymous:{}", route.operation_id),
+    };
+    Ok(Some((scope, key)))
+}
+
+fn finish(mut response: ApiResponse, request_id: &str) -> ApiResponse {
+    response.set_header("x-request-id", request_id.to_string());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn never(_: &App, _: ApiRequest) -> Result<ApiResponse, ApiError> {
+        Err(ApiError::Unavailable)
+    }
+
+    fn route(method: Method, path: &'static str) -> Route {
+        Route {
+            method,
+            path,
+            function: Function::Auth,
+            operation_id: "x",
+            summary: "x",
+            access: Access::Public,
+            request: None,
+            response: None,
+            success: 200,
+            handler: crate::handler!(never),
+        }
+    }
+
+    #[test]
+    fn matching_extracts_parameters_and_reports_405_and_404() {
+        let routes = vec![
+            route(Method::GET, "/v1/jobs/{id}"),
+            route(Method::POST, "/v1/jobs/{id}/close"),
+        ];
+        let found = find(&routes, &Method::GET, "/v1/jobs/job_1").unwrap();
+        assert_eq!(found.params, vec![("id".to_string(), "job_1".to_string())]);
+        assert!(find(&routes, &Method::POST, "/v1/jobs/job_1/close").is_ok());
+        assert!(matches!(
+            find(&routes, &Method::DELETE, "/v1/jobs/job_1"),
+            Err(ApiError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            find(&routes, &Method::GET, "/v1/jobs/"),
+            Err(ApiError::NoRoute { .. })
+        ));
+        assert!(matches!(
+            find(&routes, &Method::GET, "/v1/jobs/a/b"),
+            Err(ApiError::NoRoute { .. })
+        ));
+    }
+}

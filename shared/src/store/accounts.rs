@@ -1,0 +1,482 @@
+//! Accounts, login identities, sessions and one-time tokens. Every change that touches an
+//! account goes through here, so the items that mirror each other (user and login identity)
+//! are always written together in one transaction.
+
+use super::keys::{self, as_key};
+use super::{from_item, Cond, Store, StoreError, Tx, TxError};
+use crate::domain::account::{LoginThrottle, Role};
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::ids::{SessionId, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+pub const CONFIRMATION_TTL: Duration = Duration::hours(48);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub pk: String,
+    pub sk: String,
+    pub id: UserId,
+    pub email: String,
+    pub email_canonical: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_confirmed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// What login needs, in one item keyed by email: the credential plus a copy of the claims
+/// an access token carries, so a login is one read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRecord {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: UserId,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub email_confirmed: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ThrottleRecord {
+    pub pk: String,
+    pub sk: String,
+    #[serde(flatten)]
+    pub throttle: LoginThrottle,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmationRecord {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: UserId,
+    pub email_canonical: String,
+    pub valid_until: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub pk: String,
+    pub sk: String,
+    pub user_id: UserId,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_reason: Option<String>,
+    pub expires_at: i64,
+}
+
+pub struct NewAccount {
+    pub user: UserRecord,
+    pub password_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("email already registered")]
+    EmailTaken,
+    #[error("not found")]
+    NotFound,
+    #[error("changed concurrently")]
+    Stale,
+    #[error("token already used")]
+    TokenReused,
+    #[error("session revoked")]
+    SessionRevoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn tx_error(err: TxError, map: impl Fn(&'static str) -> AccountError) -> AccountError {
+    match err {
+        TxError::ConditionFailed { label, .. } => map(label),
+        TxError::Store(err) => AccountError::Store(err),
+    }
+}
+
+impl UserRecord {
+    pub fn new(
+        id: UserId,
+        email: &crate::domain::account::Email,
+        name: String,
+        roles: Vec<Role>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let (pk, sk) = keys::user(&id);
+        Self {
+            pk,
+            sk,
+            id,
+            email: email.as_str().to_string(),
+            email_canonical: email.canonical().to_string(),
+            name,
+            roles,
+            email_confirmed_at: None,
+            created_at: now,
+            version: 1,
+        }
+    }
+}
+
+/// A freshly issued refresh token: the secret goes to the client, the record to the table.
+pub struct IssuedRefresh {
+    pub token: String,
+    pub record: RefreshRecord,
+}
+
+/// Refresh tokens name their user and session, so a refresh reads token, user and session in
+/// one batch; the random part is what makes them unguessable, and only its digest is stored.
+pub fn issue_refresh(
+    user_id: &UserId,
+    session_id: &SessionId,
+    now: DateTime<Utc>,
+) -> IssuedRefresh {
+    let token = format!("{user_id}.{session_id}.{}", crate::security::random_token());
+    let (pk, sk) = keys::refresh_token(&crate::security::token_digest(&token));
+    IssuedRefresh {
+        record: RefreshRecord {
+            pk,
+            sk,
+            user_id: user_id.clone(),
+            session_id: session_id.clone(),
+            issued_at: now,
+            valid_until: now + REFRESH_TOKEN_TTL,
+            rotated_at: None,
+            expires_at: super::ttl(now + REFRESH_TOKEN_TTL + Duration::days(1)),
+        },
+        token,
+    }
+}
+
+pub fn parse_refresh(token: &str) -> Option<(UserId, SessionId)> {
+    let mut parts = token.splitn(3, '.');
+    let user = UserId::parse(parts.next()?)?;
+    let session = SessionId::parse(parts.next()?)?;
+    parts.next().filter(|secret| !secret.is_empty())?;
+    Some((user, session))
+}
+
+impl Store {
+    pub async fn create_account(
+        &self,
+        account: NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<(), AccountError> {
+        let user = &account.user;
+        let (pk, sk) = keys::login(&user.email_canonical);
+        let login = LoginRecord {
+            pk,
+            sk,
+            user_id: user.id.clone(),
+            password_hash: account.password_hash,
+            roles: user.roles.clone(),
+            email_confirmed: false,
+        };
+        let event = DomainEvent::new(
+            EventPayload::AccountSignedUp {
+                user_id: user.id.clone(),
+                email: user.email.clone(),
+                name: user.name.clone(),
+            },
+            now,
+        );
+        let tx = Tx::new()
+            .put("login", &login, Some(Cond::absent()))
+            .put("user", user, Some(Cond::absent()))
+            .emit(&event);
+        self.transact(tx).await.map_err(|err| {
+            tx_error(err, |label| match label {
+                "login" => AccountError::EmailTaken,
+                _ => AccountError::Stale,
+            })
+        })
+    }
+
+    pub async fn user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+        self.get(&as_key(keys::user(id))).await
+    }
+
+    /// The login identity and its throttle, in one round trip.
+    pub async fn login_identity(
+        &self,
+        canonical_email: &str,
+    ) -> Result<(Option<LoginRecord>, LoginThrottle), StoreError> {
+        let found = self
+            .get_many(&[
+                as_key(keys::login(canonical_email)),
+                as_key(keys::login_throttle(canonical_email)),
+            ])
+            .await?;
+        let mut found = found.into_iter();
+        let login = found
+            .next()
+            .flatten()
+            .map(from_item::<LoginRecord>)
+            .transpose()?;
+        let throttle = found
+            .next()
+            .flatten()
+            .map(from_item::<ThrottleRecord>)
+            .transpose()?
+            .map(|record| record.throttle)
+            .unwrap_or_default();
+        Ok((login, throttle))
+    }
+
+    pub async fn record_login_failure(
+        &self,
+        canonical_email: &str,
+        throttle: LoginThrottle,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::login_throttle(canonical_email);
+        self.put(&ThrottleRecord {
+            pk,
+            sk,
+            throttle,
+            expires_at: super::ttl(now + Duration::days(1)),
+        })
+        .await
+    }
+
+    /// Starts a session: the session, its first refresh token, and a cleared throttle.
+    pub async fn start_session(
+        &self,
+        canonical_email: &str,
+        user_id: &UserId,
+        session_id: &SessionId,
+        refresh: &RefreshRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::session(session_id);
+        let session = SessionRecord {
+            pk,
+            sk,
+            user_id: user_id.clone(),
+            created_at: now,
+            revoked_at: None,
+            revoked_reason: None,
+            expires_at: refresh.expires_at,
+        };
+        let tx = Tx::new()
+            .put("session", &session, Some(Cond::absent()))
+            .put("refresh", refresh, Some(Cond::absent()))
+            .delete(
+                "throttle",
+                as_key(keys::login_throttle(canonical_email)),
+                None,
+            );
+        self.transact(tx).await.map_err(|err| match err {
+            TxError::Store(err) => err,
+            TxError::ConditionFailed { label, .. } => {
+                StoreError::Corrupt(format!("fresh {label} id collided"))
+            }
+        })
+    }
+
+    /// Token, user and session of a refresh, in one round trip.
+    pub async fn refresh_state(
+        &self,
+        token: &str,
+        user_id: &UserId,
+        session_id: &SessionId,
+    ) -> Result<
+        (
+            Option<RefreshRecord>,
+            Option<UserRecord>,
+            Option<SessionRecord>,
+        ),
+        StoreError,
+    > {
+        let found = self
+            .get_many(&[
+                as_key(keys::refresh_token(&crate::security::token_digest(token))),
+                as_key(keys::user(user_id)),
+                as_key(keys::session(session_id)),
+            ])
+            .await?;
+        let mut found = found.into_iter();
+        Ok((
+            found.next().flatten().map(from_item).transpose()?,
+            found.next().flatten().map(from_item).transpose()?,
+            found.next().flatten().map(from_item).transpose()?,
+        ))
+    }
+
+    /// Rotates a refresh token: the old one is marked used (only once, even under races), the
+    /// session must still be live, and the successor is stored.
+    pub async fn rotate_refresh(
+        &self,
+        old: &RefreshRecord,
+        successor: &RefreshRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), AccountError> {
+        let tx = Tx::new()
+            .update(
+                "token",
+                super::key(old.pk.clone(), old.sk.clone()),
+                Cond::new("SET rotated_at = :now").value(":now", now),
+                Some(Cond::new(
+                    "attribute_exists(pk) AND attribute_not_exists(rotated_at)",
+                )),
+            )
+            .check(
+                "session",
+                as_key(keys::session(&old.session_id)),
+                Cond::new("attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+            )
+            .put("successor", successor, Some(Cond::absent()));
+        self.transact(tx).await.map_err(|err| {
+            tx_error(err, |label| match label {
+                "token" => AccountError::TokenReused,
+                "session" => AccountError::SessionRevoked,
+                _ => AccountError::Stale,
+            })
+        })
+    }
+
+    /// Revokes a session: its refresh tokens stop working. Idempotent.
+    pub async fn revoke_session(
+        &self,
+        session_id: &SessionId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = Tx::new().update(
+            "session",
+            as_key(keys::session(session_id)),
+            Cond::new("SET revoked_at = if_not_exists(revoked_at, :now), revoked_reason = if_not_exists(revoked_reason, :reason)")
+                .value(":now", now)
+                .value(":reason", reason),
+            Some(Cond::exists()),
+        );
+        match self.transact(tx).await {
+            Ok(()) | Err(TxError::ConditionFailed { .. }) => Ok(()),
+            Err(TxError::Store(err)) => Err(err),
+        }
+    }
+
+    pub async fn store_confirmation(&self, record: &ConfirmationRecord) -> Result<(), StoreError> {
+        self.put(record).await
+    }
+
+    pub async fn confirmation(
+        &self,
+        token: &str,
+    ) -> Result<Option<ConfirmationRecord>, StoreError> {
+        self.get(&as_key(keys::email_confirmation(
+            &crate::security::token_digest(token),
+        )))
+        .await
+    }
+
+    /// Redeems a confirmation token: consumed once, account and login identity confirmed together.
+    pub async fn confirm_email(
+        &self,
+        confirmation: &ConfirmationRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), AccountError> {
+        let event = DomainEvent::new(
+            EventPayload::AccountConfirmed {
+                user_id: confirmation.user_id.clone(),
+            },
+            now,
+        );
+        let tx = Tx::new()
+            .delete(
+                "token",
+                super::key(confirmation.pk.clone(), confirmation.sk.clone()),
+                Some(Cond::exists()),
+            )
+            .update(
+                "user",
+                as_key(keys::user(&confirmation.user_id)),
+                Cond::new("SET email_confirmed_at = :now, version = version + :one")
+                    .value(":now", now)
+                    .value(":one", 1),
+                Some(Cond::new(
+                    "attribute_exists(pk) AND attribute_not_exists(email_confirmed_at)",
+                )),
+            )
+            .update(
+                "login",
+                as_key(keys::login(&confirmation.email_canonical)),
+                Cond::new("SET email_confirmed = :yes").value(":yes", true),
+                Some(Cond::exists()),
+            )
+            .emit(&event);
+        self.transact(tx).await.map_err(|err| {
+            tx_error(err, |label| match label {
+                "token" => AccountError::TokenReused,
+                "user" => AccountError::TokenReused,
+                _ => AccountError::NotFound,
+            })
+        })
+    }
+
+    /// Adds a role to an account (PRODUCT §1.1: one person may be client and freelancer).
+    pub async fn add_role(
+        &self,
+        user: &UserRecord,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<UserRecord, AccountError> {
+        let mut roles = user.roles.clone();
+        roles.push(role);
+        roles.sort();
+        roles.dedup();
+        let event = DomainEvent::new(
+            EventPayload::RoleAdded {
+                user_id: user.id.clone(),
+                role,
+            },
+            now,
+        );
+        let tx = Tx::new()
+            .update(
+                "user",
+                as_key(keys::user(&user.id)),
+                Cond::new("SET #roles = :roles, version = :next")
+                    .name("#roles", "roles")
+                    .value(":roles", &roles)
+                    .value(":next", user.version + 1),
+                Some(Cond::new("version = :version").value(":version", user.version)),
+            )
+            .update(
+                "login",
+                as_key(keys::login(&user.email_canonical)),
+                Cond::new("SET #roles = :roles")
+                    .name("#roles", "roles")
+                    .value(":roles", &roles),
+                Some(Cond::exists()),
+            )
+            .emit(&event);
+        self.transact(tx)
+            .await
+            .map_err(|err| tx_error(err, |_| AccountError::Stale))?;
+        Ok(UserRecord {
+            roles,
+            version: user.version + 1,
+            ..user.clone()
+        })
+    }
+}

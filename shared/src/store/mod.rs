@@ -1,0 +1,243 @@
+//! DynamoDB single-table repository. Storage errors become domain-level errors here; no SDK
+//! type leaks past this module. The key design is documented in docs/data-model.md.
+
+pub mod accounts;
+pub mod idempotency;
+pub mod keys;
+pub mod outbox;
+pub mod tx;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub use tx::{Cond, Tx, TxError};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("throttled by DynamoDB")]
+    Throttled,
+    #[error("transaction conflict")]
+    TransactionConflict,
+    #[error("item could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("DynamoDB request failed: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug,
+    {
+        let code = err
+            .as_service_error()
+            .and_then(|e| e.code())
+            .unwrap_or_default();
+        match code {
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded" => StoreError::Throttled,
+            "TransactionConflictException" | "TransactionInProgressException" => {
+                StoreError::TransactionConflict
+            }
+            _ => StoreError::Unavailable(format!(
+                "{}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(&err)
+            )),
+        }
+    }
+}
+
+/// The table and the client; cheap to clone, built once per cold start.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Item {
+    serde_dynamo::to_item(value).expect("records serialize to DynamoDB items")
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([
+        ("pk".to_string(), AttributeValue::S(pk.into())),
+        ("sk".to_string(), AttributeValue::S(sk.into())),
+    ])
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens the connection (TLS, credentials) during init rather than in the first request.
+    pub async fn warm(&self) {
+        let _ = self
+            .get::<serde_json::Value>(&key("WARMUP", "WARMUP"))
+            .await;
+    }
+
+    /// Strongly consistent read of one item.
+    pub async fn get<T: DeserializeOwned>(&self, key: &Item) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(from_item).transpose()
+    }
+
+    /// Strongly consistent read of up to 100 items in one round trip, returned in key order.
+    pub async fn get_many(&self, keys: &[Item]) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut found: Vec<Item> = Vec::new();
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys.to_vec()))
+            .consistent_read(true)
+            .build()
+            .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        // BatchGetItem may return part of the answer under load; ask again for the rest.
+        for _ in 0..5 {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            if let Some(mut responses) = output.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            match output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+            {
+                Some(rest) if !rest.keys.is_empty() => pending = rest,
+                _ => {
+                    return Ok(keys
+                        .iter()
+                        .map(|wanted| {
+                            found
+                                .iter()
+                                .find(|item| {
+                                    item.get("pk") == wanted.get("pk")
+                                        && item.get("sk") == wanted.get("sk")
+                                })
+                                .cloned()
+                        })
+                        .collect())
+                }
+            }
+        }
+        Err(StoreError::Throttled)
+    }
+
+    pub async fn put<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(value)))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Items of one partition whose sort key begins with `sk_prefix`, in sort-key order
+    /// (descending when `newest_first`), one page at a time.
+    pub async fn query_prefix(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+        newest_first: bool,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let (pk_name, sk_name) = match index {
+            Some(index) => (format!("{index}pk"), format!("{index}sk")),
+            None => ("pk".to_string(), "sk".to_string()),
+        };
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(str::to_string))
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+            .scan_index_forward(!newest_first)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+
+    pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
+        tx.execute(&self.client, &self.table).await
+    }
+}
+
+/// DynamoDB keys (strings only in this table) as plain JSON, for pagination cursors.
+pub fn key_to_json(key: &Item) -> serde_json::Value {
+    key.iter()
+        .filter_map(|(name, value)| {
+            value
+                .as_s()
+                .ok()
+                .map(|s| (name.clone(), serde_json::Value::from(s.clone())))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+pub fn key_from_json(value: &serde_json::Value) -> Option<Item> {
+    value.as_object().map(|map| {
+        map.iter()
+            .filter_map(|(name, value)| {
+                value
+                    .as_str()
+                    .map(|s| (name.clone(), AttributeValue::S(s.to_string())))
+            })
+            .collect()
+    })
+}
+
+/// DynamoDB TTL wants epoch seconds in a number attribute.
+pub fn ttl(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp()
+}

@@ -1,0 +1,310 @@
+//! One `TransactWriteItems` per state change: every operation carries a label, so a failed
+//! condition comes back as "which one", and the caller maps it to a domain error.
+
+use super::{from_item, to_item, Item, StoreError};
+use crate::domain::events::DomainEvent;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A condition or update expression with its placeholders.
+#[derive(Clone, Debug, Default)]
+pub struct Cond {
+    pub expression: String,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl Cond {
+    pub fn new(expression: impl Into<String>) -> Self {
+        Self {
+            expression: expression.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The item must not exist yet (create-once semantics).
+    pub fn absent() -> Self {
+        Self::new("attribute_not_exists(pk)")
+    }
+
+    pub fn exists() -> Self {
+        Self::new("attribute_exists(pk)")
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.into(), attribute.into());
+        self
+    }
+
+    pub fn value<V: Serialize>(mut self, placeholder: &str, value: V) -> Self {
+        let value = serde_dynamo::to_attribute_value(value).expect("expression values serialize");
+        self.values.insert(placeholder.into(), value);
+        self
+    }
+
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values(&self) -> Option<Item> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+
+    fn merge(&self, other: &Cond) -> (Option<HashMap<String, String>>, Option<Item>) {
+        let mut names = self.names.clone();
+        names.extend(other.names.clone());
+        let mut values = self.values.clone();
+        values.extend(other.values.clone());
+        (
+            (!names.is_empty()).then_some(names),
+            (!values.is_empty()).then_some(values),
+        )
+    }
+}
+
+#[derive(Debug)]
+pub enum TxError {
+    /// The labelled operation's condition did not hold; `current` is the item as it is now
+    /// (absent when the item does not exist).
+    ConditionFailed {
+        label: &'static str,
+        current: Option<Item>,
+    },
+    Store(StoreError),
+}
+
+impl TxError {
+    pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            TxError::ConditionFailed {
+                current: Some(item),
+                ..
+            } => from_item(item.clone()).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for TxError {
+    fn from(err: StoreError) -> Self {
+        TxError::Store(err)
+    }
+}
+
+impl From<TxError> for crate::http::ApiError {
+    fn from(err: TxError) -> Self {
+        match err {
+            TxError::Store(err) => err.into(),
+            TxError::ConditionFailed { label, .. } => {
+                crate::http::ApiError::Internal(format!("unexpected condition failure on {label}"))
+            }
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+pub struct Tx {
+    ops: Vec<(&'static str, TransactWriteItem)>,
+}
+
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn put<T: Serialize>(
+        self,
+        label: &'static str,
+        value: &T,
+        condition: Option<Cond>,
+    ) -> Self {
+        self.put_item(label, to_item(value), condition)
+    }
+
+    pub fn put_item(mut self, label: &'static str, item: Item, condition: Option<Cond>) -> Self {
+        let mut put = Put::builder()
+            .set_item(Some(item))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(cond) = condition {
+            put = put
+                .condition_expression(&cond.expression)
+                .set_expression_attribute_names(cond.names())
+                .set_expression_attribute_values(cond.values());
+        }
+        self.ops.push((
+            label,
+            TransactWriteItem::builder()
+                .put(put.build_table_later())
+                .build(),
+        ));
+        self
+    }
+
+    pub fn update(
+        mut self,
+        label: &'static str,
+        key: Item,
+        update: Cond,
+        condition: Option<Cond>,
+    ) -> Self {
+        let (names, values) = match &condition {
+            Some(cond) => update.merge(cond),
+            None => (update.names(), update.values()),
+        };
+        let mut op = Update::builder()
+            .set_key(Some(key))
+            .update_expression(&update.expression)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(cond) = condition {
+            op = op.condition_expression(cond.expression);
+        }
+        self.ops.push((
+            label,
+            TransactWriteItem::builder()
+                .update(op.build_table_later())
+                .build(),
+        ));
+        self
+    }
+
+    pub fn delete(mut self, label: &'static str, key: Item, condition: Option<Cond>) -> Self {
+        let mut op = Delete::builder()
+            .set_key(Some(key))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(cond) = condition {
+            op = op
+                .condition_expression(&cond.expression)
+                .set_expression_attribute_names(cond.names())
+                .set_expression_attribute_values(cond.values());
+        }
+        self.ops.push((
+            label,
+            TransactWriteItem::builder()
+                .delete(op.build_table_later())
+                .build(),
+        ));
+        self
+    }
+
+    pub fn check(mut self, label: &'static str, key: Item, condition: Cond) -> Self {
+        let op = ConditionCheck::builder()
+            .set_key(Some(key))
+            .condition_expression(&condition.expression)
+            .set_expression_attribute_names(condition.names())
+            .set_expression_attribute_values(condition.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        self.ops.push((
+            label,
+            TransactWriteItem::builder()
+                .condition_check(op.build_table_later())
+                .build(),
+        ));
+        self
+    }
+
+    /// The domain event, written in the same transaction as the change it describes.
+    pub fn emit(self, event: &DomainEvent) -> Self {
+        let item = super::outbox::OutboxItem::new(event);
+        self.put("outbox", &item, Some(Cond::absent()))
+    }
+
+    pub(crate) async fn execute(self, client: &Client, table: &str) -> Result<(), TxError> {
+        let labels: Vec<&'static str> = self.ops.iter().map(|(label, _)| *label).collect();
+        let items = self
+            .ops
+            .into_iter()
+            .map(|(_, op)| with_table(op, table))
+            .collect::<Vec<_>>();
+        let result = client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
+            cancelled,
+        )) = err.as_service_error()
+        {
+            let reasons = cancelled.cancellation_reasons();
+            if let Some((index, reason)) = reasons
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+            {
+                return Err(TxError::ConditionFailed {
+                    label: labels.get(index).copied().unwrap_or("unknown"),
+                    current: reason.item().cloned(),
+                });
+            }
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                return Err(TxError::Store(StoreError::TransactionConflict));
+            }
+            if reasons
+                .iter()
+                .any(|r| matches!(r.code(), Some("ThrottlingError") | Some("ProvisionedThroughputExceeded")))
+            {
+                return Err(TxError::Store(StoreError::Throttled));
+            }
+        }
+        Err(TxError::Store(StoreError::from_sdk(err)))
+    }
+}
+
+/// Builders are completed with the table name at execution, so callers never repeat it.
+trait BuildTableLater<T> {
+    fn build_table_later(self) -> T;
+}
+
+macro_rules! table_later {
+    ($builder:ty, $out:ty) => {
+        impl BuildTableLater<$out> for $builder {
+            fn build_table_later(self) -> $out {
+                self.table_name("__TABLE__")
+                    .build()
+                    .expect("operation has its required fields")
+            }
+        }
+    };
+}
+
+table_later!(aws_sdk_dynamodb::types::builders::PutBuilder, Put);
+table_later!(aws_sdk_dynamodb::types::builders::UpdateBuilder, Update);
+table_later!(aws_sdk_dynamodb::types::builders::DeleteBuilder, Delete);
+table_later!(
+    aws_sdk_dynamodb::types::builders::ConditionCheckBuilder,
+    ConditionCheck
+);
+
+fn with_table(mut op: TransactWriteItem, table: &str) -> TransactWriteItem {
+    if let Some(put) = op.put.as_mut() {
+        put.table_name = table.to_string();
+    }
+    if let Some(update) = op.update.as_mut() {
+        update.table_name = table.to_string();
+    }
+    if let Some(delete) = op.delete.as_mut() {
+        delete.table_name = table.to_string();
+    }
+    if let Some(check) = op.condition_check.as_mut() {
+        check.table_name = table.to_string();
+    }
+    op
+}

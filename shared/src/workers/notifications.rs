@@ -1,0 +1,146 @@
+//! Domain events → emails (and, as the product grows, inbox items). Each effect is recorded
+//! as delivered, so a redelivered event does not send twice.
+
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::mail::Email;
+use crate::store::accounts::{ConfirmationRecord, CONFIRMATION_TTL};
+use crate::store::keys::{self, as_key};
+use crate::App;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The part of an EventBridge event that SQS delivers as the message body.
+#[derive(Deserialize)]
+struct Envelope {
+    detail: serde_json::Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("undecodable message: {0}")]
+    Poison(String),
+    #[error("{0}")]
+    Retryable(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeliveredMarker {
+    pk: String,
+    sk: String,
+    delivered_at: DateTime<Utc>,
+    expires_at: i64,
+}
+
+pub async fn handle_notifications(
+    app: &App,
+    event: SqsEvent,
+    now: DateTime<Utc>,
+) -> SqsBatchResponse {
+    let mut failures = Vec::new();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let outcome = match message.body.as_deref() {
+            Some(body) => process(app, body, now).await,
+            None => Err(WorkerError::Poison("empty body".into())),
+        };
+        if let Err(err) = outcome {
+            // Poison messages fail too: after maxReceiveCount they move to the DLQ, where an
+            // alarm fires, instead of being dropped silently.
+            tracing::warn!(message_id = %id, error = %err, "notification failed");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failures.push(failure);
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
+
+async fn process(app: &App, body: &str, now: DateTime<Utc>) -> Result<(), WorkerError> {
+    let envelope: Envelope =
+        serde_json::from_str(body).map_err(|e| WorkerError::Poison(e.to_string()))?;
+    let event: DomainEvent =
+        serde_json::from_value(envelope.detail).map_err(|e| WorkerError::Poison(e.to_string()))?;
+    match &event.payload {
+        EventPayload::AccountSignedUp { user_id, email, name } => {
+            once(app, &event, "email:confirmation", now, || async {
+                let token = confirmation_token(app, &event);
+                let (pk, sk) = keys::email_confirmation(&crate::security::token_digest(&token));
+                app.store
+                    .store_confirmation(&ConfirmationRecord {
+                        pk,
+                        sk,
+                        user_id: user_id.clone(),
+                        email_canonical: email.to_lowercase(),
+                        valid_until: event.occurred_at + CONFIRMATION_TTL,
+                        expires_at: crate::store::ttl(event.occurred_at + CONFIRMATION_TTL),
+                    })
+                    .await
+                    .map_err(|e| WorkerError::Retryable(e.to_string()))?;
+                let text = format!(
+                    "Hi {name},\n\nwelcome to Worklane. Confirm your email address to start posting jobs, \
+                     sending proposals and getting paid.\n\nConfirmation token: {token}\n\n\
+                     The token is valid for 48 hours. If you did not sign up, ignore this email.\n"
+                );
+                let email = Email {
+                    to: email.clone(),
+                    subject: "Confirm your Worklane email address".into(),
+                    text,
+                };
+                app.mailer
+                    .send(&app.store, &email, now)
+                    .await
+                    .map_err(|e| WorkerError::Retryable(e.to_string()))
+            })
+            .await
+        }
+        EventPayload::AccountConfirmed { .. } | EventPayload::RoleAdded { .. } => Ok(()),
+    }
+}
+
+/// The same event always yields the same token, so a retry after a partial failure
+/// re-sends a token that works instead of minting a second one.
+fn confirmation_token(app: &App, event: &DomainEvent) -> String {
+    let key = app.keys.current().derive("email-confirmation");
+    URL_SAFE_NO_PAD.encode(crate::security::hmac_sha256(
+        &key,
+        event.id.as_str().as_bytes(),
+    ))
+}
+
+/// Runs an effect of an event unless it was already delivered, then records it.
+async fn once<F, Fut>(
+    app: &App,
+    event: &DomainEvent,
+    effect: &str,
+    now: DateTime<Utc>,
+    run: F,
+) -> Result<(), WorkerError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), WorkerError>>,
+{
+    let key = keys::delivered(&event.id, effect);
+    let already = app
+        .store
+        .get::<DeliveredMarker>(&as_key(key.clone()))
+        .await
+        .map_err(|e| WorkerError::Retryable(e.to_string()))?;
+    if already.is_some() {
+        return Ok(());
+    }
+    run().await?;
+    app.store
+        .put(&DeliveredMarker {
+            pk: key.0,
+            sk: key.1,
+            delivered_at: now,
+            expires_at: crate::store::ttl(now + chrono::Duration::days(14)),
+        })
+        .await
+        .map_err(|e| WorkerError::Retryable(e.to_string()))
+}
