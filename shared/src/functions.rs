@@ -51,3 +51,30 @@ impl Function {
         Self::ALL.into_iter().find(|f| f.binary() == binary)
     }
 }
+
+impl Function {
+    /// The handler of a queue-triggered function (Lambda and the local stack call this).
+    pub async fn handle_queue(
+        self,
+        app: &crate::App,
+        event: aws_lambda_events::event::sqs::SqsEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<aws_lambda_events::event::sqs::SqsBatchResponse> {
+        match self {
+            Function::Notifications => Some(crate::workers::notifications::handle_notifications(app, event, now).await),
+            _ => None,
+        }
+    }
+
+    /// The handler of a stream-triggered function.
+    pub async fn handle_stream(
+        self,
+        app: &crate::App,
+        event: aws_lambda_events::event::dynamodb::Event,
+    ) -> Option<aws_lambda_events::event::streams::DynamoDbEventResponse> {
+        match self {
+            Function::EventForwarder => Some(crate::workers::forwarder::forward_outbox(app, event).await),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `worklane-local`: the whole product on one machine. Starts DynamoDB Local and moto,
+//! provisions the resources from infra/template.yaml, serves the API on
+//! http://127.0.0.1:3000 (WORKLANE_PORT to change) and delivers events continuously.
+
+use std::sync::Arc;
+use worklane_devstack::services::LocalServices;
+use worklane_devstack::stack::Stack;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    worklane::telemetry::init_pretty();
+    let port: u16 = std::env::var("WORKLANE_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let services = LocalServices::start().await?;
+    let stack = Arc::new(Stack::create(&services, "worklane-local").await?);
+    let listener = worklane_devstack::server::bind(([127, 0, 0, 1], port).into()).await?;
+    println!("Worklane API: http://127.0.0.1:{port}  (DynamoDB Local {}, moto {})", services.dynamodb, services.moto);
+    println!("OpenAPI: http://127.0.0.1:{port}/openapi.json · mailbox: /_dev/mailbox?to=<email> · Ctrl-C stops");
+    let pump = stack.pump.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = pump.settle().await {
+                tracing::warn!(error = %err, "event delivery failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    });
+    let server = tokio::spawn(worklane_devstack::server::serve(listener, stack));
+    tokio::signal::ctrl_c().await?;
+    server.abort();
+    drop(services);
+    println!("stopped");
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The local API server: every HTTP handler on the routes of the SAM template, plus the
+//! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`).
+
+use crate::stack::Stack;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use worklane::http::request::parse_query;
+use worklane::http::{router, ApiError, ApiRequest, ApiResponse};
+
+/// Largest body the local server accepts (API Gateway's payload limit is 10 MB).
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Serves until the listener task is dropped or aborted.
+pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let stack = stack.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let stack = stack.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&stack, req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let now = chrono::Utc::now();
+    let path = parts.uri.path().to_string();
+    let query = parse_query(parts.uri.query().unwrap_or(""));
+    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return to_hyper(ApiError::PayloadTooLarge { limit: MAX_BODY }.to_response(None)),
+    };
+    let mut api = ApiRequest::new(parts.method.clone(), &path, now);
+    api.query = query;
+    api.headers = parts.headers;
+    api.body = body;
+    let response = if path.starts_with("/_dev/") {
+        dev_route(stack, &api).await.unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
+    } else {
+        let response = router::dispatch(&stack.app, worklane::handlers::routes(), api).await;
+        // Lambda's event sources run continuously in the cloud; here each write is followed by
+        // a delivery round, so what a request set in motion has happened when it returns.
+        if let Err(err) = stack.pump.settle().await {
+            tracing::warn!(error = %err, "event delivery failed");
+        }
+        response
+    };
+    to_hyper(response)
+}
+
+async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    match (&req.method, req.path.as_str()) {
+        (&Method::GET, "/_dev/mailbox") => {
+            let to = req
+                .query_param("to")
+                .ok_or_else(|| ApiError::validation("to", "give the address: /_dev/mailbox?to=<email>"))?;
+            stack.pump.settle().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+            let items = worklane::mail::dev_mailbox(&stack.app.store, to, 100).await?;
+            let items: Vec<_> = items
+                .into_iter()
+                .map(|m| serde_json::json!({"to": m.to, "subject": m.subject, "text": m.text, "sent_at": m.sent_at}))
+                .collect();
+            Ok(ApiResponse::ok(&serde_json::json!({"items": items})))
+        }
+        (&Method::GET, "/_dev/schedules") => {
+            let items: Vec<_> = stack
+                .template
+                .functions()
+                .into_iter()
+                .filter(|f| !f.schedules.is_empty())
+                .map(|f| serde_json::json!({"name": f.binary, "schedules": f.schedules}))
+                .collect();
+            Ok(ApiResponse::ok(&serde_json::json!({"items": items})))
+        }
+        (&Method::POST, path) if path.starts_with("/_dev/schedules/") => {
+            let name = &path["/_dev/schedules/".len()..];
+            Err(ApiError::NotFound(if name.is_empty() { "schedule" } else { "scheduled function" }))
+        }
+        _ => Err(ApiError::NoRoute {
+            method: req.method.to_string(),
+            path: req.path.clone(),
+        }),
+    }
+}
+
+fn to_hyper(response: ApiResponse) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.header(name, value);
+    }
+    builder.body(Full::new(response.body)).unwrap_or_else(|_| {
+        let mut fallback = Response::new(Full::new(Bytes::new()));
+        *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}

@@ -1,0 +1,87 @@
+//! Starts DynamoDB Local (Java 17) and moto on free loopback ports, from the cache that
+//! `scripts/bootstrap` fills, and stops them when dropped. Already-running services can be
+//! reused by setting WORKLANE_DYNAMODB_ENDPOINT and WORKLANE_MOTO_ENDPOINT.
+
+use anyhow::{bail, Context, Result};
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+
+pub struct LocalServices {
+    pub dynamodb: String,
+    pub moto: String,
+    children: Vec<Child>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl LocalServices {
+    pub async fn start() -> Result<Self> {
+        if let (Ok(dynamodb), Ok(moto)) = (
+            std::env::var("WORKLANE_DYNAMODB_ENDPOINT"),
+            std::env::var("WORKLANE_MOTO_ENDPOINT"),
+        ) {
+            return Ok(Self {
+                dynamodb,
+                moto,
+                children: Vec::new(),
+            });
+        }
+        let cache = crate::repo_root().join(".cache");
+        let jar_dir = cache.join("dynamodb-local");
+        let moto_bin = cache.join("venv/bin/moto_server");
+        if !jar_dir.join("DynamoDBLocal.jar").exists() || !moto_bin.exists() {
+            bail!("the local stack is not installed: run scripts/bootstrap");
+        }
+        let dynamo_port = free_port()?;
+        let moto_port = free_port()?;
+        let dynamo = Command::new("java")
+            .arg(format!("-Djava.library.path={}", jar_dir.join("DynamoDBLocal_lib").display()))
+            .arg("-jar")
+            .arg(jar_dir.join("DynamoDBLocal.jar"))
+            .args(["-inMemory", "-disableTelemetry", "-port", &dynamo_port.to_string()])
+            .current_dir(&jar_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting DynamoDB Local (is Java 17 installed? run scripts/bootstrap)")?;
+        let moto = Command::new(&moto_bin)
+            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting moto")?;
+        let services = Self {
+            dynamodb: format!("http://127.0.0.1:{dynamo_port}"),
+            moto: format!("http://127.0.0.1:{moto_port}"),
+            children: vec![dynamo, moto],
+        };
+        wait_until_listening(dynamo_port).await.context("DynamoDB Local did not start")?;
+        wait_until_listening(moto_port).await.context("moto did not start")?;
+        Ok(services)
+    }
+
+}
+
+impl Drop for LocalServices {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn wait_until_listening(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("nothing listening on port {port} after 60 s")
+}

@@ -1,0 +1,87 @@
+//! One running local Worklane: services, provisioned resources, the app and its event pump.
+
+use crate::provision::{provision, Clients, Provisioned};
+use crate::pump::EventPump;
+use crate::services::LocalServices;
+use crate::template::Template;
+use anyhow::Result;
+use aws_config::{BehaviorVersion, Region};
+use std::sync::Arc;
+use worklane::config::{LocalEndpoints, MailerKind};
+use worklane::{App, AppConfig};
+
+pub struct Stack {
+    pub app: App,
+    pub provisioned: Provisioned,
+    pub pump: Arc<EventPump>,
+    pub template: Template,
+    pub endpoints: LocalEndpoints,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+pub fn random_signing_key() -> String {
+    use std::fmt::Write;
+    let mut key = String::from("local-");
+    for _ in 0..4 {
+        let _ = write!(key, "{}", ulid::Ulid::new());
+    }
+    key
+}
+
+impl Stack {
+    /// Provisions a fresh, isolated set of resources named `prefix` on running services.
+    pub async fn create(services: &LocalServices, prefix: &str) -> Result<Self> {
+        let template = Template::load_default()?;
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "worklane-local",
+            ))
+            .load()
+            .await;
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&services.dynamodb).build(),
+        );
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+            aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&services.dynamodb).build(),
+        );
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk).endpoint_url(&services.moto).force_path_style(true).build(),
+        );
+        let sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&services.moto).build());
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&services.moto).build(),
+        );
+        let clients = Clients {
+            dynamodb,
+            s3,
+            sqs: sqs.clone(),
+            events,
+        };
+        let provisioned = provision(&clients, &template, prefix).await?;
+        let endpoints = LocalEndpoints {
+            dynamodb: services.dynamodb.clone(),
+            moto: services.moto.clone(),
+        };
+        let app = App::new(AppConfig {
+            stage: "local".into(),
+            table: provisioned.table.clone(),
+            bucket: provisioned.bucket.clone(),
+            event_bus: provisioned.event_bus.clone(),
+            email_from: "no-reply@worklane.local".into(),
+            signing_keys: std::env::var("JWT_SIGNING_KEYS").unwrap_or_else(|_| random_signing_key()),
+            mailer: MailerKind::DevMailbox,
+            local: Some(endpoints.clone()),
+        })
+        .await?;
+        let pump = Arc::new(EventPump::new(app.clone(), streams, sqs.clone(), &template.functions(), &provisioned));
+        Ok(Self {
+            app,
+            provisioned,
+            pump,
+            template,
+            endpoints,
+            sqs,
+        })
+    }
+}
