@@ -141,7 +141,7 @@ impl App {
 
 /// rustls with ring (no aws-lc C build); fixed fake credentials for the local stack, so that
 /// DynamoDB Local (which keeps tables per access key) always sees the same account.
-async fn sdk_config(local: bool) -> SdkConfig {
+pub async fn sdk_config(local: bool) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();

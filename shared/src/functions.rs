@@ -61,7 +61,9 @@ impl Function {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Option<aws_lambda_events::event::sqs::SqsBatchResponse> {
         match self {
-            Function::Notifications => Some(crate::workers::notifications::handle_notifications(app, event, now).await),
+            Function::Notifications => {
+                Some(crate::workers::notifications::handle_notifications(app, event, now).await)
+            }
             _ => None,
         }
     }
@@ -73,7 +75,9 @@ impl Function {
         event: aws_lambda_events::event::dynamodb::Event,
     ) -> Option<aws_lambda_events::event::streams::DynamoDbEventResponse> {
         match self {
-            Function::EventForwarder => Some(crate::workers::forwarder::forward_outbox(app, event).await),
+            Function::EventForwarder => {
+                Some(crate::workers::forwarder::forward_outbox(app, event).await)
+            }
             _ => None,
         }
     }

@@ -1,1 +1,171 @@
+//! `TestApp::spawn()` gives each test its own world: its own table, bucket, bus and queues on
+//! the shared local services, and the local API server on a free port.
 
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+use worklane_devstack::services::LocalServices;
+use worklane_devstack::stack::Stack;
+
+static SERVICES: OnceCell<LocalServices> = OnceCell::const_new();
+
+pub struct TestApp {
+    pub stack: Arc<Stack>,
+    pub base: String,
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let services = SERVICES
+            .get_or_try_init(LocalServices::start)
+            .await
+            .expect("local services (run scripts/bootstrap first)");
+        let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
+        let stack = Arc::new(
+            Stack::create(services, &prefix)
+                .await
+                .expect("provisioning"),
+        );
+        let listener = worklane_devstack::server::bind(([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(worklane_devstack::server::serve(listener, stack.clone()));
+        TestApp {
+            stack,
+            base,
+            http: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
+            .send()
+            .await
+            .expect("request reaches the local server");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let raw = response.bytes().await.unwrap().to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Method::POST, path, token, Some(&body.to_string()), &[])
+            .await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Method::GET, path, token, None, &[]).await
+    }
+
+    pub async fn signup(&self, email: &str, roles: &[&str]) -> Reply {
+        self.post(
+            "/v1/auth/signup",
+            None,
+            &serde_json::json!({"email": email, "password": PASSWORD, "name": "Test User", "roles": roles}),
+        )
+        .await
+    }
+
+    /// The confirmation token from the newest email in the local mailbox.
+    pub async fn confirmation_token(&self, email: &str) -> String {
+        let mailbox = self.get(&format!("/_dev/mailbox?to={email}"), None).await;
+        let text = mailbox.body["items"][0]["text"]
+            .as_str()
+            .expect("a confirmation email")
+            .to_string();
+        text.lines()
+            .find_map(|line| line.strip_prefix("Confirmation token: "))
+            .expect("the email carries a token")
+            .trim()
+            .to_string()
+    }
+
+    pub async fn login(&self, email: &str) -> Reply {
+        self.post(
+            "/v1/auth/login",
+            None,
+            &serde_json::json!({"email": email, "password": PASSWORD}),
+        )
+        .await
+    }
+
+    /// Signs up, confirms and logs in; returns (access token, refresh token).
+    pub async fn confirmed_user(&self, email: &str, roles: &[&str]) -> (String, String) {
+        assert_eq!(self.signup(email, roles).await.status, 201);
+        let token = self.confirmation_token(email).await;
+        assert_eq!(
+            self.post(
+                "/v1/auth/confirm",
+                None,
+                &serde_json::json!({"token": token})
+            )
+            .await
+            .status,
+            200
+        );
+        let login = self.login(email).await;
+        assert_eq!(login.status, 200, "{:?}", login.body);
+        (
+            login.body["access_token"].as_str().unwrap().to_string(),
+            login.body["refresh_token"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";

@@ -4,8 +4,8 @@
 use crate::template::{referenced_id, Template};
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_yaml::Value;
@@ -35,21 +35,39 @@ fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>> {
         .map(|element| {
             Ok(KeySchemaElement::builder()
                 .attribute_name(element["AttributeName"].as_str().unwrap_or_default())
-                .key_type(KeyType::from(element["KeyType"].as_str().unwrap_or_default()))
+                .key_type(KeyType::from(
+                    element["KeyType"].as_str().unwrap_or_default(),
+                ))
                 .build()?)
         })
         .collect()
 }
 
-pub async fn provision(clients: &Clients, template: &Template, prefix: &str) -> Result<Provisioned> {
+pub async fn provision(
+    clients: &Clients,
+    template: &Template,
+    prefix: &str,
+) -> Result<Provisioned> {
     let table = prefix.to_string();
     create_table(&clients.dynamodb, template, &table).await?;
 
     let bucket = format!("{prefix}-files");
-    clients.s3.create_bucket().bucket(&bucket).send().await.context("creating bucket")?;
+    clients
+        .s3
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .context("creating bucket")?;
 
     let event_bus = prefix.to_string();
-    clients.events.create_event_bus().name(&event_bus).send().await.context("creating event bus")?;
+    clients
+        .events
+        .create_event_bus()
+        .name(&event_bus)
+        .send()
+        .await
+        .context("creating event bus")?;
 
     // Dead-letter queues first, so the queues that redrive to them can name their ARN.
     let mut queue_ids: Vec<(String, &Value)> = template.of_type("AWS::SQS::Queue").collect();
@@ -61,15 +79,24 @@ pub async fn provision(clients: &Clients, template: &Template, prefix: &str) -> 
         let mut create = clients.sqs.create_queue().queue_name(&name);
         let redrive = &resource["Properties"]["RedrivePolicy"];
         if !redrive.is_null() {
-            let dlq = referenced_id(&redrive["deadLetterTargetArn"]).ok_or_else(|| anyhow!("{id}: DLQ reference"))?;
-            let dlq_arn: &String = arns.get(&dlq).ok_or_else(|| anyhow!("{id}: unknown DLQ {dlq}"))?;
+            let dlq = referenced_id(&redrive["deadLetterTargetArn"])
+                .ok_or_else(|| anyhow!("{id}: DLQ reference"))?;
+            let dlq_arn: &String = arns
+                .get(&dlq)
+                .ok_or_else(|| anyhow!("{id}: unknown DLQ {dlq}"))?;
             let max = redrive["maxReceiveCount"].as_u64().unwrap_or(5);
             create = create.attributes(
                 QueueAttributeName::RedrivePolicy,
-                serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max}).to_string(),
+                serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max})
+                    .to_string(),
             );
         }
-        let url = create.send().await.with_context(|| format!("creating queue {name}"))?.queue_url.unwrap_or_default();
+        let url = create
+            .send()
+            .await
+            .with_context(|| format!("creating queue {name}"))?
+            .queue_url
+            .unwrap_or_default();
         let attributes = clients
             .sqs
             .get_queue_attributes()
@@ -102,8 +129,12 @@ pub async fn provision(clients: &Clients, template: &Template, prefix: &str) -> 
             .await
             .with_context(|| format!("creating rule {rule}"))?;
         for target in props["Targets"].as_sequence().cloned().unwrap_or_default() {
-            let Some(queue) = referenced_id(&target["Arn"]) else { continue };
-            let Some(arn) = arns.get(&queue) else { continue };
+            let Some(queue) = referenced_id(&target["Arn"]) else {
+                continue;
+            };
+            let Some(arn) = arns.get(&queue) else {
+                continue;
+            };
             clients
                 .events
                 .put_targets()
@@ -127,7 +158,11 @@ pub async fn provision(clients: &Clients, template: &Template, prefix: &str) -> 
     })
 }
 
-async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, name: &str) -> Result<()> {
+async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    template: &Template,
+    name: &str,
+) -> Result<()> {
     let (_, table) = template
         .of_type("AWS::DynamoDB::Table")
         .next()
@@ -138,15 +173,25 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, na
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .set_key_schema(Some(key_schema(&props["KeySchema"])?));
-    for attribute in props["AttributeDefinitions"].as_sequence().cloned().unwrap_or_default() {
+    for attribute in props["AttributeDefinitions"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+    {
         create = create.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(attribute["AttributeName"].as_str().unwrap_or_default())
-                .attribute_type(ScalarAttributeType::from(attribute["AttributeType"].as_str().unwrap_or_default()))
+                .attribute_type(ScalarAttributeType::from(
+                    attribute["AttributeType"].as_str().unwrap_or_default(),
+                ))
                 .build()?,
         );
     }
-    for index in props["GlobalSecondaryIndexes"].as_sequence().cloned().unwrap_or_default() {
+    for index in props["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+    {
         create = create.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index["IndexName"].as_str().unwrap_or_default())
@@ -154,7 +199,9 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, na
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::from(
-                            index["Projection"]["ProjectionType"].as_str().unwrap_or("ALL"),
+                            index["Projection"]["ProjectionType"]
+                                .as_str()
+                                .unwrap_or("ALL"),
                         ))
                         .build(),
                 )
@@ -169,6 +216,9 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, na
                 .build()?,
         );
     }
-    create.send().await.with_context(|| format!("creating table {name}"))?;
+    create
+        .send()
+        .await
+        .with_context(|| format!("creating table {name}"))?;
     Ok(())
 }

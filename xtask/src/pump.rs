@@ -41,7 +41,11 @@ fn to_json(value: &AttributeValue) -> Value {
 }
 
 fn image(map: &HashMap<String, AttributeValue>) -> Value {
-    Value::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>())
+    Value::Object(
+        map.iter()
+            .map(|(k, v)| (k.clone(), to_json(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 impl EventPump {
@@ -55,7 +59,9 @@ impl EventPump {
         let mut stream_functions = Vec::new();
         let mut queue_functions = Vec::new();
         for def in functions {
-            let Some(function) = Function::from_binary(&def.binary) else { continue };
+            let Some(function) = Function::from_binary(&def.binary) else {
+                continue;
+            };
             if def.stream {
                 stream_functions.push(function);
             }
@@ -101,8 +107,16 @@ impl EventPump {
         let Some(stream_arn) = table.table.and_then(|t| t.latest_stream_arn) else {
             return Ok(0);
         };
-        let stream = self.streams.describe_stream().stream_arn(&stream_arn).send().await?;
-        let shards = stream.stream_description.and_then(|d| d.shards).unwrap_or_default();
+        let stream = self
+            .streams
+            .describe_stream()
+            .stream_arn(&stream_arn)
+            .send()
+            .await?;
+        let shards = stream
+            .stream_description
+            .and_then(|d| d.shards)
+            .unwrap_or_default();
         let mut iterators = self.iterators.lock().await;
         let mut delivered = 0;
         for shard in shards {
@@ -123,7 +137,12 @@ impl EventPump {
             if iterator.is_empty() {
                 continue;
             }
-            let output = self.streams.get_records().shard_iterator(&iterator).send().await?;
+            let output = self
+                .streams
+                .get_records()
+                .shard_iterator(&iterator)
+                .send()
+                .await?;
             let records = output.records.unwrap_or_default();
             let mut next = output.next_shard_iterator.unwrap_or_default();
             if !records.is_empty() {
@@ -210,7 +229,10 @@ impl EventPump {
                 .collect();
             for message in &messages {
                 let handle = message.receipt_handle.clone().unwrap_or_default();
-                if failed.iter().any(|id| Some(id) == message.message_id.as_ref()) {
+                if failed
+                    .iter()
+                    .any(|id| Some(id) == message.message_id.as_ref())
+                {
                     // Visible again at once; after maxReceiveCount moto moves it to the DLQ.
                     self.sqs
                         .change_message_visibility()
@@ -220,7 +242,12 @@ impl EventPump {
                         .send()
                         .await?;
                 } else {
-                    self.sqs.delete_message().queue_url(url).receipt_handle(handle).send().await?;
+                    self.sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await?;
                 }
             }
             delivered += messages.len();

@@ -24,7 +24,9 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// Serves until the listener task is dropped or aborted.
 pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let stack = stack.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
@@ -52,7 +54,9 @@ async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> 
     api.headers = parts.headers;
     api.body = body;
     let response = if path.starts_with("/_dev/") {
-        dev_route(stack, &api).await.unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
+        dev_route(stack, &api)
+            .await
+            .unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
     } else {
         let response = router::dispatch(&stack.app, worklane::handlers::routes(), api).await;
         // Lambda's event sources run continuously in the cloud; here each write is followed by
@@ -68,10 +72,14 @@ async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> 
 async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     match (&req.method, req.path.as_str()) {
         (&Method::GET, "/_dev/mailbox") => {
-            let to = req
-                .query_param("to")
-                .ok_or_else(|| ApiError::validation("to", "give the address: /_dev/mailbox?to=<email>"))?;
-            stack.pump.settle().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+            let to = req.query_param("to").ok_or_else(|| {
+                ApiError::validation("to", "give the address: /_dev/mailbox?to=<email>")
+            })?;
+            stack
+                .pump
+                .settle()
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             let items = worklane::mail::dev_mailbox(&stack.app.store, to, 100).await?;
             let items: Vec<_> = items
                 .into_iter()
@@ -91,7 +99,11 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
         }
         (&Method::POST, path) if path.starts_with("/_dev/schedules/") => {
             let name = &path["/_dev/schedules/".len()..];
-            Err(ApiError::NotFound(if name.is_empty() { "schedule" } else { "scheduled function" }))
+            Err(ApiError::NotFound(if name.is_empty() {
+                "schedule"
+            } else {
+                "scheduled function"
+            }))
         }
         _ => Err(ApiError::NoRoute {
             method: req.method.to_string(),

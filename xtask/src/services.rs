@@ -5,8 +5,8 @@
 use anyhow::{bail, Context, Result};
 use std::net::TcpListener;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 pub struct LocalServices {
     pub dynamodb: String,
@@ -39,10 +39,18 @@ impl LocalServices {
         let dynamo_port = free_port()?;
         let moto_port = free_port()?;
         let dynamo = Command::new("java")
-            .arg(format!("-Djava.library.path={}", jar_dir.join("DynamoDBLocal_lib").display()))
+            .arg(format!(
+                "-Djava.library.path={}",
+                jar_dir.join("DynamoDBLocal_lib").display()
+            ))
             .arg("-jar")
             .arg(jar_dir.join("DynamoDBLocal.jar"))
-            .args(["-inMemory", "-disableTelemetry", "-port", &dynamo_port.to_string()])
+            .args([
+                "-inMemory",
+                "-disableTelemetry",
+                "-port",
+                &dynamo_port.to_string(),
+            ])
             .current_dir(&jar_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -59,11 +67,14 @@ impl LocalServices {
             moto: format!("http://127.0.0.1:{moto_port}"),
             children: vec![dynamo, moto],
         };
-        wait_until_listening(dynamo_port).await.context("DynamoDB Local did not start")?;
-        wait_until_listening(moto_port).await.context("moto did not start")?;
+        wait_until_listening(dynamo_port)
+            .await
+            .context("DynamoDB Local did not start")?;
+        wait_until_listening(moto_port)
+            .await
+            .context("moto did not start")?;
         Ok(services)
     }
-
 }
 
 impl Drop for LocalServices {
@@ -78,7 +89,10 @@ impl Drop for LocalServices {
 async fn wait_until_listening(port: u16) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -5,7 +5,6 @@ use crate::pump::EventPump;
 use crate::services::LocalServices;
 use crate::template::Template;
 use anyhow::Result;
-use aws_config::{BehaviorVersion, Region};
 use std::sync::Arc;
 use worklane::config::{LocalEndpoints, MailerKind};
 use worklane::{App, AppConfig};
@@ -32,25 +31,32 @@ impl Stack {
     /// Provisions a fresh, isolated set of resources named `prefix` on running services.
     pub async fn create(services: &LocalServices, prefix: &str) -> Result<Self> {
         let template = Template::load_default()?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local", "local", None, None, "worklane-local",
-            ))
-            .load()
-            .await;
+        let sdk = worklane::config::sdk_config(true).await;
         let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&services.dynamodb).build(),
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .endpoint_url(&services.dynamodb)
+                .build(),
         );
         let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-            aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&services.dynamodb).build(),
+            aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
+                .endpoint_url(&services.dynamodb)
+                .build(),
         );
         let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk).endpoint_url(&services.moto).force_path_style(true).build(),
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .endpoint_url(&services.moto)
+                .force_path_style(true)
+                .build(),
         );
-        let sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&services.moto).build());
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&sdk)
+                .endpoint_url(&services.moto)
+                .build(),
+        );
         let events = aws_sdk_eventbridge::Client::from_conf(
-            aws_sdk_eventbridge::config::Builder::from(&sdk).endpoint_url(&services.moto).build(),
+            aws_sdk_eventbridge::config::Builder::from(&sdk)
+                .endpoint_url(&services.moto)
+                .build(),
         );
         let clients = Clients {
             dynamodb,
@@ -69,12 +75,19 @@ impl Stack {
             bucket: provisioned.bucket.clone(),
             event_bus: provisioned.event_bus.clone(),
             email_from: "no-reply@worklane.local".into(),
-            signing_keys: std::env::var("JWT_SIGNING_KEYS").unwrap_or_else(|_| random_signing_key()),
+            signing_keys: std::env::var("JWT_SIGNING_KEYS")
+                .unwrap_or_else(|_| random_signing_key()),
             mailer: MailerKind::DevMailbox,
             local: Some(endpoints.clone()),
         })
         .await?;
-        let pump = Arc::new(EventPump::new(app.clone(), streams, sqs.clone(), &template.functions(), &provisioned));
+        let pump = Arc::new(EventPump::new(
+            app.clone(),
+            streams,
+            sqs.clone(),
+            &template.functions(),
+            &provisioned,
+        ));
         Ok(Self {
             app,
             provisioned,

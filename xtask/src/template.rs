@@ -53,7 +53,8 @@ pub fn referenced_id(value: &Value) -> Option<String> {
 
 impl Template {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text)
     }
 
@@ -72,10 +73,10 @@ impl Template {
     }
 
     pub fn of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (String, &'a Value)> + 'a {
-        self.resources.iter().filter_map(move |(id, resource)| {
-            (resource.get("Type").and_then(Value::as_str) == Some(kind))
-                .then(|| (id.as_str().unwrap_or_default().to_string(), resource))
-        })
+        self.resources
+            .iter()
+            .filter(move |(_, resource)| resource.get("Type").and_then(Value::as_str) == Some(kind))
+            .map(|(id, resource)| (id.as_str().unwrap_or_default().to_string(), resource))
     }
 
     pub fn resource(&self, logical_id: &str) -> Option<&Value> {
@@ -103,9 +104,11 @@ impl Template {
                             Some("SQS") => def.queues.extend(referenced_id(&props["Queue"])),
                             Some("DynamoDB") => def.stream = true,
                             Some("Schedule") | Some("ScheduleV2") => {
-                                def.schedules.extend(props["Schedule"].as_str().map(str::to_string));
                                 def.schedules
-                                    .extend(props["ScheduleExpression"].as_str().map(str::to_string));
+                                    .extend(props["Schedule"].as_str().map(str::to_string));
+                                def.schedules.extend(
+                                    props["ScheduleExpression"].as_str().map(str::to_string),
+                                );
                             }
                             _ => {}
                         }
@@ -120,13 +123,21 @@ impl Template {
     pub fn http_routes(&self) -> Vec<HttpRoute> {
         let mut routes = Vec::new();
         for (_, resource) in self.of_type("AWS::Serverless::Function") {
-            let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap_or_default();
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or_default();
             if let Some(events) = resource["Properties"]["Events"].as_mapping() {
                 for event in events.values() {
                     if event["Type"].as_str() == Some("HttpApi") {
                         routes.push(HttpRoute {
-                            method: event["Properties"]["Method"].as_str().unwrap_or_default().to_uppercase(),
-                            path: event["Properties"]["Path"].as_str().unwrap_or_default().to_string(),
+                            method: event["Properties"]["Method"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_uppercase(),
+                            path: event["Properties"]["Path"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
                             binary: binary.to_string(),
                         });
                     }

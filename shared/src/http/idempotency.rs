@@ -29,7 +29,7 @@ pub fn key_of(req: &ApiRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// What identifies "the same request": method, path and body.
-fn fingerprint(req: &ApiRequest) -> String {
+pub fn fingerprint(req: &ApiRequest) -> String {
     let mut bytes = Vec::with_capacity(req.body.len() + req.path.len() + 8);
     bytes.extend_from_slice(req.method.as_str().as_bytes());
     bytes.push(b' ');

@@ -188,16 +188,23 @@ impl Store {
             Some(index) => (format!("{index}pk"), format!("{index}sk")),
             None => ("pk".to_string(), "sk".to_string()),
         };
-        let output = self
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .set_index_name(index.map(str::to_string))
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_names("#sk", sk_name)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
-            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
+        // DynamoDB refuses begins_with on an empty prefix: an empty prefix means the whole partition.
+        query = if sk_prefix.is_empty() {
+            query.key_condition_expression("#pk = :pk")
+        } else {
+            query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_string()))
+        };
+        let output = query
             .scan_index_forward(!newest_first)
             .limit(limit)
             .set_exclusive_start_key(start)

@@ -22,7 +22,10 @@ pub async fn forward_outbox(app: &App, event: DynamoDbEvent) -> DynamoDbEventRes
         let item: OutboxItem = match serde_dynamo::from_item(record.change.new_image) {
             Ok(item) => item,
             // Not an outbox item (the filter normally keeps these away): nothing to forward.
-            Err(_) => continue,
+            Err(err) => {
+                tracing::debug!(error = %err, "skipping a stream record that is not an outbox item");
+                continue;
+            }
         };
         if !item.pk.starts_with("OUTBOX#") {
             continue;
@@ -35,6 +38,7 @@ pub async fn forward_outbox(app: &App, event: DynamoDbEvent) -> DynamoDbEventRes
             .build();
         pending.push((sequence, entry));
     }
+    tracing::debug!(events = pending.len(), "forwarding outbox events");
     for chunk in pending.chunks(PUT_EVENTS_BATCH) {
         let entries: Vec<PutEventsRequestEntry> =
             chunk.iter().map(|(_, entry)| entry.clone()).collect();

@@ -9,11 +9,17 @@ use worklane_devstack::stack::Stack;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     worklane::telemetry::init_pretty();
-    let port: u16 = std::env::var("WORKLANE_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("WORKLANE_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     let services = LocalServices::start().await?;
     let stack = Arc::new(Stack::create(&services, "worklane-local").await?);
     let listener = worklane_devstack::server::bind(([127, 0, 0, 1], port).into()).await?;
-    println!("Worklane API: http://127.0.0.1:{port}  (DynamoDB Local {}, moto {})", services.dynamodb, services.moto);
+    println!(
+        "Worklane API: http://127.0.0.1:{port}  (DynamoDB Local {}, moto {})",
+        services.dynamodb, services.moto
+    );
     println!("OpenAPI: http://127.0.0.1:{port}/openapi.json · mailbox: /_dev/mailbox?to=<email> · Ctrl-C stops");
     let pump = stack.pump.clone();
     tokio::spawn(async move {

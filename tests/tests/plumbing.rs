@@ -1,0 +1,232 @@
+//! Cross-cutting plumbing on the local stack: idempotency keys, the outbox pipeline,
+//! OpenAPI, and the route table against the SAM template.
+
+use chrono::Utc;
+use serde_json::json;
+use std::collections::BTreeSet;
+use worklane::http::idempotency::fingerprint;
+use worklane::http::ApiRequest;
+use worklane_devstack::template::Template;
+use worklane_tests::{TestApp, PASSWORD};
+
+fn signup_body(email: &str) -> String {
+    json!({"email": email, "password": PASSWORD, "name": "Jo", "roles": ["client"]}).to_string()
+}
+
+#[tokio::test]
+async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
+    let app = TestApp::spawn().await;
+    let body = signup_body("jo@example.com");
+    let key = [("idempotency-key", "signup-jo-1")];
+    let first = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&body),
+            &key,
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    let replay = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&body),
+            &key,
+        )
+        .await;
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.raw, first.raw, "replayed byte for byte");
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+
+    let other = signup_body("someone-else@example.com");
+    let mismatch = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&other),
+            &key,
+        )
+        .await;
+    assert_eq!(
+        (mismatch.status, mismatch.code()),
+        (422, "idempotency_key_reused")
+    );
+
+    // A request still running holds its key: simulate one by claiming the key first.
+    let pending_body = signup_body("kim@example.com");
+    let mut pending = ApiRequest::new(http::Method::POST, "/v1/auth/signup", Utc::now());
+    pending.body = pending_body.clone().into();
+    app.stack
+        .app
+        .store
+        .claim_idempotency_key(
+            "anonymous:signup",
+            "signup-kim",
+            &fingerprint(&pending),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let busy = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&pending_body),
+            &[("idempotency-key", "signup-kim")],
+        )
+        .await;
+    assert_eq!((busy.status, busy.code()), (409, "idempotency_in_progress"));
+
+    let bad_key = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&body),
+            &[("idempotency-key", "has space")],
+        )
+        .await;
+    assert_eq!(bad_key.status, 400);
+    // Only one account was created for jo.
+    let dup = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/auth/signup",
+            None,
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(dup.code(), "email_taken");
+}
+
+#[tokio::test]
+async fn a_redelivered_signup_event_sends_one_email() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.signup("lee@example.com", &["client"]).await.status, 201);
+    let token = app.confirmation_token("lee@example.com").await;
+    let mailbox = app.get("/_dev/mailbox?to=lee@example.com", None).await;
+    assert_eq!(mailbox.body["items"].as_array().unwrap().len(), 1);
+
+    // Deliver the same EventBridge event again straight to the worker, as SQS may.
+    let (items, _) = app
+        .stack
+        .app
+        .store
+        .query_prefix(None, "", "", false, 1, None)
+        .await
+        .unwrap_or_default();
+    let _ = items;
+    let outbox = scan_outbox(&app).await;
+    let signed_up = outbox
+        .iter()
+        .find(|e| e["type"] == "AccountSignedUp")
+        .expect("outbox event")
+        .clone();
+    let envelope = json!({"version": "0", "id": "x", "detail-type": "AccountSignedUp", "source": "worklane", "detail": signed_up});
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(json!({"Records": [
+            {"messageId": "m1", "body": envelope.to_string()},
+            {"messageId": "m2", "body": envelope.to_string()},
+            {"messageId": "poison", "body": "not json"}
+        ]}))
+        .unwrap();
+    let response = worklane::Function::Notifications
+        .handle_queue(&app.stack.app, event, Utc::now())
+        .await
+        .unwrap();
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["poison"]);
+    let mailbox = app.get("/_dev/mailbox?to=lee@example.com", None).await;
+    assert_eq!(
+        mailbox.body["items"].as_array().unwrap().len(),
+        1,
+        "no second email"
+    );
+    assert_eq!(app.confirmation_token("lee@example.com").await, token);
+}
+
+async fn scan_outbox(app: &TestApp) -> Vec<serde_json::Value> {
+    // Test-only inspection of the outbox items (never a request path).
+    let output = app
+        .stack
+        .app
+        .store
+        .client()
+        .scan()
+        .table_name(app.stack.app.store.table())
+        .filter_expression("begins_with(pk, :outbox)")
+        .expression_attribute_values(
+            ":outbox",
+            aws_sdk_dynamodb::types::AttributeValue::S("OUTBOX#".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    output
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| item.get("event").and_then(|v| v.as_s().ok()).cloned())
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    for route in worklane::handlers::routes() {
+        let operation = &doc.body["paths"][route.path][route.method.as_str().to_lowercase()];
+        assert_eq!(
+            operation["operationId"],
+            route.operation_id,
+            "{}",
+            route.key()
+        );
+    }
+    let signup = &doc.body["paths"]["/v1/auth/signup"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    let reference = signup["$ref"].as_str().expect("a schema reference");
+    let name = reference.rsplit('/').next().unwrap();
+    assert!(doc.body["components"]["schemas"][name]["properties"]["email"].is_object());
+}
+
+#[test]
+fn the_local_routes_are_exactly_the_sam_template_routes() {
+    let template = Template::load_default().unwrap();
+    let in_template: BTreeSet<(String, String, String)> = template
+        .http_routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.binary))
+        .collect();
+    let in_code: BTreeSet<(String, String, String)> = worklane::handlers::routes()
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_string(),
+                r.function.binary().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(in_template, in_code);
+    // And every function binary in the template exists in the code, and vice versa.
+    let binaries: BTreeSet<String> = template.functions().into_iter().map(|f| f.binary).collect();
+    let functions: BTreeSet<String> = worklane::Function::ALL
+        .iter()
+        .map(|f| f.binary().to_string())
+        .collect();
+    assert_eq!(binaries, functions);
+}
