@@ -3,6 +3,7 @@
 
 pub mod provision;
 pub mod pump;
+pub mod runtime_api;
 pub mod server;
 pub mod services;
 pub mod stack;

@@ -38,30 +38,22 @@ impl LocalServices {
         }
         let dynamo_port = free_port()?;
         let moto_port = free_port()?;
-        let dynamo = Command::new("java")
-            .arg(format!(
-                "-Djava.library.path={}",
-                jar_dir.join("DynamoDBLocal_lib").display()
-            ))
-            .arg("-jar")
-            .arg(jar_dir.join("DynamoDBLocal.jar"))
-            .args([
-                "-inMemory",
-                "-disableTelemetry",
-                "-port",
-                &dynamo_port.to_string(),
-            ])
-            .current_dir(&jar_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting DynamoDB Local (is Java 17 installed? run scripts/bootstrap)")?;
-        let moto = Command::new(&moto_bin)
-            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting moto")?;
+        let library = jar_dir.join("DynamoDBLocal_lib");
+        let jar = jar_dir.join("DynamoDBLocal.jar");
+        let dynamo = spawn_tied(
+            &jar_dir,
+            &format!(
+                "exec java -Djava.library.path='{}' -jar '{}' -inMemory -disableTelemetry -port {dynamo_port}",
+                library.display(),
+                jar.display()
+            ),
+        )
+        .context("starting DynamoDB Local (is Java 17 installed? run scripts/bootstrap)")?;
+        let moto = spawn_tied(
+            &cache,
+            &format!("exec '{}' -H 127.0.0.1 -p {moto_port}", moto_bin.display()),
+        )
+        .context("starting moto")?;
         let services = Self {
             dynamodb: format!("http://127.0.0.1:{dynamo_port}"),
             moto: format!("http://127.0.0.1:{moto_port}"),
@@ -79,11 +71,29 @@ impl LocalServices {
 
 impl Drop for LocalServices {
     fn drop(&mut self) {
+        // SIGTERM (not SIGKILL) so that the wrapper's trap stops the service it started.
         for child in &mut self.children {
-            let _ = child.kill();
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
             let _ = child.wait();
         }
     }
+}
+
+/// Starts `command` under a small shell that also stops it when this process ends, however it
+/// ends: a test binary keeps its services in a static that is never dropped.
+fn spawn_tied(dir: &std::path::Path, command: &str) -> std::io::Result<Child> {
+    let script = format!(
+        "({command}) & service=$!; trap 'kill $service 2>/dev/null' EXIT INT TERM; \
+         while kill -0 {parent} 2>/dev/null && kill -0 $service 2>/dev/null; do sleep 1; done",
+        parent = std::process::id()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
 }
 
 async fn wait_until_listening(port: u16) -> Result<()> {

@@ -1,0 +1,177 @@
+//! Every function binary, started as Lambda starts it, answers one real event through the
+//! Lambda Runtime API (emulated), against the local stack.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use worklane::domain::account::Role;
+use worklane::domain::ids::{SessionId, UserId};
+use worklane::http::auth::AccessClaims;
+use worklane_devstack::runtime_api::{Outcome, RuntimeApi};
+use worklane_tests::TestApp;
+
+struct Function {
+    child: Child,
+    runtime: RuntimeApi,
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(app: &TestApp, binary: &str, executable: &str) -> Function {
+    let runtime = RuntimeApi::start().await.unwrap();
+    let config = &app.stack.app.config;
+    let child = Command::new(executable)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", runtime.endpoint())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
+        .env("TABLE_NAME", &config.table)
+        .env("BUCKET_NAME", &config.bucket)
+        .env("EVENT_BUS_NAME", &config.event_bus)
+        .env("JWT_SIGNING_KEYS", &config.signing_keys)
+        .env("WORKLANE_MAILER", "dev-mailbox")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.stack.endpoints.dynamodb)
+        .env("AWS_ENDPOINT_URL", &app.stack.endpoints.moto)
+        .env("AWS_ENDPOINT_URL_S3", &app.stack.endpoints.moto)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the function binary starts");
+    Function { child, runtime }
+}
+
+async fn invoke(function: &Function, event: Value) -> Value {
+    match function
+        .runtime
+        .invoke(event, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        Outcome::Response(value) => value,
+        Outcome::Error(error) => panic!("the function reported an error: {error}"),
+    }
+}
+
+fn sample(name: &str) -> Value {
+    let path = worklane_devstack::repo_root().join(format!("infra/events/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn auth_binary_signs_up_through_the_runtime_api() {
+    let app = TestApp::spawn().await;
+    let function = start(&app, "auth", env!("CARGO_BIN_EXE_auth")).await;
+    let response = invoke(&function, sample("auth")).await;
+    assert_eq!(response["statusCode"], 201, "{response}");
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["email"], "sample@example.com");
+    assert!(function.runtime.first_poll().await.is_some());
+    // Bad input through the same entry point: a problem, not a crash.
+    let mut bad = sample("auth");
+    bad["body"] = json!("{not json");
+    let response = invoke(&function, bad).await;
+    assert_eq!(response["statusCode"], 400);
+    assert_eq!(
+        response["headers"]["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn me_binary_reads_the_account_of_the_token() {
+    let app = TestApp::spawn().await;
+    let (access, _) = app.confirmed_user("runtime@example.com", &["client"]).await;
+    let function = start(&app, "me", env!("CARGO_BIN_EXE_me")).await;
+    let mut event = sample("me");
+    event["headers"]["authorization"] = json!(format!("Bearer {access}"));
+    let response = invoke(&function, event).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert!(response["body"]
+        .as_str()
+        .unwrap()
+        .contains("runtime@example.com"));
+    // A token for someone who does not exist, signed with the right key: 401, not 500.
+    let now = chrono::Utc::now();
+    let ghost = app.stack.app.keys.issue(&AccessClaims::new(
+        UserId::generate(now),
+        SessionId::generate(now),
+        vec![Role::Client],
+        true,
+        now,
+    ));
+    let mut event = sample("me");
+    event["headers"]["authorization"] = json!(format!("Bearer {ghost}"));
+    assert_eq!(invoke(&function, event).await["statusCode"], 401);
+}
+
+#[tokio::test]
+async fn api_docs_binary_serves_openapi() {
+    let app = TestApp::spawn().await;
+    let function = start(&app, "api-docs", env!("CARGO_BIN_EXE_api-docs")).await;
+    let response = invoke(&function, sample("api-docs")).await;
+    assert_eq!(response["statusCode"], 200);
+    let doc: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn event_forwarder_binary_publishes_outbox_items_to_the_bus() {
+    let app = TestApp::spawn().await;
+    let function = start(
+        &app,
+        "event-forwarder",
+        env!("CARGO_BIN_EXE_event-forwarder"),
+    )
+    .await;
+    let response = invoke(&function, sample("event-forwarder")).await;
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    // The bus rule routed it to the notifications queue.
+    let queue = &app.stack.provisioned.queues["NotificationsQueue"];
+    let received = app
+        .stack
+        .sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<String> = received
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains("AccountConfirmed"));
+}
+
+#[tokio::test]
+async fn notifications_binary_reports_poison_messages_as_failures() {
+    let app = TestApp::spawn().await;
+    let function = start(&app, "notifications", env!("CARGO_BIN_EXE_notifications")).await;
+    let mut event = sample("notifications");
+    let mut poison = event["Records"][0].clone();
+    poison["messageId"] = json!("poison-1");
+    poison["body"] = json!("not an event");
+    event["Records"].as_array_mut().unwrap().push(poison);
+    let response = invoke(&function, event).await;
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{"itemIdentifier": "poison-1"}]),
+        "{response}"
+    );
+}
