@@ -113,6 +113,12 @@ impl TestApp {
         self.send(Method::GET, path, token, None, &[]).await
     }
 
+    /// A signup with a body as given (not necessarily valid) and extra headers.
+    pub async fn signup_raw(&self, body: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send(Method::POST, "/v1/auth/signup", None, Some(body), headers)
+            .await
+    }
+
     pub async fn signup(&self, email: &str, roles: &[&str]) -> Reply {
         self.post(
             "/v1/auth/signup",

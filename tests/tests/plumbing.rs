@@ -18,39 +18,15 @@ async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
     let app = TestApp::spawn().await;
     let body = signup_body("jo@example.com");
     let key = [("idempotency-key", "signup-jo-1")];
-    let first = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&body),
-            &key,
-        )
-        .await;
+    let first = app.signup_raw(&body, &key).await;
     assert_eq!(first.status, 201);
-    let replay = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&body),
-            &key,
-        )
-        .await;
+    let replay = app.signup_raw(&body, &key).await;
     assert_eq!(replay.status, 201);
     assert_eq!(replay.raw, first.raw, "replayed byte for byte");
     assert_eq!(replay.headers["idempotent-replayed"], "true");
 
     let other = signup_body("someone-else@example.com");
-    let mismatch = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&other),
-            &key,
-        )
-        .await;
+    let mismatch = app.signup_raw(&other, &key).await;
     assert_eq!(
         (mismatch.status, mismatch.code()),
         (422, "idempotency_key_reused")
@@ -72,36 +48,16 @@ async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
         .await
         .unwrap();
     let busy = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&pending_body),
-            &[("idempotency-key", "signup-kim")],
-        )
+        .signup_raw(&pending_body, &[("idempotency-key", "signup-kim")])
         .await;
     assert_eq!((busy.status, busy.code()), (409, "idempotency_in_progress"));
 
     let bad_key = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&body),
-            &[("idempotency-key", "has space")],
-        )
+        .signup_raw(&body, &[("idempotency-key", "has space")])
         .await;
     assert_eq!(bad_key.status, 400);
     // Only one account was created for jo.
-    let dup = app
-        .send(
-            reqwest::Method::POST,
-            "/v1/auth/signup",
-            None,
-            Some(&body),
-            &[],
-        )
-        .await;
+    let dup = app.signup_raw(&body, &[]).await;
     assert_eq!(dup.code(), "email_taken");
 }
 
