@@ -175,3 +175,93 @@ async fn notifications_binary_reports_poison_messages_as_failures() {
         "{response}"
     );
 }
+
+#[tokio::test]
+async fn jobs_binary_posts_a_job_for_a_confirmed_client() {
+    let app = TestApp::spawn().await;
+    let (access, _) = app.confirmed_user("poster@example.com", &["client"]).await;
+    let function = start(&app, "jobs", env!("CARGO_BIN_EXE_jobs")).await;
+    let mut event = sample("jobs");
+    event["headers"]["authorization"] = json!(format!("Bearer {access}"));
+    let response = invoke(&function, event).await;
+    assert_eq!(response["statusCode"], 201, "{response}");
+    let job: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(job["connects_cost"], 6);
+    let read = app
+        .get(
+            &format!("/v1/jobs/{}", job["id"].as_str().unwrap()),
+            Some(&access),
+        )
+        .await;
+    assert_eq!(read.body["title"], job["title"]);
+}
+
+#[tokio::test]
+async fn connects_monthly_grant_binary_takes_its_month_from_the_event() {
+    let app = TestApp::spawn().await;
+    let (access, _) = app
+        .confirmed_user("monthly@example.com", &["freelancer"])
+        .await;
+    let function = start(
+        &app,
+        "connects-monthly-grant",
+        env!("CARGO_BIN_EXE_connects-monthly-grant"),
+    )
+    .await;
+    let mut event = sample("connects-monthly-grant");
+    let next_month = (chrono::Utc::now() + chrono::Duration::days(32))
+        .format("%Y-%m-01T00:00:00Z")
+        .to_string();
+    event["time"] = json!(next_month);
+    assert_eq!(invoke(&function, event.clone()).await["applied"], 1);
+    // EventBridge may deliver a schedule twice: the second run finds the grant done.
+    let again = invoke(&function, event).await;
+    assert_eq!(
+        (again["applied"].clone(), again["skipped"].clone()),
+        (json!(0), json!(1))
+    );
+    let connects = app.get("/v1/me/connects", Some(&access)).await;
+    assert_eq!(connects.body["balance"], 20);
+}
+
+#[tokio::test]
+async fn marketplace_events_binary_refunds_applicants_of_a_cancelled_job() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.confirmed_user("mc@example.com", &["client"]).await;
+    let (freelancer, _) = app.confirmed_user("mf@example.com", &["freelancer"]).await;
+    let mut job = sample("jobs");
+    job = serde_json::from_str(job["body"].as_str().unwrap()).unwrap();
+    let posted = app.post("/v1/jobs", Some(&client), &job).await;
+    let job_id = posted.body["id"].as_str().unwrap().to_string();
+    let proposal = json!({"cover_letter": "I have built this kind of API many times.",
+        "bid": {"amount": "600.00", "currency": "USD"}, "duration": "1-3 months"});
+    let applied = app
+        .post(
+            &format!("/v1/jobs/{job_id}/proposals"),
+            Some(&freelancer),
+            &proposal,
+        )
+        .await;
+    assert_eq!(applied.status, 201, "{}", applied.body);
+    let function = start(
+        &app,
+        "marketplace-events",
+        env!("CARGO_BIN_EXE_marketplace-events"),
+    )
+    .await;
+    let mut event = sample("marketplace-events");
+    let mut body: Value =
+        serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    body["detail"]["job_id"] = json!(job_id);
+    event["Records"][0]["body"] = json!(body.to_string());
+    for _ in 0..2 {
+        let response = invoke(&function, event.clone()).await;
+        assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    }
+    let connects = app.get("/v1/me/connects", Some(&freelancer)).await;
+    assert_eq!(
+        connects.body["balance"], 10,
+        "refunded exactly once: {}",
+        connects.body
+    );
+}

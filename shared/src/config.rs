@@ -17,6 +17,8 @@ pub struct AppConfig {
     /// Comma-separated signing secrets, newest first.
     pub signing_keys: String,
     pub mailer: MailerKind,
+    /// The payment processor behind `App::payments` (never the sandbox in `prod`).
+    pub payments: crate::payments::PaymentsKind,
     /// Local stack only: every AWS call goes to these endpoints with fixed fake credentials.
     pub local: Option<LocalEndpoints>,
 }
@@ -41,6 +43,10 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error(transparent)]
     Keys(#[from] crate::http::auth::KeyConfigError),
+    #[error("WORKLANE_PAYMENTS={0:?} is not a payment processor (sandbox, disabled)")]
+    UnknownPayments(String),
+    #[error("the payment sandbox must never run in stage prod")]
+    SandboxInProd,
 }
 
 fn env(name: &'static str) -> Result<String, ConfigError> {
@@ -62,9 +68,31 @@ impl AppConfig {
                 Ok("dev-mailbox") => MailerKind::DevMailbox,
                 _ => MailerKind::Ses,
             },
+            payments: payments_from_env()?,
             local: None,
         })
     }
+}
+
+/// `WORKLANE_PAYMENTS`: `sandbox` (test mode), or `disabled`/unset (payments answer 503).
+/// A production stage refuses to start with the sandbox, so test cards can never "pay" there.
+fn payments_from_env() -> Result<crate::payments::PaymentsKind, ConfigError> {
+    use crate::payments::PaymentsKind;
+    let stage = std::env::var("STAGE").unwrap_or_default();
+    let kind = match std::env::var("WORKLANE_PAYMENTS").as_deref() {
+        Ok("sandbox") => PaymentsKind::Sandbox,
+        Ok("disabled") | Ok("") | Err(_) => PaymentsKind::Disabled,
+        Ok(other) => return Err(ConfigError::UnknownPayments(other.to_string())),
+    };
+    check_payments(&stage, kind)?;
+    Ok(kind)
+}
+
+pub fn check_payments(stage: &str, kind: crate::payments::PaymentsKind) -> Result<(), ConfigError> {
+    if stage == "prod" && kind == crate::payments::PaymentsKind::Sandbox {
+        return Err(ConfigError::SandboxInProd);
+    }
+    Ok(())
 }
 
 /// Everything a handler needs. Handlers take `&App`; nothing in it is rebuilt per request.
@@ -77,6 +105,7 @@ pub struct App {
     pub mailer: Mailer,
     pub keys: TokenKeys,
     pub cursors: CursorCodec,
+    pub payments: crate::payments::PaymentProcessor,
 }
 
 impl App {
@@ -85,6 +114,7 @@ impl App {
     }
 
     pub async fn new(config: AppConfig) -> Result<Self, ConfigError> {
+        check_payments(&config.stage, config.payments)?;
         let keys = TokenKeys::from_config(&config.signing_keys)?;
         let sdk = sdk_config(config.local.is_some()).await;
         let (dynamodb, s3, events, ses) = match &config.local {
@@ -129,6 +159,7 @@ impl App {
             mailer,
             keys,
             cursors,
+            payments: crate::payments::PaymentProcessor::new(config.payments),
             config,
         })
     }

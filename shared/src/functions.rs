@@ -1,12 +1,24 @@
 //! The Lambda functions of Worklane: one binary each, named as in `infra/template.yaml`.
 
+use chrono::{DateTime, Utc};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Function {
     Auth,
     Me,
     ApiDocs,
+    Files,
+    Profiles,
+    Jobs,
+    JobSearch,
+    Proposals,
+    Connects,
+    Payments,
     EventForwarder,
     Notifications,
+    SearchIndexer,
+    MarketplaceEvents,
+    ConnectsMonthlyGrant,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,15 +29,27 @@ pub enum Trigger {
     Stream,
     /// An SQS queue.
     Queue,
+    /// An EventBridge schedule; the handler takes its time from the event.
+    Schedule,
 }
 
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 15] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
+        Function::Files,
+        Function::Profiles,
+        Function::Jobs,
+        Function::JobSearch,
+        Function::Proposals,
+        Function::Connects,
+        Function::Payments,
         Function::EventForwarder,
         Function::Notifications,
+        Function::SearchIndexer,
+        Function::MarketplaceEvents,
+        Function::ConnectsMonthlyGrant,
     ];
 
     /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
@@ -34,16 +58,38 @@ impl Function {
             Function::Auth => "auth",
             Function::Me => "me",
             Function::ApiDocs => "api-docs",
+            Function::Files => "files",
+            Function::Profiles => "profiles",
+            Function::Jobs => "jobs",
+            Function::JobSearch => "job-search",
+            Function::Proposals => "proposals",
+            Function::Connects => "connects",
+            Function::Payments => "payments",
             Function::EventForwarder => "event-forwarder",
             Function::Notifications => "notifications",
+            Function::SearchIndexer => "search-indexer",
+            Function::MarketplaceEvents => "marketplace-events",
+            Function::ConnectsMonthlyGrant => "connects-monthly-grant",
         }
     }
 
     pub fn trigger(self) -> Trigger {
         match self {
-            Function::Auth | Function::Me | Function::ApiDocs => Trigger::Http,
+            Function::Auth
+            | Function::Me
+            | Function::ApiDocs
+            | Function::Files
+            | Function::Profiles
+            | Function::Jobs
+            | Function::JobSearch
+            | Function::Proposals
+            | Function::Connects
+            | Function::Payments => Trigger::Http,
             Function::EventForwarder => Trigger::Stream,
-            Function::Notifications => Trigger::Queue,
+            Function::Notifications | Function::SearchIndexer | Function::MarketplaceEvents => {
+                Trigger::Queue
+            }
+            Function::ConnectsMonthlyGrant => Trigger::Schedule,
         }
     }
 
@@ -52,17 +98,33 @@ impl Function {
     }
 }
 
+/// What a scheduled function did, returned to EventBridge (and by `POST /_dev/schedules/…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ScheduleSummary {
+    /// Items the run looked at.
+    pub examined: u64,
+    /// Items it changed (or messages it fanned out).
+    pub applied: u64,
+    /// Items already done by an earlier run (re-runs land here, never in `applied`).
+    pub skipped: u64,
+}
+
 impl Function {
     /// The handler of a queue-triggered function (Lambda and the local stack call this).
     pub async fn handle_queue(
         self,
         app: &crate::App,
         event: aws_lambda_events::event::sqs::SqsEvent,
-        now: chrono::DateTime<chrono::Utc>,
+        now: DateTime<Utc>,
     ) -> Option<aws_lambda_events::event::sqs::SqsBatchResponse> {
+        use crate::workers;
         match self {
             Function::Notifications => {
-                Some(crate::workers::notifications::handle_notifications(app, event, now).await)
+                Some(workers::notifications::handle_notifications(app, event, now).await)
+            }
+            Function::SearchIndexer => Some(workers::search_indexer::handle(app, event, now).await),
+            Function::MarketplaceEvents => {
+                Some(workers::marketplace::handle(app, event, now).await)
             }
             _ => None,
         }
@@ -77,6 +139,21 @@ impl Function {
         match self {
             Function::EventForwarder => {
                 Some(crate::workers::forwarder::forward_outbox(app, event).await)
+            }
+            _ => None,
+        }
+    }
+
+    /// The handler of a scheduled function. `time` is the event's time, never the wall clock,
+    /// so re-running a schedule for the same time does the same (idempotent) work.
+    pub async fn handle_schedule(
+        self,
+        app: &crate::App,
+        time: DateTime<Utc>,
+    ) -> Option<Result<ScheduleSummary, crate::store::StoreError>> {
+        match self {
+            Function::ConnectsMonthlyGrant => {
+                Some(crate::workers::connects_grant::run(app, time).await)
             }
             _ => None,
         }

@@ -9,6 +9,7 @@ use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::App;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
+use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use base64::engine::general_purpose::STANDARD;
@@ -36,24 +37,37 @@ pub async fn run(function: Function) -> Result<(), Error> {
         Trigger::Stream => {
             lambda_runtime::run(service_fn(
                 move |event: LambdaEvent<DynamoDbEvent>| async move {
-                    Ok::<_, Error>(
-                        crate::workers::forwarder::forward_outbox(app, event.payload).await,
-                    )
+                    function
+                        .handle_stream(app, event.payload)
+                        .await
+                        .ok_or_else(|| Error::from("not a stream function"))
                 },
             ))
             .await
         }
         Trigger::Queue => {
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-                Ok::<_, Error>(
-                    crate::workers::notifications::handle_notifications(
-                        app,
-                        event.payload,
-                        Utc::now(),
-                    )
-                    .await,
-                )
+                function
+                    .handle_queue(app, event.payload, Utc::now())
+                    .await
+                    .ok_or_else(|| Error::from("not a queue function"))
             }))
+            .await
+        }
+        Trigger::Schedule => {
+            lambda_runtime::run(service_fn(
+                move |event: LambdaEvent<CloudWatchEvent<serde_json::Value>>| async move {
+                    // The schedule's time, not the wall clock: a late or repeated delivery
+                    // does the work of the slot it was meant for.
+                    let time = event.payload.time;
+                    let summary = function
+                        .handle_schedule(app, time)
+                        .await
+                        .ok_or_else(|| Error::from("not a scheduled function"))??;
+                    tracing::info!(?summary, %time, "schedule done");
+                    Ok::<_, Error>(summary)
+                },
+            ))
             .await
         }
     }

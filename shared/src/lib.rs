@@ -12,6 +12,8 @@ pub mod handlers;
 pub mod http;
 pub mod lambda;
 pub mod mail;
+pub mod payments;
+pub mod search;
 pub mod security;
 pub mod store;
 pub mod telemetry;

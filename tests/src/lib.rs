@@ -175,3 +175,83 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+// ---- files: shared by every test that uploads something
+
+use serde_json::json;
+
+pub async fn user_id(app: &TestApp, token: &str) -> String {
+    app.get("/v1/me", Some(token)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Declares a file; returns the 201 reply (id, upload URL and headers).
+pub async fn declare(
+    app: &TestApp,
+    token: &str,
+    purpose: &str,
+    content_type: &str,
+    size: usize,
+) -> Reply {
+    let reply = app
+        .post(
+            "/v1/files/uploads",
+            Some(token),
+            &json!({"purpose": purpose, "content_type": content_type, "size_bytes": size,
+                    "file_name": "work sample.png"}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    reply
+}
+
+/// PUTs `bytes` to the presigned URL with the signed headers, or another content type.
+pub async fn upload(
+    app: &TestApp,
+    declared: &Reply,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> u16 {
+    let upload = &declared.body["upload"];
+    assert_eq!(upload["method"], "PUT");
+    let mut request = app
+        .http
+        .put(upload["url"].as_str().unwrap())
+        .body(bytes.to_vec());
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        // The HTTP client sets the length from the body itself.
+        let replaced = name == "content-type" && content_type.is_some();
+        if name != "content-length" && !replaced {
+            request = request.header(name, value.as_str().unwrap());
+        }
+    }
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// A ready file of the caller's: declared, uploaded and completed.
+pub async fn ready_file(app: &TestApp, token: &str, purpose: &str, bytes: &[u8]) -> String {
+    let declared = declare(app, token, purpose, "image/png", bytes.len()).await;
+    assert_eq!(upload(app, &declared, bytes, None).await, 200);
+    let id = declared.body["id"].as_str().unwrap().to_string();
+    let done = app
+        .post(&format!("/v1/files/{id}/complete"), Some(token), &json!({}))
+        .await;
+    assert_eq!(
+        (done.status, &done.body["state"]),
+        (200, &json!("ready")),
+        "{:?}",
+        done.body
+    );
+    id
+}
+
+pub fn png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..len.saturating_sub(8)).map(|i| (i % 251) as u8));
+    bytes
+}

@@ -99,11 +99,37 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
         }
         (&Method::POST, path) if path.starts_with("/_dev/schedules/") => {
             let name = &path["/_dev/schedules/".len()..];
-            Err(ApiError::NotFound(if name.is_empty() {
-                "schedule"
-            } else {
-                "scheduled function"
-            }))
+            let scheduled = stack
+                .template
+                .functions()
+                .into_iter()
+                .any(|f| f.binary == name && !f.schedules.is_empty());
+            let function = worklane::Function::from_binary(name)
+                .filter(|_| scheduled)
+                .ok_or(ApiError::NotFound("scheduled function"))?;
+            let time = match req.query_param("time") {
+                None => req.now,
+                Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| {
+                        ApiError::validation("time", "an RFC 3339 time, e.g. 2026-12-14T00:00:00Z")
+                    })?,
+            };
+            let summary = function
+                .handle_schedule(&stack.app, time)
+                .await
+                .ok_or(ApiError::NotFound("scheduled function"))??;
+            // What the run fanned out (events → queues → workers) finishes before we answer.
+            stack
+                .pump
+                .settle()
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(ApiResponse::ok(&serde_json::json!({
+                "name": name,
+                "time": time,
+                "summary": summary,
+            })))
         }
         _ => Err(ApiError::NoRoute {
             method: req.method.to_string(),

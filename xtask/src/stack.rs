@@ -78,6 +78,7 @@ impl Stack {
             signing_keys: std::env::var("JWT_SIGNING_KEYS")
                 .unwrap_or_else(|_| random_signing_key()),
             mailer: MailerKind::DevMailbox,
+            payments: worklane::payments::PaymentsKind::Sandbox,
             local: Some(endpoints.clone()),
         })
         .await?;

@@ -1,7 +1,8 @@
 //! Domain events: written to the outbox in the same transaction as the state change they
 //! describe, forwarded to EventBridge by the stream consumer, consumed by workers.
 
-use super::ids::{EventId, UserId};
+use super::ids::{EventId, InvitationId, JobId, ProposalId, SavedSearchId, UserId};
+use super::job::CloseReason;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,46 @@ pub enum EventPayload {
         user_id: UserId,
         role: super::account::Role,
     },
+    /// Consumers re-read the job: events say what changed, the table says what is.
+    JobPosted {
+        job_id: JobId,
+        client_id: UserId,
+    },
+    JobUpdated {
+        job_id: JobId,
+    },
+    JobClosed {
+        job_id: JobId,
+        client_id: UserId,
+        reason: CloseReason,
+        /// Cancelled before a hire: every applicant gets their Connects back (§4.3).
+        refund_connects: bool,
+    },
+    ProposalSubmitted {
+        proposal_id: ProposalId,
+        job_id: JobId,
+        freelancer_id: UserId,
+        client_id: UserId,
+    },
+    /// A higher boost took this proposal's top slot; its boost Connects were refunded.
+    BoostOutbid {
+        proposal_id: ProposalId,
+        job_id: JobId,
+        freelancer_id: UserId,
+        connects_refunded: u32,
+    },
+    InvitationSent {
+        invitation_id: InvitationId,
+        job_id: JobId,
+        freelancer_id: UserId,
+        client_id: UserId,
+    },
+    /// A newly posted job matches a freelancer's saved search (the alert of §3.4).
+    SavedSearchMatched {
+        user_id: UserId,
+        saved_search_id: SavedSearchId,
+        job_id: JobId,
+    },
 }
 
 impl DomainEvent {
@@ -48,6 +89,13 @@ impl DomainEvent {
             EventPayload::AccountSignedUp { .. } => "AccountSignedUp",
             EventPayload::AccountConfirmed { .. } => "AccountConfirmed",
             EventPayload::RoleAdded { .. } => "RoleAdded",
+            EventPayload::JobPosted { .. } => "JobPosted",
+            EventPayload::JobUpdated { .. } => "JobUpdated",
+            EventPayload::JobClosed { .. } => "JobClosed",
+            EventPayload::ProposalSubmitted { .. } => "ProposalSubmitted",
+            EventPayload::BoostOutbid { .. } => "BoostOutbid",
+            EventPayload::InvitationSent { .. } => "InvitationSent",
+            EventPayload::SavedSearchMatched { .. } => "SavedSearchMatched",
         }
     }
 }

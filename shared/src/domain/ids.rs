@@ -23,6 +23,16 @@ macro_rules! typed_id {
                 Self(format!("{}_{}", $prefix, ulid.to_string().to_lowercase()))
             }
 
+            /// An id that is the same every time for the same `basis` (and time): what makes a
+            /// retried or redelivered movement collide with itself instead of happening twice.
+            pub fn derived(at: DateTime<Utc>, basis: &str) -> Self {
+                let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+                let hash = u128::from(crate::security::stable_hash(basis)) << 16
+                    | u128::from(crate::security::stable_hash(&format!("{basis}#2")) & 0xffff);
+                let ulid = Ulid::from_parts(ms, hash);
+                Self(format!("{}_{}", $prefix, ulid.to_string().to_lowercase()))
+            }
+
             /// Accepts only well-formed ids of this kind; anything else is `None`.
             pub fn parse(raw: &str) -> Option<Self> {
                 let rest = raw.strip_prefix(concat!($prefix, "_"))?;
@@ -57,6 +67,53 @@ typed_id!(
     /// A chain of refresh tokens issued from one login; reuse of a rotated token revokes it.
     SessionId,
     "ses"
+);
+
+typed_id!(
+    /// A job posting.
+    JobId,
+    "job"
+);
+typed_id!(
+    /// A freelancer's proposal to a job (also created when an invitation is accepted).
+    ProposalId,
+    "prp"
+);
+typed_id!(
+    /// A client's invitation of a freelancer to a job.
+    InvitationId,
+    "inv"
+);
+typed_id!(
+    /// An uploaded file (portfolio image, attachment, deliverable, screenshot, ID document).
+    FileId,
+    "fil"
+);
+typed_id!(
+    /// A freelancer's saved job search, which alerts on new matching jobs.
+    SavedSearchId,
+    "srch"
+);
+typed_id!(
+    /// One entry of a freelancer's Connects ledger.
+    ConnectsEntryId,
+    "cne"
+);
+
+typed_id!(
+    /// One immutable ledger transfer.
+    TransferId,
+    "trf"
+);
+typed_id!(
+    /// A client's card or bank account, as Worklane knows it (token, brand, last four).
+    BillingMethodId,
+    "bm"
+);
+typed_id!(
+    /// A freelancer's withdrawal destination.
+    PayoutMethodId,
+    "pom"
 );
 
 #[cfg(test)]

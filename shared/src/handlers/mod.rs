@@ -2,8 +2,15 @@
 //! `routes()` is the API's route table (see `http::router`).
 
 pub mod auth;
+pub mod connects;
 pub mod docs;
+pub mod files;
+pub mod jobs;
 pub mod me;
+pub mod payments;
+pub mod profiles;
+pub mod proposals;
+pub mod search;
 
 use crate::functions::Function;
 use crate::handler;
@@ -13,7 +20,7 @@ use std::sync::LazyLock;
 
 static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     use auth::*;
-    vec![
+    let mut routes = vec![
         Route {
             method: Method::POST,
             path: "/v1/auth/signup",
@@ -111,9 +118,37 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
             success: 200,
             handler: handler!(docs::openapi),
         },
-    ]
+    ];
+    // Each area keeps its routes next to its handlers.
+    routes.extend(files::routes());
+    routes.extend(profiles::routes());
+    routes.extend(jobs::routes());
+    routes.extend(search::routes());
+    routes.extend(proposals::routes());
+    routes.extend(connects::routes());
+    routes.extend(payments::routes());
+    routes
 });
 
 pub fn routes() -> &'static [Route] {
     &ROUTES
+}
+
+/// Runs a read-modify-write until it lands: `Ok(None)` from an attempt means another writer
+/// got there first (a version condition failed), so read again. Gives up with 409 after a few
+/// rounds rather than spinning under heavy contention.
+pub(crate) async fn retry_stale<T, F, Fut>(mut attempt: F) -> Result<T, crate::http::ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, crate::http::ApiError>>,
+{
+    for _ in 0..8 {
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(crate::http::ApiError::conflict(
+        "concurrent_update",
+        "the item is being changed by someone else; retry",
+    ))
 }

@@ -50,6 +50,52 @@ impl CursorCodec {
     }
 }
 
+/// A page of a list, the shape every list endpoint answers with.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl CursorCodec {
+    /// The DynamoDB position a request's `cursor` parameter points at in the list `scope`.
+    pub fn start_key(
+        &self,
+        scope: &str,
+        req: &super::ApiRequest,
+    ) -> Result<Option<crate::store::Item>, ApiError> {
+        match req.query_param("cursor").filter(|c| !c.is_empty()) {
+            None => Ok(None),
+            Some(cursor) => {
+                let position: serde_json::Value = self.decode(scope, cursor)?;
+                crate::store::key_from_json(&position)
+                    .map(Some)
+                    .ok_or_else(|| ApiError::validation("cursor", "the cursor is not valid"))
+            }
+        }
+    }
+
+    /// The cursor of the page after one that stopped at `last_key`.
+    pub fn next(&self, scope: &str, last_key: Option<&crate::store::Item>) -> Option<String> {
+        last_key.map(|key| self.encode(scope, &crate::store::key_to_json(key)))
+    }
+}
+
+/// The `limit` parameter: 1..=max, `default` when absent.
+pub fn page_limit(req: &super::ApiRequest, default: i32, max: i32) -> Result<i32, ApiError> {
+    match req.query_param("limit") {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<i32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::validation(
+                "limit",
+                format!("a whole number from 1 to {max}"),
+            )),
+        },
+    }
+}
+
 fn signed_bytes(scope: &str, payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(scope.len() + 1 + payload.len());
     bytes.extend_from_slice(scope.as_bytes());

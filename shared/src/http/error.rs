@@ -53,6 +53,13 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("too many attempts; try again later")]
     TooManyAttempts { retry_after_secs: i64 },
+    /// A business rule refused the request; `code` is stable and documented for apps.
+    #[error("{detail}")]
+    Rule {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
     #[error("the service is busy; retry the request")]
     Unavailable,
     #[error("internal error")]
@@ -89,6 +96,7 @@ impl ApiError {
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Conflict(_) | EmailTaken | IdempotencyInProgress => StatusCode::CONFLICT,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Rule { status, .. } => *status,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,8 +124,18 @@ impl ApiError {
             IdempotencyInProgress => "idempotency_in_progress",
             IdempotencyMismatch => "idempotency_key_reused",
             TooManyAttempts { .. } => "too_many_attempts",
+            Rule { code, .. } => code,
             Unavailable => "unavailable",
             Internal(_) => "internal",
+        }
+    }
+
+    /// 409: the request is well formed but the current state refuses it.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Rule {
+            status: StatusCode::CONFLICT,
+            code,
+            detail: detail.into(),
         }
     }
 
@@ -184,6 +202,27 @@ impl From<crate::domain::account::AccountRuleViolation> for ApiError {
             NoRoles | ForbiddenRole => "roles",
         };
         ApiError::validation(field, violation.to_string())
+    }
+}
+
+impl From<crate::domain::Violations> for ApiError {
+    fn from(violations: crate::domain::Violations) -> Self {
+        ApiError::Validation(
+            violations
+                .0
+                .into_iter()
+                .map(|v| FieldError {
+                    field: v.field,
+                    message: v.message,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<crate::domain::money::MoneyError> for ApiError {
+    fn from(err: crate::domain::money::MoneyError) -> Self {
+        ApiError::validation("amount", err.to_string())
     }
 }
 

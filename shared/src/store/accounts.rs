@@ -199,10 +199,14 @@ impl Store {
             },
             now,
         );
-        let tx = Tx::new()
+        let mut tx = Tx::new()
             .put("login", &login, Some(Cond::absent()))
             .put("user", user, Some(Cond::absent()))
             .emit(&event);
+        // A new freelancer starts with this month's allowance (§4.2).
+        if user.roles.contains(&Role::Freelancer) {
+            tx = super::connects::monthly_grant_op(tx, &user.id, now);
+        }
         self.transact(tx).await.map_err(|err| {
             tx_error(err, |label| match label {
                 "login" => AccountError::EmailTaken,
@@ -451,7 +455,7 @@ impl Store {
             },
             now,
         );
-        let tx = Tx::new()
+        let mut tx = Tx::new()
             .update(
                 "user",
                 as_key(keys::user(&user.id)),
@@ -470,6 +474,9 @@ impl Store {
                 Some(Cond::exists()),
             )
             .emit(&event);
+        if role == Role::Freelancer {
+            tx = super::connects::monthly_grant_op(tx, &user.id, now);
+        }
         self.transact(tx)
             .await
             .map_err(|err| tx_error(err, |_| AccountError::Stale))?;

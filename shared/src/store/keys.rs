@@ -1,6 +1,8 @@
 //! Every partition and sort key of the single table, in one place (see docs/data-model.md).
 
-use crate::domain::ids::{EventId, SessionId, UserId};
+use crate::domain::ids::{
+    EventId, InvitationId, JobId, ProposalId, SavedSearchId, SessionId, UserId,
+};
 
 pub fn user(id: &UserId) -> (String, String) {
     (format!("USER#{id}"), "PROFILE".into())
@@ -38,6 +40,176 @@ pub fn idempotency(scope: &str, key: &str) -> (String, String) {
 /// Marks a side effect of an event (an email sent) as done, so a redelivery skips it.
 pub fn delivered(event: &EventId, effect: &str) -> (String, String) {
     (format!("DELIVERED#{event}"), effect.to_string())
+}
+
+pub fn job(id: &JobId) -> (String, String) {
+    (format!("JOB#{id}"), "JOB".into())
+}
+
+/// gsi1 partition of a client's jobs, newest last (`gsi1sk` = posted_at#job id).
+pub fn client_jobs(client: &UserId) -> String {
+    format!("CLIENT#{client}#JOBS")
+}
+
+/// Hiring history shown to freelancers (§2.2): counters kept by the writes that change them.
+pub fn client_stats(client: &UserId) -> (String, String) {
+    (format!("USER#{client}"), "CLIENT_STATS".into())
+}
+
+pub fn freelancer_profile(freelancer: &UserId) -> (String, String) {
+    (format!("USER#{freelancer}"), "FREELANCER_PROFILE".into())
+}
+
+pub fn client_profile(client: &UserId) -> (String, String) {
+    (format!("USER#{client}"), "CLIENT_PROFILE".into())
+}
+
+/// Freelancer search index: one partition per skill, sorted by hourly rate (cents, zero
+/// padded so string order is numeric order), so a rate range is a key condition.
+pub fn freelancer_skill_partition(skill: &str) -> String {
+    format!("FSKILL#{skill}")
+}
+
+/// The sort key of a freelancer in a skill partition; `rate_sort_key(c)` ≤ it ≤
+/// `rate_sort_key(c) + "~"` for every freelancer at rate `c`.
+pub fn freelancer_skill(skill: &str, rate_cents: i64, freelancer: &UserId) -> (String, String) {
+    (
+        freelancer_skill_partition(skill),
+        format!("{}{freelancer}", rate_sort_key(rate_cents)),
+    )
+}
+
+pub fn rate_sort_key(rate_cents: i64) -> String {
+    format!("{:012}#", rate_cents.max(0))
+}
+
+pub fn file(id: &crate::domain::ids::FileId) -> (String, String) {
+    (format!("FILE#{id}"), "FILE".into())
+}
+
+pub fn proposal(id: &ProposalId) -> (String, String) {
+    (format!("PROPOSAL#{id}"), "PROPOSAL".into())
+}
+
+/// One per freelancer per job: created with `attribute_not_exists` in the proposal's
+/// transaction, it is what makes "one proposal per freelancer per job" hold under races.
+pub fn applicant(job: &JobId, freelancer: &UserId) -> (String, String) {
+    (format!("JOB#{job}"), format!("APPLICANT#{freelancer}"))
+}
+
+/// gsi1 partition of a job's proposals (client's view), oldest first.
+pub fn job_proposals(job: &JobId) -> String {
+    format!("JOB#{job}#PROPOSALS")
+}
+
+/// gsi2 partition of a freelancer's proposals, newest first.
+pub fn freelancer_proposals(freelancer: &UserId) -> String {
+    format!("FREELANCER#{freelancer}#PROPOSALS")
+}
+
+pub fn invitation(id: &InvitationId) -> (String, String) {
+    (format!("INVITATION#{id}"), "INVITATION".into())
+}
+
+/// One invitation per freelancer per job; also what lets an invitee see an invite-only job.
+pub fn invited(job: &JobId, freelancer: &UserId) -> (String, String) {
+    (format!("JOB#{job}"), format!("INVITED#{freelancer}"))
+}
+
+/// gsi1 partition of a freelancer's invitations, newest first.
+pub fn freelancer_invitations(freelancer: &UserId) -> String {
+    format!("FREELANCER#{freelancer}#INVITATIONS")
+}
+
+/// A freelancer's Connects balance (§4.4); entries share its partition.
+pub fn connects_balance(freelancer: &UserId) -> (String, String) {
+    (format!("CONNECTS#{freelancer}"), "BALANCE".into())
+}
+
+pub fn connects_entry(freelancer: &UserId, entry_sort: &str) -> (String, String) {
+    (
+        format!("CONNECTS#{freelancer}"),
+        format!("ENTRY#{entry_sort}"),
+    )
+}
+
+/// gsi1 partitions that enumerate freelancers' Connects balances for the monthly grant,
+/// sharded so no single partition holds every freelancer.
+pub const FREELANCER_SHARDS: u32 = 16;
+
+pub fn freelancer_shard(freelancer: &UserId) -> String {
+    let shard = crate::security::stable_hash(freelancer.as_str()) % FREELANCER_SHARDS as u64;
+    format!("FREELANCERS#{shard:02}")
+}
+
+/// A freelancer's saved job (§3.4), in their partition.
+pub fn saved_job(user: &UserId, job: &JobId) -> (String, String) {
+    (format!("USER#{user}"), format!("SAVEDJOB#{job}"))
+}
+
+/// gsi1 partition of a freelancer's saved jobs, newest save first (`gsi1sk` = saved_at#job).
+pub fn saved_jobs(user: &UserId) -> String {
+    format!("USER#{user}#SAVEDJOBS")
+}
+
+pub fn saved_search(user: &UserId, id: &SavedSearchId) -> (String, String) {
+    (format!("USER#{user}"), format!("SAVEDSEARCH#{id}"))
+}
+
+/// gsi1 partition of the saved searches that a new job of `category` may match: searches
+/// with that category, or (`None`) searches without one. Alerts read these two partitions
+/// instead of scanning every saved search.
+pub fn saved_searches_by_category(category: Option<&str>) -> String {
+    match category {
+        Some(category) => format!("SAVEDSEARCHES#CAT#{category}"),
+        None => "SAVEDSEARCHES#ANY".into(),
+    }
+}
+
+/// Created with the alert's event: a (search, job) pair alerts once across redeliveries.
+pub fn search_alert(search: &SavedSearchId, job: &JobId) -> (String, String) {
+    (format!("ALERT#{search}"), format!("JOB#{job}"))
+}
+
+/// The pointer to the published search index snapshot (docs/search.md).
+pub fn search_snapshot() -> (String, String) {
+    ("SEARCH#jobs".into(), "SNAPSHOT".into())
+}
+
+pub fn ledger_account(account: &crate::domain::ledger::AccountId) -> (String, String) {
+    (format!("LEDGER#{account}"), "ACCOUNT".into())
+}
+
+pub fn transfer(id: &crate::domain::ids::TransferId) -> (String, String) {
+    (format!("TRANSFER#{id}"), "TRANSFER".into())
+}
+
+/// gsi1 partition of the transfers an account is debited by.
+pub fn ledger_debits(account: &crate::domain::ledger::AccountId) -> String {
+    format!("LEDGER#DEBIT#{account}")
+}
+
+/// gsi2 partition of the transfers an account is credited by.
+pub fn ledger_credits(account: &crate::domain::ledger::AccountId) -> String {
+    format!("LEDGER#CREDIT#{account}")
+}
+
+/// A client's billing method, in their partition (`BILLINGMETHOD#` lists them).
+pub fn billing_method(user: &UserId, id: &crate::domain::ids::BillingMethodId) -> (String, String) {
+    (format!("USER#{user}"), format!("BILLINGMETHOD#{id}"))
+}
+
+/// Which billing method is the default, and how many there are (capped in its condition).
+pub fn default_billing_method(user: &UserId) -> (String, String) {
+    (format!("USER#{user}"), "DEFAULT#BILLINGMETHOD".into())
+}
+
+pub fn payout_method(user: &UserId, id: &crate::domain::ids::PayoutMethodId) -> (String, String) {
+    (format!("USER#{user}"), format!("PAYOUTMETHOD#{id}"))
+}
+
+pub fn default_payout_method(user: &UserId) -> (String, String) {
+    (format!("USER#{user}"), "DEFAULT#PAYOUTMETHOD".into())
 }
 
 pub fn dev_mailbox(canonical_email: &str) -> String {

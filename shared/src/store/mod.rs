@@ -2,9 +2,17 @@
 //! type leaks past this module. The key design is documented in docs/data-model.md.
 
 pub mod accounts;
+pub mod connects;
+pub mod files;
 pub mod idempotency;
+pub mod jobs;
 pub mod keys;
+pub mod ledger;
 pub mod outbox;
+pub mod payments;
+pub mod profiles;
+pub mod proposals;
+pub mod search;
 pub mod tx;
 
 use aws_sdk_dynamodb::error::SdkError;

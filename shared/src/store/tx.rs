@@ -47,6 +47,42 @@ impl Cond {
         self
     }
 
+    pub fn attribute_value(
+        mut self,
+        placeholder: &str,
+        value: aws_sdk_dynamodb::types::AttributeValue,
+    ) -> Self {
+        self.values.insert(placeholder.into(), value);
+        self
+    }
+
+    /// Joins two conditions with AND.
+    pub fn and(mut self, other: Cond) -> Self {
+        self.expression = format!("({}) AND ({})", self.expression, other.expression);
+        self.names.extend(other.names);
+        self.values.extend(other.values);
+        self
+    }
+
+    /// `SET` of every attribute of `item` except `keep`: a partial overwrite that leaves
+    /// attributes other writers maintain (counters, lists) alone.
+    pub fn set_all_except(item: Item, keep: &[&str]) -> Self {
+        let mut cond = Cond::new("");
+        let mut assignments = Vec::new();
+        let mut attributes: Vec<_> = item
+            .into_iter()
+            .filter(|(name, _)| !keep.contains(&name.as_str()))
+            .collect();
+        attributes.sort_by(|a, b| a.0.cmp(&b.0));
+        for (i, (name, value)) in attributes.into_iter().enumerate() {
+            assignments.push(format!("#set{i} = :set{i}"));
+            cond.names.insert(format!("#set{i}"), name);
+            cond.values.insert(format!(":set{i}"), value);
+        }
+        cond.expression = format!("SET {}", assignments.join(", "));
+        cond
+    }
+
     fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
     }

@@ -1,30 +1,17 @@
 //! Domain events → emails (and, as the product grows, inbox items). Each effect is recorded
 //! as delivered, so a redelivered event does not send twice.
 
+use super::WorkerError;
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::mail::Email;
 use crate::store::accounts::{ConfirmationRecord, CONFIRMATION_TTL};
 use crate::store::keys::{self, as_key};
 use crate::App;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// The part of an EventBridge event that SQS delivers as the message body.
-#[derive(Deserialize)]
-struct Envelope {
-    detail: serde_json::Value,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WorkerError {
-    #[error("undecodable message: {0}")]
-    Poison(String),
-    #[error("{0}")]
-    Retryable(String),
-}
 
 #[derive(Serialize, Deserialize)]
 struct DeliveredMarker {
@@ -39,32 +26,10 @@ pub async fn handle_notifications(
     event: SqsEvent,
     now: DateTime<Utc>,
 ) -> SqsBatchResponse {
-    let mut failures = Vec::new();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let outcome = match message.body.as_deref() {
-            Some(body) => process(app, body, now).await,
-            None => Err(WorkerError::Poison("empty body".into())),
-        };
-        if let Err(err) = outcome {
-            // Poison messages fail too: after maxReceiveCount they move to the DLQ, where an
-            // alarm fires, instead of being dropped silently.
-            tracing::warn!(message_id = %id, error = %err, "notification failed");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            failures.push(failure);
-        }
-    }
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failures;
-    response
+    super::each_event(event, "notification", |event| process(app, event, now)).await
 }
 
-async fn process(app: &App, body: &str, now: DateTime<Utc>) -> Result<(), WorkerError> {
-    let envelope: Envelope =
-        serde_json::from_str(body).map_err(|e| WorkerError::Poison(e.to_string()))?;
-    let event: DomainEvent =
-        serde_json::from_value(envelope.detail).map_err(|e| WorkerError::Poison(e.to_string()))?;
+async fn process(app: &App, event: DomainEvent, now: DateTime<Utc>) -> Result<(), WorkerError> {
     match &event.payload {
         EventPayload::AccountSignedUp { user_id, email, name } => {
             once(app, &event, "email:confirmation", now, || async {
@@ -98,7 +63,7 @@ async fn process(app: &App, body: &str, now: DateTime<Utc>) -> Result<(), Worker
             })
             .await
         }
-        EventPayload::AccountConfirmed { .. } | EventPayload::RoleAdded { .. } => Ok(()),
+        _ => Ok(()),
     }
 }
 

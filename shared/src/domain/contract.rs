@@ -1,0 +1,375 @@
+//! Offers, contracts and fixed-price milestones (PRODUCT §6, §7), pure: what each state
+//! allows, what each decision changes, and when escrow releases on its own. Money moves in
+//! the store (`store::ledger`), in the same transaction as these transitions.
+
+use super::ids::{FileId, JobId, ProposalId, UserId};
+use super::money::{Currency, Money};
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A submitted milestone the client neither approves nor sends back within this long is
+/// released automatically (§7.4).
+pub const AUTO_RELEASE_AFTER: Duration = Duration::days(14);
+/// Offers not answered within this long expire (§6.1).
+pub const OFFER_LIFETIME: Duration = Duration::days(7);
+/// Released earnings are held this long before they can be withdrawn (§9.3).
+pub const SECURITY_PERIOD: Duration = Duration::days(5);
+/// Smallest milestone (§7.2).
+pub const MIN_MILESTONE: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+pub const MAX_MILESTONES: usize = 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneState {
+    Unfunded,
+    Funded,
+    Submitted,
+    ChangesRequested,
+    Released,
+    Refunded,
+    Disputed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Submission {
+    pub message: String,
+    pub file_ids: Vec<FileId>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Milestone {
+    pub description: String,
+    pub amount: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<chrono::NaiveDate>,
+    pub state: MilestoneState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funded_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When escrow releases unless the client acts first; set while submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_release_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<DateTime<Utc>>,
+    /// What the freelancer was paid (gross, before the service fee), when released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_amount: Option<Money>,
+    #[serde(default)]
+    pub submissions: Vec<Submission>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MilestoneRuleViolation {
+    #[error("a milestone is at least {MIN_MILESTONE}")]
+    TooSmall,
+    #[error("only an unfunded milestone can be changed or deleted")]
+    AlreadyFunded,
+    #[error("the milestone is {0:?}; that is not possible now")]
+    WrongState(MilestoneState),
+    #[error("the amount is in another currency than the milestone")]
+    CurrencyMismatch,
+    #[error("an approval pays a positive amount")]
+    NothingToPay,
+}
+
+/// What an approval pays against what escrow holds (§7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payout {
+    /// Posted from the escrow hold to the freelancer.
+    pub from_escrow: Money,
+    /// Released back to the client (paying less than the milestone).
+    pub back_to_client: Money,
+    /// Charged on top as a bonus (paying more than the milestone).
+    pub bonus: Money,
+}
+
+impl Milestone {
+    pub fn new(
+        description: String,
+        amount: Money,
+        due_date: Option<chrono::NaiveDate>,
+    ) -> Result<Self, MilestoneRuleViolation> {
+        if amount.amount < MIN_MILESTONE {
+            return Err(MilestoneRuleViolation::TooSmall);
+        }
+        Ok(Self {
+            description,
+            amount,
+            due_date,
+            state: MilestoneState::Unfunded,
+            funded_at: None,
+            submitted_at: None,
+            auto_release_at: None,
+            released_at: None,
+            released_amount: None,
+            submissions: Vec::new(),
+        })
+    }
+
+    fn expect(&self, allowed: &[MilestoneState]) -> Result<(), MilestoneRuleViolation> {
+        if allowed.contains(&self.state) {
+            Ok(())
+        } else {
+            Err(MilestoneRuleViolation::WrongState(self.state))
+        }
+    }
+
+    pub fn edit(
+        &self,
+        description: Option<String>,
+        amount: Option<Money>,
+        due_date: Option<chrono::NaiveDate>,
+    ) -> Result<Milestone, MilestoneRuleViolation> {
+        if self.state != MilestoneState::Unfunded {
+            return Err(MilestoneRuleViolation::AlreadyFunded);
+        }
+        let mut next = self.clone();
+        if let Some(amount) = amount {
+            if amount.amount < MIN_MILESTONE {
+                return Err(MilestoneRuleViolation::TooSmall);
+            }
+            next.amount = amount;
+        }
+        if let Some(description) = description {
+            next.description = description;
+        }
+        if due_date.is_some() {
+            next.due_date = due_date;
+        }
+        Ok(next)
+    }
+
+    pub fn can_delete(&self) -> Result<(), MilestoneRuleViolation> {
+        if self.state == MilestoneState::Unfunded {
+            Ok(())
+        } else {
+            Err(MilestoneRuleViolation::AlreadyFunded)
+        }
+    }
+
+    pub fn fund(&self, now: DateTime<Utc>) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Unfunded])?;
+        let mut next = self.clone();
+        next.state = MilestoneState::Funded;
+        next.funded_at = Some(now);
+        Ok(next)
+    }
+
+    /// Work handed in; a resubmission after a change request restarts the 14 days.
+    pub fn submit(
+        &self,
+        message: String,
+        file_ids: Vec<FileId>,
+        now: DateTime<Utc>,
+    ) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Funded, MilestoneState::ChangesRequested])?;
+        let mut next = self.clone();
+        next.state = MilestoneState::Submitted;
+        next.submitted_at = Some(now);
+        next.auto_release_at = Some(now + AUTO_RELEASE_AFTER);
+        next.submissions.push(Submission {
+            message,
+            file_ids,
+            at: now,
+        });
+        Ok(next)
+    }
+
+    pub fn request_changes(&self) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Submitted])?;
+        let mut next = self.clone();
+        next.state = MilestoneState::ChangesRequested;
+        next.auto_release_at = None;
+        Ok(next)
+    }
+
+    /// The client pays `amount` (the milestone's when `None`): less sends the rest back,
+    /// more charges the difference as a bonus.
+    pub fn approve(
+        &self,
+        amount: Option<Money>,
+        now: DateTime<Utc>,
+    ) -> Result<(Milestone, Payout), MilestoneRuleViolation> {
+        self.expect(&[
+            MilestoneState::Funded,
+            MilestoneState::Submitted,
+            MilestoneState::ChangesRequested,
+        ])?;
+        let pay = amount.unwrap_or(self.amount);
+        if pay.currency != self.amount.currency {
+            return Err(MilestoneRuleViolation::CurrencyMismatch);
+        }
+        if pay.amount <= Decimal::ZERO {
+            return Err(MilestoneRuleViolation::NothingToPay);
+        }
+        let currency = self.amount.currency;
+        let money = |amount: Decimal| Money { amount, currency };
+        let escrow = self.amount.amount;
+        let payout = Payout {
+            from_escrow: money(pay.amount.min(escrow)),
+            back_to_client: money((escrow - pay.amount).max(Decimal::ZERO)),
+            bonus: money((pay.amount - escrow).max(Decimal::ZERO)),
+        };
+        Ok((self.released(pay, now), payout))
+    }
+
+    /// The schedule's release: only a submission whose 14 days are over at `at`.
+    pub fn auto_release(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<(Milestone, Payout), MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Submitted])?;
+        match self.auto_release_at {
+            Some(due) if due <= at => Ok((
+                self.released(self.amount, at),
+                Payout {
+                    from_escrow: self.amount,
+                    back_to_client: Money::zero(self.amount.currency),
+                    bonus: Money::zero(self.amount.currency),
+                },
+            )),
+            _ => Err(MilestoneRuleViolation::WrongState(self.state)),
+        }
+    }
+
+    /// The freelancer gives the escrow back (§7.5).
+    pub fn refund(&self) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[
+            MilestoneState::Funded,
+            MilestoneState::Submitted,
+            MilestoneState::ChangesRequested,
+        ])?;
+        let mut next = self.clone();
+        next.state = MilestoneState::Refunded;
+        next.auto_release_at = None;
+        Ok(next)
+    }
+
+    fn released(&self, pay: Money, now: DateTime<Utc>) -> Milestone {
+        let mut next = self.clone();
+        next.state = MilestoneState::Released;
+        next.released_at = Some(now);
+        next.released_amount = Some(pay);
+        next.auto_release_at = None;
+        next
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.amount.currency
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractState {
+    Pending,
+    Active,
+    Paused,
+    Ended,
+}
+
+/// Who the contract is between and about; shared by offers and contracts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Parties {
+    pub job_id: JobId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_id: Option<ProposalId>,
+    pub client_id: UserId,
+    pub freelancer_id: UserId,
+}
+
+impl Parties {
+    pub fn includes(&self, user: &UserId) -> bool {
+        &self.client_id == user || &self.freelancer_id == user
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: i64) -> DateTime<Utc> {
+        "2026-12-01T09:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(day)
+    }
+
+    fn milestone(amount: &str) -> Milestone {
+        Milestone::new("Design".into(), Money::usd(amount).unwrap(), None).unwrap()
+    }
+
+    #[test]
+    fn the_happy_path_and_its_fourteen_days() {
+        let m = milestone("600").fund(at(0)).unwrap();
+        let submitted = m.submit("done".into(), vec![], at(1)).unwrap();
+        assert_eq!(submitted.auto_release_at, Some(at(15)));
+        let back = submitted.request_changes().unwrap();
+        assert_eq!(back.auto_release_at, None);
+        let again = back.submit("fixed".into(), vec![], at(3)).unwrap();
+        assert_eq!(
+            again.auto_release_at,
+            Some(at(17)),
+            "resubmission restarts the clock"
+        );
+        assert!(again.auto_release(at(17) - Duration::hours(1)).is_err());
+        let (released, payout) = again.auto_release(at(17)).unwrap();
+        assert_eq!(released.state, MilestoneState::Released);
+        assert_eq!(payout.from_escrow, Money::usd("600").unwrap());
+        assert!(released.auto_release(at(30)).is_err(), "released once");
+        assert_eq!(released.submissions.len(), 2);
+    }
+
+    #[test]
+    fn paying_less_returns_the_rest_paying_more_is_a_bonus() {
+        let m = milestone("500").fund(at(0)).unwrap();
+        let (_, less) = m.approve(Some(Money::usd("300").unwrap()), at(1)).unwrap();
+        assert_eq!(
+            (
+                less.from_escrow.amount,
+                less.back_to_client.amount,
+                less.bonus.amount
+            ),
+            (Decimal::from(300), Decimal::from(200), Decimal::ZERO)
+        );
+        let (_, more) = m.approve(Some(Money::usd("650").unwrap()), at(1)).unwrap();
+        assert_eq!(
+            (
+                more.from_escrow.amount,
+                more.back_to_client.amount,
+                more.bonus.amount
+            ),
+            (Decimal::from(500), Decimal::ZERO, Decimal::from(150))
+        );
+        assert_eq!(
+            m.approve(Some(Money::usd("0").unwrap()), at(1)),
+            Err(MilestoneRuleViolation::NothingToPay)
+        );
+    }
+
+    #[test]
+    fn funded_milestones_are_frozen_and_small_ones_refused() {
+        assert_eq!(
+            Milestone::new("x".into(), Money::usd("4.99").unwrap(), None),
+            Err(MilestoneRuleViolation::TooSmall)
+        );
+        let m = milestone("50");
+        assert!(m.edit(None, Some(Money::usd("60").unwrap()), None).is_ok());
+        let funded = m.fund(at(0)).unwrap();
+        assert_eq!(
+            funded.can_delete(),
+            Err(MilestoneRuleViolation::AlreadyFunded)
+        );
+        assert_eq!(
+            funded.edit(Some("y".into()), None, None),
+            Err(MilestoneRuleViolation::AlreadyFunded)
+        );
+        assert_eq!(
+            funded.fund(at(1)),
+            Err(MilestoneRuleViolation::WrongState(MilestoneState::Funded))
+        );
+        let refunded = funded.refund().unwrap();
+        assert!(refunded.approve(None, at(2)).is_err());
+    }
+}

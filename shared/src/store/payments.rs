@@ -1,0 +1,270 @@
+//! Billing methods (clients) and payout methods (freelancers), in their owner's partition.
+//! Each kind has a pointer item naming the default and counting the methods: the first
+//! method becomes the default with `if_not_exists`, and the count's condition caps how many
+//! one user may hold, both inside the transaction that adds the method, so parallel adds
+//! cannot produce two defaults or exceed the cap.
+//!
+//! What is stored of a card or account: the processor's token, brand, last four and expiry.
+//! Never the number.
+
+use super::keys::{self, as_key};
+use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
+use crate::domain::billing::{card_expired, BillingMethodKind};
+use crate::domain::ids::{BillingMethodId, PayoutMethodId, UserId};
+use crate::domain::payout::PayoutKind;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Most methods of one kind a user may keep.
+pub const MAX_METHODS: u32 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingMethodRecord {
+    pub id: BillingMethodId,
+    pub user_id: UserId,
+    pub kind: BillingMethodKind,
+    /// Card brand (`visa`, …) or `bank_account`.
+    pub brand: String,
+    pub last4: String,
+    #[serde(default)]
+    pub exp_month: Option<u32>,
+    #[serde(default)]
+    pub exp_year: Option<i32>,
+    #[serde(default)]
+    pub holder_name: Option<String>,
+    /// The processor's handle: what `PaymentProcessor::charge` takes.
+    pub processor_token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl BillingMethodRecord {
+    /// Cards stop working after their expiry month; bank accounts do not expire.
+    pub fn usable_at(&self, now: DateTime<Utc>) -> bool {
+        match (self.exp_month, self.exp_year) {
+            (Some(month), Some(year)) => !card_expired(month, year, now),
+            _ => true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutMethodRecord {
+    pub id: PayoutMethodId,
+    pub user_id: UserId,
+    pub kind: PayoutKind,
+    /// The last four of an account, or a masked email.
+    pub label: String,
+    #[serde(default)]
+    pub holder_name: Option<String>,
+    pub processor_token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A record in the table: its keys next to its fields.
+#[derive(Serialize, Deserialize)]
+struct Keyed<T> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    record: T,
+}
+
+#[derive(Deserialize)]
+struct DefaultPointer {
+    method_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MethodStoreError {
+    #[error("at most {MAX_METHODS} methods of a kind")]
+    TooMany,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The two kinds of methods differ only in their keys.
+struct Family {
+    sk_prefix: &'static str,
+    pointer: fn(&UserId) -> (String, String),
+}
+
+const BILLING: Family = Family {
+    sk_prefix: "BILLINGMETHOD#",
+    pointer: keys::default_billing_method,
+};
+
+const PAYOUT: Family = Family {
+    sk_prefix: "PAYOUTMETHOD#",
+    pointer: keys::default_payout_method,
+};
+
+impl Store {
+    /// Adds a client's billing method; the first becomes the default. The client's stats say
+    /// `payment_verified` from the same transaction on, which freelancers see on every job.
+    /// Returns the id of the default method after the add.
+    pub async fn add_billing_method(
+        &self,
+        record: &BillingMethodRecord,
+    ) -> Result<Option<String>, MethodStoreError> {
+        let verified = Tx::new().update(
+            "client_stats",
+            as_key(keys::client_stats(&record.user_id)),
+            Cond::new("SET payment_verified = :yes").value(":yes", true),
+            None,
+        );
+        let key = keys::billing_method(&record.user_id, &record.id);
+        self.add_method(
+            &BILLING,
+            verified,
+            key,
+            &record.user_id,
+            record.id.as_str(),
+            record,
+        )
+        .await
+    }
+
+    pub async fn add_payout_method(
+        &self,
+        record: &PayoutMethodRecord,
+    ) -> Result<Option<String>, MethodStoreError> {
+        let key = keys::payout_method(&record.user_id, &record.id);
+        self.add_method(
+            &PAYOUT,
+            Tx::new(),
+            key,
+            &record.user_id,
+            record.id.as_str(),
+            record,
+        )
+        .await
+    }
+
+    /// A client's billing methods, oldest first, and the default's id.
+    pub async fn billing_methods(
+        &self,
+        user: &UserId,
+    ) -> Result<(Vec<BillingMethodRecord>, Option<String>), StoreError> {
+        self.methods(&BILLING, user).await
+    }
+
+    pub async fn payout_methods(
+        &self,
+        user: &UserId,
+    ) -> Result<(Vec<PayoutMethodRecord>, Option<String>), StoreError> {
+        self.methods(&PAYOUT, user).await
+    }
+
+    pub async fn billing_method(
+        &self,
+        user: &UserId,
+        id: &BillingMethodId,
+    ) -> Result<Option<BillingMethodRecord>, StoreError> {
+        self.keyed(as_key(keys::billing_method(user, id))).await
+    }
+
+    pub async fn payout_method(
+        &self,
+        user: &UserId,
+        id: &PayoutMethodId,
+    ) -> Result<Option<PayoutMethodRecord>, StoreError> {
+        self.keyed(as_key(keys::payout_method(user, id))).await
+    }
+
+    /// The method a funding or invoice charges when the client names none.
+    pub async fn default_billing_method(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<BillingMethodRecord>, StoreError> {
+        match self.default_id(&BILLING, user).await? {
+            Some(id) => match BillingMethodId::parse(&id) {
+                Some(id) => self.billing_method(user, &id).await,
+                None => Err(StoreError::Corrupt(format!("default billing method {id}"))),
+            },
+            None => Ok(None),
+        }
+    }
+
+    pub async fn default_payout_method(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<PayoutMethodRecord>, StoreError> {
+        match self.default_id(&PAYOUT, user).await? {
+            Some(id) => match PayoutMethodId::parse(&id) {
+                Some(id) => self.payout_method(user, &id).await,
+                None => Err(StoreError::Corrupt(format!("default payout method {id}"))),
+            },
+            None => Ok(None),
+        }
+    }
+
+    async fn add_method<T: Serialize>(
+        &self,
+        family: &Family,
+        tx: Tx,
+        (pk, sk): (String, String),
+        user: &UserId,
+        id: &str,
+        record: &T,
+    ) -> Result<Option<String>, MethodStoreError> {
+        let tx = tx
+            .put("method", &Keyed { pk, sk, record }, Some(Cond::absent()))
+            .update(
+                "default",
+                as_key((family.pointer)(user)),
+                Cond::new("SET method_id = if_not_exists(method_id, :id) ADD methods :one")
+                    .value(":id", id)
+                    .value(":one", 1),
+                Some(
+                    Cond::new("attribute_not_exists(methods) OR methods < :max")
+                        .value(":max", MAX_METHODS),
+                ),
+            );
+        self.transact(tx).await.map_err(|err| match err {
+            TxError::ConditionFailed {
+                label: "default", ..
+            } => MethodStoreError::TooMany,
+            TxError::ConditionFailed { label, .. } => MethodStoreError::Store(StoreError::Corrupt(
+                format!("unexpected condition failure on {label}"),
+            )),
+            TxError::Store(err) => MethodStoreError::Store(err),
+        })?;
+        Ok(self.default_id(family, user).await?)
+    }
+
+    async fn methods<T: DeserializeOwned>(
+        &self,
+        family: &Family,
+        user: &UserId,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let (pk, _) = (family.pointer)(user);
+        // The cap keeps every list within one page.
+        let limit = i32::try_from(MAX_METHODS + 1).unwrap_or(i32::MAX);
+        let (items, default) = futures::try_join!(
+            self.query_prefix(None, &pk, family.sk_prefix, false, limit, None),
+            self.default_id(family, user),
+        )?;
+        let records = items
+            .0
+            .into_iter()
+            .map(|item| from_item::<Keyed<T>>(item).map(|k| k.record))
+            .collect::<Result<_, _>>()?;
+        Ok((records, default))
+    }
+
+    async fn default_id(
+        &self,
+        family: &Family,
+        user: &UserId,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get::<DefaultPointer>(&as_key((family.pointer)(user)))
+            .await?
+            .map(|p| p.method_id))
+    }
+
+    async fn keyed<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        Ok(self.get::<Keyed<T>>(&key).await?.map(|k| k.record))
+    }
+}

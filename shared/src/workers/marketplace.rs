@@ -1,0 +1,53 @@
+//! Marketplace reactions to domain events: when a client cancels a job before hiring, every
+//! applicant gets their Connects back (§4.3). Each refund is its own transaction with a
+//! once-only entry, so a redelivered event or a retry after a crash refunds nobody twice.
+
+use super::WorkerError;
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::ids::JobId;
+use crate::App;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Utc};
+
+pub async fn handle(app: &App, event: SqsEvent, _now: DateTime<Utc>) -> SqsBatchResponse {
+    super::each_event(event, "marketplace", |event| process(app, event)).await
+}
+
+async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
+    match &event.payload {
+        EventPayload::JobClosed {
+            job_id,
+            refund_connects: true,
+            ..
+        } => refund_applicants(app, job_id, event.occurred_at)
+            .await
+            .map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// Refunds every proposal of the job, page by page; returns how many were refunded now.
+pub async fn refund_applicants(
+    app: &App,
+    job: &JobId,
+    cancelled_at: DateTime<Utc>,
+) -> Result<u64, WorkerError> {
+    let mut refunded = 0;
+    let mut start = None;
+    loop {
+        let (proposals, next) = app.store.job_proposals(job, 100, start).await?;
+        for proposal in &proposals {
+            if app
+                .store
+                .refund_proposal_connects(proposal, cancelled_at)
+                .await?
+            {
+                refunded += 1;
+            }
+        }
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(refunded),
+        }
+    }
+}
