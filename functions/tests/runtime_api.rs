@@ -39,6 +39,7 @@ async fn start(app: &TestApp, binary: &str, executable: &str) -> Function {
         .env("EVENT_BUS_NAME", &config.event_bus)
         .env("JWT_SIGNING_KEYS", &config.signing_keys)
         .env("WORKLANE_MAILER", "dev-mailbox")
+        .env("WORKLANE_PAYMENTS", "sandbox")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", "us-east-1")

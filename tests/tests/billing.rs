@@ -201,7 +201,7 @@ async fn cards_and_bank_accounts_are_vaulted_masked_and_verify_the_client() {
 }
 
 #[tokio::test]
-async fn only_clients_add_billing_methods_and_nobody_sees_anothers() {
+async fn only_payers_add_billing_methods_and_nobody_sees_anothers() {
     let app = TestApp::spawn().await;
     let (ann, _) = app.confirmed_user("ann@example.com", &["client"]).await;
     let (bob, _) = app.confirmed_user("bob@example.com", &["client"]).await;
@@ -220,6 +220,7 @@ async fn only_clients_add_billing_methods_and_nobody_sees_anothers() {
     let bobs = app.get("/v1/me/billing-methods", Some(&bob)).await;
     assert_eq!((bobs.status, bobs.body["items"].clone()), (200, json!([])));
 
+    // Freelancers keep billing methods too (they buy Connects); other roles do not.
     let by_freelancer = app
         .post(
             "/v1/me/billing-methods",
@@ -227,12 +228,20 @@ async fn only_clients_add_billing_methods_and_nobody_sees_anothers() {
             &card("4242424242424242"),
         )
         .await;
+    assert_eq!(by_freelancer.status, 201, "{}", by_freelancer.body);
+    let fridas = app.get("/v1/me/billing-methods", Some(&frida)).await;
+    assert_eq!(fridas.body["items"].as_array().unwrap().len(), 1);
+    let (agency, _) = app.confirmed_user("agency@example.com", &["agency"]).await;
+    let by_agency = app
+        .post(
+            "/v1/me/billing-methods",
+            Some(&agency),
+            &card("4242424242424242"),
+        )
+        .await;
+    assert_eq!((by_agency.status, by_agency.code()), (403, "forbidden"));
     assert_eq!(
-        (by_freelancer.status, by_freelancer.code()),
-        (403, "forbidden")
-    );
-    assert_eq!(
-        app.get("/v1/me/billing-methods", Some(&frida)).await.status,
+        app.get("/v1/me/billing-methods", Some(&agency)).await.status,
         403
     );
     let by_client = app

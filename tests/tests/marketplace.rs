@@ -99,6 +99,25 @@ async fn jobs_invitations_proposals_boosts_and_cancellation_refunds() {
     }
     let invitee = freelancers.pop().unwrap();
 
+    // Find work: a boolean query with filters finds the public job and never the private one.
+    let query = "/v1/jobs?q=%28rust+OR+golang%29+AND+%22serverless+REST%22+NOT+wordpress\
+                 &skills=rust&type=fixed&budget_min=500&experience=expert";
+    let found = app.get(query, Some(&invitee)).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let ids: Vec<&str> = found.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [public.as_str()]);
+    let everything = app.get("/v1/jobs?q=rust", Some(&invitee)).await;
+    assert!(!everything.body.to_string().contains(&private));
+    let too_cheap = app
+        .get("/v1/jobs?q=rust&budget_max=500", Some(&invitee))
+        .await;
+    assert_eq!(too_cheap.body["items"], json!([]));
+
     // The invite-only job does not exist for anyone not invited.
     let hidden = app
         .get(&format!("/v1/jobs/{private}"), Some(&invitee))
@@ -315,6 +334,11 @@ async fn jobs_invitations_proposals_boosts_and_cancellation_refunds() {
         .await;
     assert_eq!(close.status, 200, "{}", close.body);
     assert_eq!(close.body["close_reason"], "cancelled");
+    let gone = app.get("/v1/jobs?q=rust", Some(&invitee)).await;
+    assert!(
+        !gone.body.to_string().contains(&public),
+        "closed jobs leave the index"
+    );
     for token in &freelancers[..6] {
         assert_eq!(balance(&app, token).await, 10);
         assert_ledger_consistent(&app, token).await;
@@ -553,4 +577,82 @@ async fn the_monthly_grant_runs_once_per_month() {
         )
         .await;
     assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn connects_are_bought_through_the_ledger_once_per_idempotency_key() {
+    let app = TestApp::spawn().await;
+    let (freelancer, _) = app
+        .confirmed_user("buyer@example.com", &["freelancer"])
+        .await;
+    let buy = |body: Value, key: &'static str| {
+        let app = &app;
+        let token = freelancer.clone();
+        async move {
+            app.send(
+                Method::POST,
+                "/v1/me/connects/purchase",
+                Some(&token),
+                Some(&body.to_string()),
+                &[("idempotency-key", key)],
+            )
+            .await
+        }
+    };
+    let without_card = buy(json!({"quantity": 20}), "buy-0").await;
+    assert_eq!(
+        (without_card.status, without_card.code()),
+        (409, "billing_method_required")
+    );
+    let card = |number: &str| json!({"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+    let added = app
+        .post(
+            "/v1/me/billing-methods",
+            Some(&freelancer),
+            &card("4242424242424242"),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let bought = buy(json!({"quantity": 20}), "buy-1").await;
+    assert_eq!(bought.status, 201, "{}", bought.body);
+    assert_eq!(
+        bought.body["price"],
+        json!({"amount": "3.00", "currency": "USD"})
+    );
+    assert_eq!(bought.body["balance"], 30);
+    let replay = buy(json!({"quantity": 20}), "buy-1").await;
+    assert_eq!(replay.raw, bought.raw);
+    assert_eq!(
+        balance(&app, &freelancer).await,
+        30,
+        "a retry buys nothing twice"
+    );
+    assert_eq!(buy(json!({"quantity": 0}), "buy-2").await.status, 422);
+
+    // A card that declines at charge: 402, and neither money nor Connects move.
+    let declining = app
+        .post(
+            "/v1/me/billing-methods",
+            Some(&freelancer),
+            &card("4000000000000341"),
+        )
+        .await;
+    assert_eq!(declining.status, 201, "{}", declining.body);
+    let declined = buy(
+        json!({"quantity": 10, "billing_method_id": declining.body["id"]}),
+        "buy-3",
+    )
+    .await;
+    assert_eq!(
+        (declined.status, declined.code()),
+        (402, "card_declined"),
+        "{}",
+        declined.body
+    );
+    assert_eq!(balance(&app, &freelancer).await, 30);
+    assert_ledger_consistent(&app, &freelancer).await;
+    let audit = app.stack.app.store.audit_ledger().await.unwrap();
+    assert!(audit.balanced, "{audit:?}");
+    assert_eq!(audit.transfers, 1);
+    assert_eq!(audit.posted_sum, rust_decimal::Decimal::ZERO);
 }

@@ -186,3 +186,26 @@ fn the_local_routes_are_exactly_the_sam_template_routes() {
         .collect();
     assert_eq!(binaries, functions);
 }
+
+#[test]
+fn every_function_has_a_template_resource_and_a_sample_event() {
+    let template = worklane_devstack::template::Template::load_default().unwrap();
+    let in_template: BTreeSet<String> =
+        template.functions().into_iter().map(|f| f.binary).collect();
+    for function in worklane::Function::ALL {
+        let binary = function.binary();
+        assert!(
+            in_template.contains(binary),
+            "{binary} is not in infra/template.yaml"
+        );
+        let sample = worklane_devstack::repo_root().join(format!("infra/events/{binary}.json"));
+        let text = std::fs::read_to_string(&sample)
+            .unwrap_or_else(|_| panic!("{} is missing", sample.display()));
+        serde_json::from_str::<serde_json::Value>(&text).expect("sample events are JSON");
+    }
+    assert_eq!(
+        in_template.len(),
+        worklane::Function::ALL.len(),
+        "no template function without code"
+    );
+}

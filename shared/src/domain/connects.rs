@@ -2,7 +2,9 @@
 //! entries (grant, spend, boost, refund, purchase) whose balance never goes negative.
 
 use super::ids::{JobId, ProposalId};
+use super::money::{Currency, Money};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
+use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +73,21 @@ impl ConnectsEntry {
     }
 }
 
+/// What one Connect costs (§4.2).
+pub const CONNECT_PRICE: Decimal = Decimal::from_parts(15, 0, 0, false, 2);
+pub const MAX_PURCHASE: u32 = 500;
+
+/// The price of `quantity` Connects, exact.
+pub fn connects_price(quantity: u32) -> Result<Money, String> {
+    if !(1..=MAX_PURCHASE).contains(&quantity) {
+        return Err(format!(
+            "buy between 1 and {MAX_PURCHASE} Connects at a time"
+        ));
+    }
+    Money::new(CONNECT_PRICE * Decimal::from(quantity), Currency::USD)
+        .map_err(|err| err.to_string())
+}
+
 /// The month a grant belongs to, `2026-12`: the unit the monthly grant is idempotent over.
 pub fn grant_month(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}", at.year(), at.month())
@@ -98,6 +115,15 @@ pub fn entry_sort_key(at: DateTime<Utc>, basis: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connects_cost_fifteen_cents_each_exactly() {
+        assert_eq!(connects_price(1).unwrap(), Money::usd("0.15").unwrap());
+        assert_eq!(connects_price(20).unwrap(), Money::usd("3.00").unwrap());
+        assert_eq!(connects_price(333).unwrap(), Money::usd("49.95").unwrap());
+        assert!(connects_price(0).is_err());
+        assert!(connects_price(MAX_PURCHASE + 1).is_err());
+    }
 
     #[test]
     fn entries_are_signed_by_kind() {

@@ -3,29 +3,50 @@
 use super::jobs::caller_with;
 use crate::domain::account::Role;
 use crate::domain::connects::ConnectsEntry;
+use crate::domain::connects::{connects_price, EntryKind};
+use crate::domain::ids::{BillingMethodId, TransferId};
+use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
+use crate::domain::money::Money;
 use crate::functions::Function;
 use crate::handler;
 use crate::http::cursor::page_limit;
 use crate::http::router::{schema_of, Access, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::store::connects::{credit_op, OWN};
+use crate::store::ledger::{already_applied, Movement};
+use crate::store::{Tx, TxError};
 use crate::App;
 use http::Method;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub(super) fn routes() -> Vec<Route> {
-    vec![Route {
-        method: Method::GET,
-        path: "/v1/me/connects",
-        function: Function::Connects,
-        operation_id: "getMyConnects",
-        summary: "The freelancer's Connects balance and its entries, newest first",
-        access: Access::Bearer,
-        request: None,
-        response: Some(schema_of::<ConnectsView>),
-        success: 200,
-        handler: handler!(my_connects),
-    }]
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/v1/me/connects/purchase",
+            function: Function::Connects,
+            operation_id: "purchaseConnects",
+            summary: "Buy Connects at $0.15 each, charged to a billing method through the ledger",
+            access: Access::Bearer,
+            request: Some(schema_of::<PurchaseRequest>),
+            response: Some(schema_of::<PurchaseView>),
+            success: 201,
+            handler: handler!(purchase),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/me/connects",
+            function: Function::Connects,
+            operation_id: "getMyConnects",
+            summary: "The freelancer's Connects balance and its entries, newest first",
+            access: Access::Bearer,
+            request: None,
+            response: Some(schema_of::<ConnectsView>),
+            success: 200,
+            handler: handler!(my_connects),
+        },
+    ]
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -51,5 +72,84 @@ pub async fn my_connects(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiE
         balance,
         items,
         next_cursor: app.cursors.next(&scope, last.as_ref()),
+    }))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseRequest {
+    pub quantity: u32,
+    /// Defaults to the caller's default billing method.
+    #[serde(default)]
+    pub billing_method_id: Option<BillingMethodId>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PurchaseView {
+    pub quantity: u32,
+    pub price: Money,
+    pub balance: i64,
+    pub transfer_id: TransferId,
+}
+
+/// Charges the card, then records the money (world → platform revenue) and the Connects in
+/// one transaction. The transfer id comes from the Idempotency-Key, so a retry after a lost
+/// response charges the same processor charge (the processor is idempotent on it too) and
+/// finds the transfer already there instead of paying twice.
+pub async fn purchase(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Freelancer)?;
+    let body: PurchaseRequest = req.json()?;
+    let price = connects_price(body.quantity)
+        .map_err(|message| ApiError::validation("quantity", message))?;
+    let method = match &body.billing_method_id {
+        Some(id) => app.store.billing_method(&caller.user_id, id).await?,
+        None => app.store.default_billing_method(&caller.user_id).await?,
+    }
+    .filter(|m| m.usable_at(req.now))
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "billing_method_required",
+            "add a valid billing method (POST /v1/me/billing-methods) first",
+        )
+    })?;
+    let basis = match crate::http::idempotency::key_of(&req)? {
+        Some(key) => format!("connects-purchase:{}:{key}", caller.user_id),
+        None => format!("connects-purchase:{}:{}", caller.user_id, req.request_id),
+    };
+    let transfer_id = TransferId::derived(req.now, &basis);
+    app.payments
+        .charge(&method.processor_token, price, transfer_id.as_str())
+        .await?;
+    let movement = Movement::new().transfer(Transfer::new(
+        transfer_id.clone(),
+        AccountId::world(price.currency),
+        AccountId::fees_for(&transfer_id),
+        price,
+        Phase::Posted,
+        TransferCode::ConnectsPurchase,
+        format!("connects:{}", caller.user_id),
+        req.now,
+    ));
+    let entry = ConnectsEntry::new(
+        EntryKind::Purchase,
+        body.quantity,
+        req.now,
+        format!("bought {} Connects", body.quantity),
+    );
+    let tx = movement
+        .write(Tx::new())
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    let tx = credit_op(tx, &caller.user_id, body.quantity, &entry, &basis, OWN);
+    match app.store.transact(tx).await {
+        Ok(()) => {}
+        Err(TxError::ConditionFailed { label, .. }) if already_applied(label) => {}
+        Err(err) => return Err(err.into()),
+    }
+    let balance = app.store.connects_balance(&caller.user_id).await?;
+    Ok(ApiResponse::created(&PurchaseView {
+        quantity: body.quantity,
+        price,
+        balance,
+        transfer_id,
     }))
 }

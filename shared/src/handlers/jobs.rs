@@ -143,6 +143,20 @@ pub(crate) fn caller_with(app: &App, req: &ApiRequest, role: Role) -> Result<Cal
     Ok(caller)
 }
 
+/// A confirmed user holding at least one of `roles`.
+pub(crate) fn caller_with_any(
+    app: &App,
+    req: &ApiRequest,
+    roles: &[Role],
+) -> Result<Caller, ApiError> {
+    let caller = Caller::from_request(&app.keys, req)?;
+    caller.require_confirmed()?;
+    if !roles.iter().any(|role| caller.roles.contains(role)) {
+        return Err(ApiError::Forbidden("your account's roles do not allow this"));
+    }
+    Ok(caller)
+}
+
 pub(crate) fn job_id(req: &ApiRequest) -> Result<JobId, ApiError> {
     JobId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("job"))
 }

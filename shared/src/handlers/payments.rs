@@ -2,7 +2,7 @@
 //! Details go to the payment processor first; only what it hands back (token, brand, last
 //! four, expiry) is stored and shown.
 
-use super::jobs::caller_with;
+use super::jobs::{caller_with, caller_with_any};
 use crate::domain::account::Role;
 use crate::domain::billing::{BillingMethodInput, BillingMethodKind};
 use crate::domain::ids::{BillingMethodId, PayoutMethodId};
@@ -161,7 +161,8 @@ impl From<MethodStoreError> for ApiError {
 }
 
 pub async fn add_billing_method(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = caller_with(app, &req, Role::Client)?;
+    // Freelancers pay too (Connects), so both roles keep billing methods.
+    let caller = caller_with_any(app, &req, &[Role::Client, Role::Freelancer])?;
     let input: BillingMethodInput = req.json()?;
     let details = input.check(req.now)?;
     let id = BillingMethodId::generate(req.now);
@@ -193,7 +194,8 @@ pub async fn add_billing_method(app: &App, req: ApiRequest) -> Result<ApiRespons
 }
 
 pub async fn list_billing_methods(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = caller_with(app, &req, Role::Client)?;
+    // Freelancers pay too (Connects), so both roles keep billing methods.
+    let caller = caller_with_any(app, &req, &[Role::Client, Role::Freelancer])?;
     let (records, default) = app.store.billing_methods(&caller.user_id).await?;
     let items = records
         .into_iter()
