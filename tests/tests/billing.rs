@@ -241,7 +241,9 @@ async fn only_payers_add_billing_methods_and_nobody_sees_anothers() {
         .await;
     assert_eq!((by_agency.status, by_agency.code()), (403, "forbidden"));
     assert_eq!(
-        app.get("/v1/me/billing-methods", Some(&agency)).await.status,
+        app.get("/v1/me/billing-methods", Some(&agency))
+            .await
+            .status,
         403
     );
     let by_client = app

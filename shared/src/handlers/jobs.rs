@@ -152,7 +152,9 @@ pub(crate) fn caller_with_any(
     let caller = Caller::from_request(&app.keys, req)?;
     caller.require_confirmed()?;
     if !roles.iter().any(|role| caller.roles.contains(role)) {
-        return Err(ApiError::Forbidden("your account's roles do not allow this"));
+        return Err(ApiError::Forbidden(
+            "your account's roles do not allow this",
+        ));
     }
     Ok(caller)
 }
