@@ -2,7 +2,7 @@
 //! allows, what each decision changes, and when escrow releases on its own. Money moves in
 //! the store (`store::ledger`), in the same transaction as these transitions.
 
-use super::ids::{FileId, JobId, ProposalId, UserId};
+use super::ids::{ContractId, FileId, JobId, MilestoneId, ProposalId, TransferId, UserId};
 use super::money::{Currency, Money};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -41,6 +41,10 @@ pub struct Submission {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Milestone {
+    pub id: MilestoneId,
+    pub contract_id: ContractId,
+    pub client_id: UserId,
+    pub freelancer_id: UserId,
     pub description: String,
     pub amount: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +64,30 @@ pub struct Milestone {
     pub released_amount: Option<Money>,
     #[serde(default)]
     pub submissions: Vec<Submission>,
+    /// The escrow hold (a pending ledger transfer) while funded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escrow_transfer: Option<TransferId>,
+    /// The fee schedule locked by the contract (§10.3).
+    pub fee_schedule: String,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// A milestone as the client describes it (in an offer or an amendment).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MilestoneDraft {
+    pub description: String,
+    pub amount: Money,
+    pub due_date: Option<chrono::NaiveDate>,
+}
+
+/// What a milestone needs to know about its contract.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractRef {
+    pub id: ContractId,
+    pub client_id: UserId,
+    pub freelancer_id: UserId,
+    pub fee_schedule: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -89,14 +117,28 @@ pub struct Payout {
 
 impl Milestone {
     pub fn new(
-        description: String,
-        amount: Money,
-        due_date: Option<chrono::NaiveDate>,
+        id: MilestoneId,
+        contract: &ContractRef,
+        draft: MilestoneDraft,
+        now: DateTime<Utc>,
     ) -> Result<Self, MilestoneRuleViolation> {
+        let MilestoneDraft {
+            description,
+            amount,
+            due_date,
+        } = draft;
         if amount.amount < MIN_MILESTONE {
             return Err(MilestoneRuleViolation::TooSmall);
         }
         Ok(Self {
+            id,
+            contract_id: contract.id.clone(),
+            client_id: contract.client_id.clone(),
+            freelancer_id: contract.freelancer_id.clone(),
+            fee_schedule: contract.fee_schedule.clone(),
+            escrow_transfer: None,
+            created_at: now,
+            version: 1,
             description,
             amount,
             due_date,
@@ -128,6 +170,7 @@ impl Milestone {
             return Err(MilestoneRuleViolation::AlreadyFunded);
         }
         let mut next = self.clone();
+        next.version += 1;
         if let Some(amount) = amount {
             if amount.amount < MIN_MILESTONE {
                 return Err(MilestoneRuleViolation::TooSmall);
@@ -154,6 +197,7 @@ impl Milestone {
     pub fn fund(&self, now: DateTime<Utc>) -> Result<Milestone, MilestoneRuleViolation> {
         self.expect(&[MilestoneState::Unfunded])?;
         let mut next = self.clone();
+        next.version += 1;
         next.state = MilestoneState::Funded;
         next.funded_at = Some(now);
         Ok(next)
@@ -168,6 +212,7 @@ impl Milestone {
     ) -> Result<Milestone, MilestoneRuleViolation> {
         self.expect(&[MilestoneState::Funded, MilestoneState::ChangesRequested])?;
         let mut next = self.clone();
+        next.version += 1;
         next.state = MilestoneState::Submitted;
         next.submitted_at = Some(now);
         next.auto_release_at = Some(now + AUTO_RELEASE_AFTER);
@@ -182,6 +227,7 @@ impl Milestone {
     pub fn request_changes(&self) -> Result<Milestone, MilestoneRuleViolation> {
         self.expect(&[MilestoneState::Submitted])?;
         let mut next = self.clone();
+        next.version += 1;
         next.state = MilestoneState::ChangesRequested;
         next.auto_release_at = None;
         Ok(next)
@@ -244,6 +290,7 @@ impl Milestone {
             MilestoneState::ChangesRequested,
         ])?;
         let mut next = self.clone();
+        next.version += 1;
         next.state = MilestoneState::Refunded;
         next.auto_release_at = None;
         Ok(next)
@@ -251,6 +298,7 @@ impl Milestone {
 
     fn released(&self, pay: Money, now: DateTime<Utc>) -> Milestone {
         let mut next = self.clone();
+        next.version += 1;
         next.state = MilestoneState::Released;
         next.released_at = Some(now);
         next.released_amount = Some(pay);
@@ -296,8 +344,31 @@ mod tests {
         "2026-12-01T09:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(day)
     }
 
+    fn contract() -> ContractRef {
+        ContractRef {
+            id: ContractId::generate(at(0)),
+            client_id: UserId::generate(at(0)),
+            freelancer_id: UserId::generate(at(0)),
+            fee_schedule: "standard".into(),
+        }
+    }
+
+    fn draft(amount: &str) -> MilestoneDraft {
+        MilestoneDraft {
+            description: "Design".into(),
+            amount: Money::usd(amount).unwrap(),
+            due_date: None,
+        }
+    }
+
     fn milestone(amount: &str) -> Milestone {
-        Milestone::new("Design".into(), Money::usd(amount).unwrap(), None).unwrap()
+        Milestone::new(
+            MilestoneId::generate(at(0)),
+            &contract(),
+            draft(amount),
+            at(0),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -351,7 +422,12 @@ mod tests {
     #[test]
     fn funded_milestones_are_frozen_and_small_ones_refused() {
         assert_eq!(
-            Milestone::new("x".into(), Money::usd("4.99").unwrap(), None),
+            Milestone::new(
+                MilestoneId::generate(at(0)),
+                &contract(),
+                draft("4.99"),
+                at(0)
+            ),
             Err(MilestoneRuleViolation::TooSmall)
         );
         let m = milestone("50");

@@ -101,6 +101,21 @@ typed_id!(
 );
 
 typed_id!(
+    /// An offer from a client to a freelancer; accepted, it becomes a contract.
+    OfferId,
+    "ofr"
+);
+typed_id!(
+    /// A contract between a client and a freelancer.
+    ContractId,
+    "ctr"
+);
+typed_id!(
+    /// A fixed-price milestone of a contract.
+    MilestoneId,
+    "mil"
+);
+typed_id!(
     /// One immutable ledger transfer.
     TransferId,
     "trf"

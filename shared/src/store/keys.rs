@@ -212,6 +212,15 @@ pub fn default_payout_method(user: &UserId) -> (String, String) {
     (format!("USER#{user}"), "DEFAULT#PAYOUTMETHOD".into())
 }
 
+pub fn milestone(id: &crate::domain::ids::MilestoneId) -> (String, String) {
+    (format!("MILESTONE#{id}"), "MILESTONE".into())
+}
+
+/// gsi1 partition of a contract's milestones, in the order they were added.
+pub fn contract_milestones(contract: &crate::domain::ids::ContractId) -> String {
+    format!("CONTRACT#{contract}#MILESTONES")
+}
+
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")
 }

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod keys;
 pub mod ledger;
+pub mod milestones;
 pub mod outbox;
 pub mod payments;
 pub mod profiles;
