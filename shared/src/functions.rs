@@ -14,11 +14,16 @@ pub enum Function {
     Proposals,
     Connects,
     Payments,
+    Contracts,
+    Escrow,
+    Wallet,
     EventForwarder,
     Notifications,
     SearchIndexer,
     MarketplaceEvents,
     ConnectsMonthlyGrant,
+    EscrowAutoRelease,
+    EarningsAvailability,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +39,7 @@ pub enum Trigger {
 }
 
 impl Function {
-    pub const ALL: [Function; 15] = [
+    pub const ALL: [Function; 20] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
@@ -45,11 +50,16 @@ impl Function {
         Function::Proposals,
         Function::Connects,
         Function::Payments,
+        Function::Contracts,
+        Function::Escrow,
+        Function::Wallet,
         Function::EventForwarder,
         Function::Notifications,
         Function::SearchIndexer,
         Function::MarketplaceEvents,
         Function::ConnectsMonthlyGrant,
+        Function::EscrowAutoRelease,
+        Function::EarningsAvailability,
     ];
 
     /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
@@ -65,11 +75,16 @@ impl Function {
             Function::Proposals => "proposals",
             Function::Connects => "connects",
             Function::Payments => "payments",
+            Function::Contracts => "contracts",
+            Function::Escrow => "escrow",
+            Function::Wallet => "wallet",
             Function::EventForwarder => "event-forwarder",
             Function::Notifications => "notifications",
             Function::SearchIndexer => "search-indexer",
             Function::MarketplaceEvents => "marketplace-events",
             Function::ConnectsMonthlyGrant => "connects-monthly-grant",
+            Function::EscrowAutoRelease => "escrow-auto-release",
+            Function::EarningsAvailability => "earnings-availability",
         }
     }
 
@@ -84,12 +99,17 @@ impl Function {
             | Function::JobSearch
             | Function::Proposals
             | Function::Connects
-            | Function::Payments => Trigger::Http,
+            | Function::Payments
+            | Function::Contracts
+            | Function::Escrow
+            | Function::Wallet => Trigger::Http,
             Function::EventForwarder => Trigger::Stream,
             Function::Notifications | Function::SearchIndexer | Function::MarketplaceEvents => {
                 Trigger::Queue
             }
-            Function::ConnectsMonthlyGrant => Trigger::Schedule,
+            Function::ConnectsMonthlyGrant
+            | Function::EscrowAutoRelease
+            | Function::EarningsAvailability => Trigger::Schedule,
         }
     }
 
@@ -154,6 +174,12 @@ impl Function {
         match self {
             Function::ConnectsMonthlyGrant => {
                 Some(crate::workers::connects_grant::run(app, time).await)
+            }
+            Function::EscrowAutoRelease => {
+                Some(crate::workers::escrow::auto_release(app, time).await)
+            }
+            Function::EarningsAvailability => {
+                Some(crate::workers::escrow::earnings_availability(app, time).await)
             }
             _ => None,
         }

@@ -109,7 +109,8 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                 .ok_or(ApiError::NotFound("scheduled function"))?;
             let time = match req.query_param("time") {
                 None => req.now,
-                Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
+                // An unencoded `+01:00` arrives as ` 01:00` (a query `+` is a space).
+                Some(raw) => chrono::DateTime::parse_from_rfc3339(&raw.replace(' ', "+"))
                     .map(|t| t.with_timezone(&chrono::Utc))
                     .map_err(|_| {
                         ApiError::validation("time", "an RFC 3339 time, e.g. 2026-12-14T00:00:00Z")

@@ -67,6 +67,9 @@ pub struct Milestone {
     /// The escrow hold (a pending ledger transfer) while funded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escrow_transfer: Option<TransferId>,
+    /// The client marketplace fee paid on top when funding (§10.2), refunded with the escrow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_fee: Option<Money>,
     /// The fee schedule locked by the contract (§10.3).
     pub fee_schedule: String,
     pub created_at: DateTime<Utc>,
@@ -137,6 +140,7 @@ impl Milestone {
             freelancer_id: contract.freelancer_id.clone(),
             fee_schedule: contract.fee_schedule.clone(),
             escrow_transfer: None,
+            client_fee: None,
             created_at: now,
             version: 1,
             description,
@@ -194,12 +198,20 @@ impl Milestone {
         }
     }
 
-    pub fn fund(&self, now: DateTime<Utc>) -> Result<Milestone, MilestoneRuleViolation> {
+    /// Escrow holds the amount (`escrow_transfer`); the client paid `client_fee` on top.
+    pub fn fund(
+        &self,
+        escrow_transfer: TransferId,
+        client_fee: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Milestone, MilestoneRuleViolation> {
         self.expect(&[MilestoneState::Unfunded])?;
         let mut next = self.clone();
         next.version += 1;
         next.state = MilestoneState::Funded;
         next.funded_at = Some(now);
+        next.escrow_transfer = Some(escrow_transfer);
+        next.client_fee = Some(client_fee);
         Ok(next)
     }
 
@@ -361,6 +373,11 @@ mod tests {
         }
     }
 
+    fn fund(m: &Milestone) -> Milestone {
+        m.fund(TransferId::generate(at(0)), Money::usd("5").unwrap(), at(0))
+            .unwrap()
+    }
+
     fn milestone(amount: &str) -> Milestone {
         Milestone::new(
             MilestoneId::generate(at(0)),
@@ -373,7 +390,7 @@ mod tests {
 
     #[test]
     fn the_happy_path_and_its_fourteen_days() {
-        let m = milestone("600").fund(at(0)).unwrap();
+        let m = fund(&milestone("600"));
         let submitted = m.submit("done".into(), vec![], at(1)).unwrap();
         assert_eq!(submitted.auto_release_at, Some(at(15)));
         let back = submitted.request_changes().unwrap();
@@ -394,7 +411,7 @@ mod tests {
 
     #[test]
     fn paying_less_returns_the_rest_paying_more_is_a_bonus() {
-        let m = milestone("500").fund(at(0)).unwrap();
+        let m = fund(&milestone("500"));
         let (_, less) = m.approve(Some(Money::usd("300").unwrap()), at(1)).unwrap();
         assert_eq!(
             (
@@ -432,7 +449,7 @@ mod tests {
         );
         let m = milestone("50");
         assert!(m.edit(None, Some(Money::usd("60").unwrap()), None).is_ok());
-        let funded = m.fund(at(0)).unwrap();
+        let funded = fund(&m);
         assert_eq!(
             funded.can_delete(),
             Err(MilestoneRuleViolation::AlreadyFunded)
@@ -442,7 +459,7 @@ mod tests {
             Err(MilestoneRuleViolation::AlreadyFunded)
         );
         assert_eq!(
-            funded.fund(at(1)),
+            funded.fund(TransferId::generate(at(1)), Money::usd("1").unwrap(), at(1)),
             Err(MilestoneRuleViolation::WrongState(MilestoneState::Funded))
         );
         let refunded = funded.refund().unwrap();

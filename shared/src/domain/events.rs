@@ -67,6 +67,36 @@ pub enum EventPayload {
         freelancer_id: UserId,
         client_id: UserId,
     },
+    MilestoneFunded {
+        milestone_id: super::ids::MilestoneId,
+        contract_id: super::ids::ContractId,
+        amount: super::money::Money,
+    },
+    MilestoneSubmitted {
+        milestone_id: super::ids::MilestoneId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+    },
+    MilestoneChangesRequested {
+        milestone_id: super::ids::MilestoneId,
+        contract_id: super::ids::ContractId,
+        freelancer_id: UserId,
+    },
+    MilestoneReleased {
+        milestone_id: super::ids::MilestoneId,
+        contract_id: super::ids::ContractId,
+        freelancer_id: UserId,
+        gross: super::money::Money,
+        service_fee: super::money::Money,
+        net: super::money::Money,
+        /// Released by the 14-day schedule rather than by the client.
+        automatic: bool,
+    },
+    MilestoneRefunded {
+        milestone_id: super::ids::MilestoneId,
+        contract_id: super::ids::ContractId,
+        amount: super::money::Money,
+    },
     /// A newly posted job matches a freelancer's saved search (the alert of §3.4).
     SavedSearchMatched {
         user_id: UserId,
@@ -90,6 +120,11 @@ impl DomainEvent {
             EventPayload::AccountConfirmed { .. } => "AccountConfirmed",
             EventPayload::RoleAdded { .. } => "RoleAdded",
             EventPayload::JobPosted { .. } => "JobPosted",
+            EventPayload::MilestoneFunded { .. } => "MilestoneFunded",
+            EventPayload::MilestoneSubmitted { .. } => "MilestoneSubmitted",
+            EventPayload::MilestoneChangesRequested { .. } => "MilestoneChangesRequested",
+            EventPayload::MilestoneReleased { .. } => "MilestoneReleased",
+            EventPayload::MilestoneRefunded { .. } => "MilestoneRefunded",
             EventPayload::JobUpdated { .. } => "JobUpdated",
             EventPayload::JobClosed { .. } => "JobClosed",
             EventPayload::ProposalSubmitted { .. } => "ProposalSubmitted",

@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod connects;
+pub mod contracts;
 pub mod docs;
+pub mod escrow;
 pub mod files;
 pub mod jobs;
 pub mod me;
@@ -11,6 +13,7 @@ pub mod payments;
 pub mod profiles;
 pub mod proposals;
 pub mod search;
+pub mod wallet;
 
 use crate::functions::Function;
 use crate::handler;
@@ -127,6 +130,9 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     routes.extend(proposals::routes());
     routes.extend(connects::routes());
     routes.extend(payments::routes());
+    routes.extend(contracts::routes());
+    routes.extend(escrow::routes());
+    routes.extend(wallet::routes());
     routes
 });
 

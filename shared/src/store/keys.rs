@@ -221,6 +221,16 @@ pub fn contract_milestones(contract: &crate::domain::ids::ContractId) -> String 
     format!("CONTRACT#{contract}#MILESTONES")
 }
 
+/// A freelancer's lifetime billings with one client: what prices the sliding service fee.
+pub fn lifetime_billings(client: &UserId, freelancer: &UserId) -> (String, String) {
+    (format!("LIFETIME#{client}#{freelancer}"), "BILLED".into())
+}
+
+/// Released earnings waiting out the security period.
+pub fn availability(transfer: &crate::domain::ids::TransferId) -> (String, String) {
+    (format!("AVAIL#{transfer}"), "AVAIL".into())
+}
+
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")
 }

@@ -2,6 +2,7 @@
 //! workers behind EventBridge rules, and the scheduled sweeps.
 
 pub mod connects_grant;
+pub mod escrow;
 pub mod forwarder;
 pub mod marketplace;
 pub mod notifications;

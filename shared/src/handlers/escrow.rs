@@ -1,0 +1,390 @@
+//! Fixed-price escrow (PRODUCT §7): fund, submit, request changes, approve (release), refund.
+//! Each is: read the milestone → domain transition → one transaction with the money → answer.
+
+use super::jobs::caller_with;
+use crate::domain::account::Role;
+use crate::domain::contract::{Milestone, MilestoneRuleViolation};
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::fees::{FeeCatalogue, FeeSchedule};
+use crate::domain::ids::{BillingMethodId, FileId, MilestoneId};
+use crate::domain::ledger::Transfer;
+use crate::domain::money::MoneyInput;
+use crate::domain::{text, Violations};
+use crate::functions::Function;
+use crate::handler;
+use crate::http::auth::Caller;
+use crate::http::router::{schema_of, Access, HandlerFn, Route, SchemaFn};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::store::escrow::{self, ReleaseFigures};
+use crate::store::ledger::is_open_hold;
+use crate::store::milestones::milestone_put_op;
+use crate::store::{Tx, TxError};
+use crate::App;
+use http::Method;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub(super) fn routes() -> Vec<Route> {
+    let route = |path: &'static str,
+                 operation_id: &'static str,
+                 summary: &'static str,
+                 request: Option<SchemaFn>,
+                 handler: HandlerFn| Route {
+        method: Method::POST,
+        path,
+        function: Function::Escrow,
+        operation_id,
+        summary,
+        access: Access::Bearer,
+        request,
+        response: Some(schema_of::<MilestoneView>),
+        success: 200,
+        handler,
+    };
+    vec![
+        route(
+            "/v1/milestones/{id}/fund",
+            "fundMilestone",
+            "Client: charge the billing method and hold the milestone amount in escrow",
+            Some(schema_of::<FundRequest>),
+            handler!(fund),
+        ),
+        route(
+            "/v1/milestones/{id}/submit",
+            "submitMilestone",
+            "Freelancer: hand in work; escrow releases by itself 14 days later unless the client acts",
+            Some(schema_of::<SubmitRequest>),
+            handler!(submit),
+        ),
+        route(
+            "/v1/milestones/{id}/request-changes",
+            "requestMilestoneChanges",
+            "Client: send the work back; a resubmission restarts the 14 days",
+            Some(schema_of::<ChangesRequest>),
+            handler!(request_changes),
+        ),
+        route(
+            "/v1/milestones/{id}/approve",
+            "approveMilestone",
+            "Client: release escrow (the milestone amount, less — the rest comes back — or more, as a bonus)",
+            Some(schema_of::<ApproveRequest>),
+            handler!(approve),
+        ),
+        route(
+            "/v1/milestones/{id}/refund",
+            "refundMilestone",
+            "Freelancer: give the escrow back to the client",
+            None,
+            handler!(refund),
+        ),
+    ]
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundRequest {
+    pub billing_method_id: Option<BillingMethodId>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub message: String,
+    #[serde(default)]
+    pub file_ids: Vec<FileId>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesRequest {
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// Absent: the milestone amount.
+    pub amount: Option<MoneyInput>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MilestoneView {
+    #[serde(flatten)]
+    pub milestone: Milestone,
+    /// What a release paid the freelancer (gross, service fee, net), on release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub release: Option<ReleaseFigures>,
+}
+
+impl From<MilestoneRuleViolation> for ApiError {
+    fn from(violation: MilestoneRuleViolation) -> Self {
+        let code = match violation {
+            MilestoneRuleViolation::TooSmall
+            | MilestoneRuleViolation::CurrencyMismatch
+            | MilestoneRuleViolation::NothingToPay => {
+                return ApiError::validation("amount", violation.to_string())
+            }
+            MilestoneRuleViolation::AlreadyFunded => "milestone_funded",
+            MilestoneRuleViolation::WrongState(_) => "milestone_state",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+
+/// Body of an optional-JSON request: empty means the defaults.
+fn optional_json<T: Default + serde::de::DeserializeOwned>(
+    req: &ApiRequest,
+) -> Result<T, ApiError> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        req.json()
+    }
+}
+
+/// The milestone if the caller is one of its parties; strangers get 404.
+async fn party_milestone(
+    app: &App,
+    caller: &Caller,
+    req: &ApiRequest,
+) -> Result<Milestone, ApiError> {
+    let id = MilestoneId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("milestone"))?;
+    match app.store.milestone(&id).await? {
+        Some(m) if m.client_id == caller.user_id || m.freelancer_id == caller.user_id => Ok(m),
+        _ => Err(ApiError::NotFound("milestone")),
+    }
+}
+
+fn require_client(m: &Milestone, caller: &Caller) -> Result<(), ApiError> {
+    if m.client_id == caller.user_id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the contract's client may do this",
+        ))
+    }
+}
+
+fn require_freelancer(m: &Milestone, caller: &Caller) -> Result<(), ApiError> {
+    if m.freelancer_id == caller.user_id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the contract's freelancer may do this",
+        ))
+    }
+}
+
+fn schedule_of(m: &Milestone) -> Result<FeeSchedule, ApiError> {
+    FeeCatalogue::standard()
+        .by_id(&m.fee_schedule)
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(format!("unknown fee schedule {}", m.fee_schedule)))
+}
+
+/// Runs a milestone transaction; losing the race to another decision is a clear 409.
+async fn commit(app: &App, tx: Tx) -> Result<(), ApiError> {
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(()),
+        Err(TxError::ConditionFailed { label, .. }) => Err(match label {
+            "milestone" | "pending" | "transfer" | "availability" => ApiError::conflict(
+                "milestone_changed",
+                "the milestone changed meanwhile (another decision landed first); reload it",
+            ),
+            "lifetime" => ApiError::conflict(
+                "concurrent_update",
+                "another payment between the same client and freelancer is in flight; retry",
+            ),
+            "account" => ApiError::conflict("insufficient_funds", "the account cannot cover this"),
+            other => ApiError::Internal(format!("unexpected condition failure on {other}")),
+        }),
+        Err(TxError::Store(err)) => Err(err.into()),
+    }
+}
+
+fn ledger_error(err: crate::domain::ledger::TransferError) -> ApiError {
+    ApiError::Internal(format!("invalid ledger movement: {err}"))
+}
+
+pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let body: FundRequest = optional_json(&req)?;
+    let before = party_milestone(app, &caller, &req).await?;
+    require_client(&before, &caller)?;
+    let schedule = schedule_of(&before)?;
+    let (charge, client_fee, charge_key) = escrow::funding_charge(&before, &schedule);
+    let after = before.fund(escrow::escrow_transfer_id(&before), client_fee, req.now)?;
+    let method = match &body.billing_method_id {
+        Some(id) => app.store.billing_method(&caller.user_id, id).await?,
+        None => app.store.default_billing_method(&caller.user_id).await?,
+    }
+    .filter(|m| m.usable_at(req.now))
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "billing_method_required",
+            "add a valid billing method (POST /v1/me/billing-methods) first",
+        )
+    })?;
+    // The processor dedupes on the key, so a retry of this step never charges twice.
+    app.payments
+        .charge(&method.processor_token, charge, &charge_key)
+        .await?;
+    let tx = escrow::fund_tx(&before, &after, charge, client_fee, &schedule, req.now)
+        .map_err(ledger_error)?;
+    commit(app, tx).await?;
+    Ok(ApiResponse::ok(&MilestoneView {
+        milestone: after,
+        release: None,
+    }))
+}
+
+pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Freelancer)?;
+    let body: SubmitRequest = req.json()?;
+    let mut violations = Violations::default();
+    let message = text(&mut violations, "message", &body.message, 1, 5_000);
+    violations.into_result()?;
+    let before = party_milestone(app, &caller, &req).await?;
+    require_freelancer(&before, &caller)?;
+    if !body.file_ids.is_empty() {
+        app.store
+            .usable_files(
+                &caller.user_id,
+                &body.file_ids,
+                &[crate::domain::file::FilePurpose::Deliverable],
+            )
+            .await
+            .map_err(|err| err.into_api("file_ids"))?;
+    }
+    let after = before.submit(message, body.file_ids.clone(), req.now)?;
+    let event = DomainEvent::new(
+        EventPayload::MilestoneSubmitted {
+            milestone_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            client_id: before.client_id.clone(),
+        },
+        req.now,
+    );
+    let mut tx = milestone_put_op(Tx::new(), &after, Some(before.version)).emit(&event);
+    // The client reviews what was delivered.
+    for file in &body.file_ids {
+        tx = crate::store::files::share_file_op(tx, file, &caller.user_id, &before.client_id);
+    }
+    commit(app, tx).await?;
+    Ok(ApiResponse::ok(&MilestoneView {
+        milestone: after,
+        release: None,
+    }))
+}
+
+pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let body: ChangesRequest = optional_json(&req)?;
+    let mut violations = Violations::default();
+    text(&mut violations, "message", &body.message, 0, 5_000);
+    violations.into_result()?;
+    let before = party_milestone(app, &caller, &req).await?;
+    require_client(&before, &caller)?;
+    let after = before.request_changes()?;
+    let event = DomainEvent::new(
+        EventPayload::MilestoneChangesRequested {
+            milestone_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            freelancer_id: before.freelancer_id.clone(),
+        },
+        req.now,
+    );
+    commit(
+        app,
+        milestone_put_op(Tx::new(), &after, Some(before.version)).emit(&event),
+    )
+    .await?;
+    Ok(ApiResponse::ok(&MilestoneView {
+        milestone: after,
+        release: None,
+    }))
+}
+
+/// The escrow hold of a funded milestone, still open.
+pub(crate) async fn open_hold(app: &App, m: &Milestone) -> Result<Transfer, ApiError> {
+    let id = m
+        .escrow_transfer
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal(format!("{} has no escrow transfer", m.id)))?;
+    match app.store.transfer(id).await? {
+        Some(record) if is_open_hold(&record) => Ok(record.transfer),
+        Some(_) => Err(ApiError::conflict(
+            "milestone_changed",
+            "the escrow was settled meanwhile; reload the milestone",
+        )),
+        None => Err(ApiError::Internal(format!(
+            "escrow transfer {id} is missing"
+        ))),
+    }
+}
+
+pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let body: ApproveRequest = optional_json(&req)?;
+    let amount = body.amount.as_ref().map(MoneyInput::parse).transpose()?;
+    let before = party_milestone(app, &caller, &req).await?;
+    require_client(&before, &caller)?;
+    let (after, payout) = before.approve(amount, req.now)?;
+    let hold = open_hold(app, &before).await?;
+    let schedule = schedule_of(&before)?;
+    if payout.bonus.amount > rust_decimal::Decimal::ZERO {
+        // Paying more than the milestone: the difference (and its client fee) is charged now.
+        let method = app
+            .store
+            .default_billing_method(&caller.user_id)
+            .await?
+            .filter(|m| m.usable_at(req.now))
+            .ok_or_else(|| {
+                ApiError::conflict(
+                    "billing_method_required",
+                    "paying more than the milestone charges the difference; add a billing method",
+                )
+            })?;
+        let fee = crate::domain::fees::client_fee(&schedule, payout.bonus.amount);
+        let charge = crate::domain::money::Money {
+            amount: payout.bonus.amount + fee,
+            currency: payout.bonus.currency,
+        };
+        app.payments
+            .charge(
+                &method.processor_token,
+                charge,
+                &format!("release:{}:bonus-charge", before.id),
+            )
+            .await?;
+    }
+    let lifetime = app
+        .store
+        .lifetime_billed(&before.client_id, &before.freelancer_id)
+        .await?;
+    let (tx, figures) = escrow::release_tx(
+        &before, &after, &payout, &hold, &schedule, &lifetime, false, req.now,
+    )
+    .map_err(ledger_error)?;
+    commit(app, tx).await?;
+    Ok(ApiResponse::ok(&MilestoneView {
+        milestone: after,
+        release: Some(figures),
+    }))
+}
+
+pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Freelancer)?;
+    let before = party_milestone(app, &caller, &req).await?;
+    require_freelancer(&before, &caller)?;
+    let after = before.refund()?;
+    let hold = open_hold(app, &before).await?;
+    let tx = escrow::refund_tx(&before, &after, &hold, req.now).map_err(ledger_error)?;
+    commit(app, tx).await?;
+    Ok(ApiResponse::ok(&MilestoneView {
+        milestone: after,
+        release: None,
+    }))
+}

@@ -1,0 +1,133 @@
+//! Money as its owner sees it (API.md `GET /v1/me/wallet`, `GET /v1/me/transactions`) and the
+//! ledger audit for admins.
+
+use crate::domain::account::Role;
+use crate::domain::ledger::{AccountId, AuditReport, Transfer};
+use crate::domain::money::{Currency, Money};
+use crate::functions::Function;
+use crate::handler;
+use crate::http::auth::Caller;
+use crate::http::cursor::{page_limit, Page};
+use crate::http::router::{schema_of, Access, Route};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::App;
+use http::Method;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/v1/me/wallet",
+            function: Function::Wallet,
+            operation_id: "getMyWallet",
+            summary:
+                "Pending (security period), in review, in escrow and available money, and Connects",
+            access: Access::Bearer,
+            request: None,
+            response: Some(schema_of::<WalletView>),
+            success: 200,
+            handler: handler!(wallet),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/me/transactions",
+            function: Function::Wallet,
+            operation_id: "listMyTransactions",
+            summary: "Ledger transfers touching the caller's accounts, newest first",
+            access: Access::Bearer,
+            request: None,
+            response: Some(schema_of::<Page<Transfer>>),
+            success: 200,
+            handler: handler!(transactions),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/admin/ledger/audit",
+            function: Function::Wallet,
+            operation_id: "auditLedger",
+            summary:
+                "Admin: Σ per currency, every balance replayed from its transfers, any mismatch",
+            access: Access::Bearer,
+            request: None,
+            response: Some(schema_of::<AuditReport>),
+            success: 200,
+            handler: handler!(audit),
+        },
+    ]
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WalletView {
+    pub currency: Currency,
+    /// Freelancer: released earnings inside the 5-day security period.
+    #[schemars(with = "String")]
+    pub pending: Decimal,
+    /// Freelancer: hourly invoices still in their review window.
+    #[schemars(with = "String")]
+    pub in_review: Decimal,
+    /// Client: funded milestones not yet released or refunded.
+    #[schemars(with = "String")]
+    pub in_escrow: Decimal,
+    /// Withdrawable (freelancer) or spendable balance (client: money returned from escrow).
+    #[schemars(with = "String")]
+    pub available: Decimal,
+    pub connects: i64,
+}
+
+fn caller_accounts(caller: &Caller) -> Vec<AccountId> {
+    vec![
+        AccountId::client(&caller.user_id),
+        AccountId::pending_earnings(&caller.user_id),
+        AccountId::available(&caller.user_id),
+    ]
+}
+
+pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = Caller::from_request(&app.keys, &req)?;
+    let totals = app.store.ledger_accounts(&caller_accounts(&caller)).await?;
+    let (client, earnings, available) = (totals[0], totals[1], totals[2]);
+    let connects = if caller.roles.contains(&Role::Freelancer) {
+        app.store.connects_balance(&caller.user_id).await?
+    } else {
+        0
+    };
+    let cents = |amount: Decimal| {
+        Money::new(amount, Currency::USD)
+            .map(|m| m.amount)
+            .unwrap_or(amount)
+    };
+    Ok(ApiResponse::ok(&WalletView {
+        currency: Currency::USD,
+        pending: cents(earnings.posted_balance()),
+        in_review: cents(Decimal::ZERO),
+        in_escrow: cents(client.debits_pending),
+        available: cents(available.available() + client.available()),
+        connects,
+    }))
+}
+
+pub async fn transactions(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = Caller::from_request(&app.keys, &req)?;
+    let limit = page_limit(&req, 50, 200)?;
+    let mut items = Vec::new();
+    for account in caller_accounts(&caller) {
+        items.extend(app.store.account_transfers(&account, limit).await?);
+    }
+    // A transfer between two of the caller's own accounts shows once.
+    items.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+    items.dedup_by(|a, b| a.id == b.id);
+    items.truncate(limit as usize);
+    Ok(ApiResponse::ok(&Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+pub async fn audit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = Caller::from_request(&app.keys, &req)?;
+    caller.require_role(Role::Admin)?;
+    Ok(ApiResponse::ok(&app.store.audit_ledger().await?))
+}

@@ -1,0 +1,470 @@
+//! Escrow movements for fixed-price milestones (PRODUCT §7, §9, §10). Each builds ONE
+//! transaction: the milestone's next version (first, so a lost race reads as "the milestone
+//! changed"), the ledger transfers, the counters they move, and the outbox event.
+//!
+//! Transfer ids are derived from the milestone and the movement (`fund:<mil>:escrow`, …) and a
+//! time that does not change between retries (the milestone's creation or funding time), so a
+//! retry after a lost response collides with its own first attempt.
+
+use super::keys;
+use super::ledger::Movement;
+use super::milestones::milestone_put_op;
+use super::{key, Cond, Item, Store, StoreError, Tx};
+use crate::domain::contract::{Milestone, Payout, SECURITY_PERIOD};
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::fees::{client_fee_refund, freelancer_fee, FeeSchedule};
+use crate::domain::ids::{TransferId, UserId};
+use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode, TransferError};
+use crate::domain::money::Money;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The `due` index partition of released earnings waiting out the security period.
+pub const AVAILABILITY_DUE: &str = "DUE#earnings-availability";
+
+pub fn escrow_transfer_id(milestone: &Milestone) -> TransferId {
+    TransferId::derived(
+        milestone.created_at,
+        &format!("fund:{}:escrow", milestone.id),
+    )
+}
+
+fn client_fee_transfer_id(milestone: &Milestone) -> TransferId {
+    TransferId::derived(
+        milestone.created_at,
+        &format!("fund:{}:client-fee", milestone.id),
+    )
+}
+
+fn charge_transfer_id(milestone: &Milestone) -> TransferId {
+    TransferId::derived(
+        milestone.created_at,
+        &format!("fund:{}:charge", milestone.id),
+    )
+}
+
+/// What the card is charged to fund a milestone, under the idempotency key the processor
+/// dedupes on.
+pub fn funding_charge(milestone: &Milestone, schedule: &FeeSchedule) -> (Money, Money, String) {
+    let fee = Money {
+        amount: crate::domain::fees::client_fee(schedule, milestone.amount.amount),
+        currency: milestone.amount.currency,
+    };
+    let total = Money {
+        amount: milestone.amount.amount + fee.amount,
+        currency: milestone.amount.currency,
+    };
+    (total, fee, charge_transfer_id(milestone).to_string())
+}
+
+/// Fund: the charge comes in from the world, the client fee goes to the platform, and the
+/// milestone amount is held (pending) from the client for the freelancer.
+pub fn fund_tx(
+    before: &Milestone,
+    after: &Milestone,
+    charged: Money,
+    client_fee: Money,
+    schedule: &FeeSchedule,
+    now: DateTime<Utc>,
+) -> Result<Tx, TransferError> {
+    let client = AccountId::client(&before.client_id);
+    let fee_id = client_fee_transfer_id(before);
+    let reference = before.id.to_string();
+    let mut movement = Movement::new().transfer(Transfer::new(
+        charge_transfer_id(before),
+        AccountId::world(charged.currency),
+        client.clone(),
+        charged,
+        Phase::Posted,
+        TransferCode::Charge,
+        &reference,
+        now,
+    ));
+    if client_fee.amount > Decimal::ZERO {
+        movement = movement.transfer(
+            Transfer::new(
+                fee_id.clone(),
+                client.clone(),
+                AccountId::fees_for(&fee_id),
+                client_fee,
+                Phase::Posted,
+                TransferCode::ClientFee,
+                &reference,
+                now,
+            )
+            .priced_by(&schedule.id),
+        );
+    }
+    movement = movement.transfer(Transfer::new(
+        escrow_transfer_id(before),
+        client,
+        AccountId::pending_earnings(&before.freelancer_id),
+        before.amount,
+        Phase::Pending,
+        TransferCode::Escrow,
+        &reference,
+        now,
+    ));
+    let event = DomainEvent::new(
+        EventPayload::MilestoneFunded {
+            milestone_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            amount: before.amount,
+        },
+        now,
+    );
+    let tx = milestone_put_op(Tx::new(), after, Some(before.version));
+    Ok(movement.write(tx)?.emit(&event))
+}
+
+/// What a release paid, for the answer and the event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ReleaseFigures {
+    pub gross: Money,
+    pub service_fee: Money,
+    pub net: Money,
+}
+
+/// The freelancer's lifetime billings with this client, and whether the counter exists (the
+/// release's write is conditioned on the value it priced with).
+pub struct Lifetime {
+    pub billed: Decimal,
+    pub exists: bool,
+}
+
+/// Release: the hold is posted for what the client pays from escrow (the rest of it goes back
+/// to the client's balance, with its share of the client fee), a bonus above the milestone is
+/// charged on top, the service fee goes to the platform, and the net waits out the security
+/// period before it becomes available.
+#[allow(clippy::too_many_arguments)]
+pub fn release_tx(
+    before: &Milestone,
+    after: &Milestone,
+    payout: &Payout,
+    hold: &Transfer,
+    schedule: &FeeSchedule,
+    lifetime: &Lifetime,
+    automatic: bool,
+    now: DateTime<Utc>,
+) -> Result<(Tx, ReleaseFigures), TransferError> {
+    let funded_at = before.funded_at.unwrap_or(before.created_at);
+    let id = |what: &str| TransferId::derived(funded_at, &format!("release:{}:{what}", before.id));
+    let reference = before.id.to_string();
+    let currency = before.amount.currency;
+    let money = |amount: Decimal| Money { amount, currency };
+    let client = AccountId::client(&before.client_id);
+    let earnings = AccountId::pending_earnings(&before.freelancer_id);
+    let mut movement = Movement::new().settle(
+        Transfer::settle(
+            id("escrow"),
+            hold,
+            Some(payout.from_escrow),
+            TransferCode::Release,
+            now,
+        ),
+        hold,
+    );
+    if payout.back_to_client.amount > Decimal::ZERO {
+        if let Some(fee) = before.client_fee.filter(|f| f.amount > Decimal::ZERO) {
+            let back = client_fee_refund(
+                fee.amount,
+                before.amount.amount,
+                Decimal::ZERO,
+                payout.back_to_client.amount,
+            );
+            if back > Decimal::ZERO {
+                movement = movement.transfer(
+                    Transfer::new(
+                        id("client-fee-refund"),
+                        AccountId::fees_for(&client_fee_transfer_id(before)),
+                        client.clone(),
+                        money(back),
+                        Phase::Posted,
+                        TransferCode::ClientFeeRefund,
+                        &reference,
+                        now,
+                    )
+                    .priced_by(&schedule.id),
+                );
+            }
+        }
+    }
+    if payout.bonus.amount > Decimal::ZERO {
+        let bonus_fee = crate::domain::fees::client_fee(schedule, payout.bonus.amount);
+        let fee_id = id("bonus-client-fee");
+        movement = movement
+            .transfer(Transfer::new(
+                id("bonus-charge"),
+                AccountId::world(currency),
+                client.clone(),
+                money(payout.bonus.amount + bonus_fee),
+                Phase::Posted,
+                TransferCode::Charge,
+                &reference,
+                now,
+            ))
+            .transfer(Transfer::new(
+                id("bonus"),
+                client.clone(),
+                earnings.clone(),
+                payout.bonus,
+                Phase::Posted,
+                TransferCode::Bonus,
+                &reference,
+                now,
+            ));
+        if bonus_fee > Decimal::ZERO {
+            movement = movement.transfer(
+                Transfer::new(
+                    fee_id.clone(),
+                    client.clone(),
+                    AccountId::fees_for(&fee_id),
+                    money(bonus_fee),
+                    Phase::Posted,
+                    TransferCode::ClientFee,
+                    &reference,
+                    now,
+                )
+                .priced_by(&schedule.id),
+            );
+        }
+    }
+    let gross = payout.from_escrow.amount + payout.bonus.amount;
+    let fee = freelancer_fee(schedule, lifetime.billed, gross);
+    let fee_id = id("service-fee");
+    if fee.fee > Decimal::ZERO {
+        movement = movement.transfer(
+            Transfer::new(
+                fee_id.clone(),
+                earnings,
+                AccountId::fees_for(&fee_id),
+                money(fee.fee),
+                Phase::Posted,
+                TransferCode::ServiceFee,
+                &reference,
+                now,
+            )
+            .priced_by(&schedule.id),
+        );
+    }
+    let figures = ReleaseFigures {
+        gross: money(gross),
+        service_fee: money(fee.fee),
+        net: money(fee.net),
+    };
+    let event = DomainEvent::new(
+        EventPayload::MilestoneReleased {
+            milestone_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            freelancer_id: before.freelancer_id.clone(),
+            gross: figures.gross,
+            service_fee: figures.service_fee,
+            net: figures.net,
+            automatic,
+        },
+        now,
+    );
+    let mut tx = milestone_put_op(Tx::new(), after, Some(before.version));
+    tx = movement.write(tx)?;
+    tx = lifetime_op(
+        tx,
+        &before.client_id,
+        &before.freelancer_id,
+        lifetime,
+        gross,
+    );
+    if fee.net > Decimal::ZERO {
+        tx = availability_op(
+            tx,
+            &AvailabilityRecord::new(
+                id("availability"),
+                &before.freelancer_id,
+                money(fee.net),
+                &reference,
+                now + SECURITY_PERIOD,
+            ),
+        );
+    }
+    Ok((tx.emit(&event), figures))
+}
+
+/// Refund by the freelancer: the hold is voided (back to the client's balance) and the
+/// client fee comes back with it.
+pub fn refund_tx(
+    before: &Milestone,
+    after: &Milestone,
+    hold: &Transfer,
+    now: DateTime<Utc>,
+) -> Result<Tx, TransferError> {
+    let funded_at = before.funded_at.unwrap_or(before.created_at);
+    let id = |what: &str| TransferId::derived(funded_at, &format!("refund:{}:{what}", before.id));
+    let reference = before.id.to_string();
+    let mut movement = Movement::new().settle(
+        Transfer::settle(id("escrow"), hold, None, TransferCode::Refund, now),
+        hold,
+    );
+    if let Some(fee) = before.client_fee.filter(|f| f.amount > Decimal::ZERO) {
+        movement = movement.transfer(Transfer::new(
+            id("client-fee-refund"),
+            AccountId::fees_for(&client_fee_transfer_id(before)),
+            AccountId::client(&before.client_id),
+            fee,
+            Phase::Posted,
+            TransferCode::ClientFeeRefund,
+            &reference,
+            now,
+        ));
+    }
+    let event = DomainEvent::new(
+        EventPayload::MilestoneRefunded {
+            milestone_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            amount: before.amount,
+        },
+        now,
+    );
+    let tx = milestone_put_op(Tx::new(), after, Some(before.version));
+    Ok(movement.write(tx)?.emit(&event))
+}
+
+fn lifetime_op(
+    tx: Tx,
+    client: &UserId,
+    freelancer: &UserId,
+    lifetime: &Lifetime,
+    add: Decimal,
+) -> Tx {
+    let (pk, sk) = keys::lifetime_billings(client, freelancer);
+    // Priced with the counter as read: a concurrent release with the same pair must re-read,
+    // or both would price from the same band.
+    let condition = if lifetime.exists {
+        Cond::new("billed = :seen").attribute_value(
+            ":seen",
+            AttributeValue::N(lifetime.billed.normalize().to_string()),
+        )
+    } else {
+        Cond::absent()
+    };
+    tx.update(
+        "lifetime",
+        key(pk, sk),
+        Cond::new("ADD billed :add")
+            .attribute_value(":add", AttributeValue::N(add.normalize().to_string())),
+        Some(condition),
+    )
+}
+
+/// Released earnings waiting out the security period; in the sparse `due` index until moved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AvailabilityRecord {
+    pub pk: String,
+    pub sk: String,
+    pub duepk: String,
+    pub duesk: String,
+    pub transfer_id: TransferId,
+    pub freelancer_id: UserId,
+    pub amount: Money,
+    pub reference: String,
+    pub available_at: DateTime<Utc>,
+}
+
+impl AvailabilityRecord {
+    fn new(
+        transfer_id: TransferId,
+        freelancer: &UserId,
+        amount: Money,
+        reference: &str,
+        available_at: DateTime<Utc>,
+    ) -> Self {
+        let (pk, sk) = keys::availability(&transfer_id);
+        Self {
+            pk,
+            sk,
+            duepk: AVAILABILITY_DUE.to_string(),
+            duesk: format!("{:015}#{}", available_at.timestamp_millis(), transfer_id),
+            transfer_id,
+            freelancer_id: freelancer.clone(),
+            amount,
+            reference: reference.to_string(),
+            available_at,
+        }
+    }
+}
+
+fn availability_op(tx: Tx, record: &AvailabilityRecord) -> Tx {
+    tx.put("availability", record, Some(Cond::absent()))
+}
+
+/// Moves one matured amount from pending earnings to available and retires its due item.
+pub fn make_available_tx(
+    record: &AvailabilityRecord,
+    now: DateTime<Utc>,
+) -> Result<Tx, TransferError> {
+    let movement = Movement::new().transfer(Transfer::new(
+        record.transfer_id.clone(),
+        AccountId::pending_earnings(&record.freelancer_id),
+        AccountId::available(&record.freelancer_id),
+        record.amount,
+        Phase::Posted,
+        TransferCode::Availability,
+        &record.reference,
+        now,
+    ));
+    let tx = Tx::new().delete(
+        "availability",
+        key(record.pk.clone(), record.sk.clone()),
+        Some(Cond::exists()),
+    );
+    movement.write(tx)
+}
+
+impl Store {
+    pub async fn lifetime_billed(
+        &self,
+        client: &UserId,
+        freelancer: &UserId,
+    ) -> Result<Lifetime, StoreError> {
+        let (pk, sk) = keys::lifetime_billings(client, freelancer);
+        let item = self.get_many(&[key(pk, sk)]).await?.pop().flatten();
+        Ok(match item.as_ref().and_then(|i| i.get("billed")) {
+            Some(AttributeValue::N(n)) => Lifetime {
+                billed: n
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("billed is {n}")))?,
+                exists: true,
+            },
+            _ => Lifetime {
+                billed: Decimal::ZERO,
+                exists: item.is_some(),
+            },
+        })
+    }
+
+    /// Items of a `due` partition whose time has come at `until`, oldest first.
+    pub async fn due(
+        &self,
+        partition: &str,
+        until: DateTime<Utc>,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        // `~` sorts after every id character, so every item due at `until` itself is included.
+        let upper = format!("{:015}#~", until.timestamp_millis());
+        let output = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name("due")
+            .key_condition_expression("duepk = :pk AND duesk <= :upper")
+            .expression_attribute_values(":pk", AttributeValue::S(partition.to_string()))
+            .expression_attribute_values(":upper", AttributeValue::S(upper))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+}

@@ -1,0 +1,407 @@
+//! Fixed-price escrow over HTTP on the local stack: fund → submit → request changes →
+//! resubmit → approve; a second milestone released by the 14-day schedule; earnings available
+//! after the security period; exact fee bands; the ledger audit after every step; races.
+
+use chrono::{DateTime, Duration, Utc};
+use futures::future::join_all;
+use reqwest::Method;
+use serde_json::{json, Value};
+use worklane::domain::account::Role;
+use worklane::domain::contract::{ContractRef, Milestone, MilestoneDraft};
+use worklane::domain::fees::FeeCatalogue;
+use worklane::domain::ids::{ContractId, MilestoneId, SessionId, UserId};
+use worklane::domain::money::Money;
+use worklane::http::auth::AccessClaims;
+use worklane::store::milestones::milestone_put_op;
+use worklane::store::Tx;
+use worklane_tests::{user_id, Reply, TestApp};
+
+struct Deal {
+    app: TestApp,
+    client: String,
+    freelancer: String,
+    contract: ContractRef,
+}
+
+impl Deal {
+    async fn new() -> Deal {
+        let app = TestApp::spawn().await;
+        let (client, _) = app.confirmed_user("client@example.com", &["client"]).await;
+        let (freelancer, _) = app
+            .confirmed_user("freelancer@example.com", &["freelancer"])
+            .await;
+        let card = json!({"type": "card", "card": {"number": "4242424242424242",
+            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+        let added = app
+            .post("/v1/me/billing-methods", Some(&client), &card)
+            .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+        let contract = ContractRef {
+            id: ContractId::generate(Utc::now()),
+            client_id: UserId::parse(&user_id(&app, &client).await).unwrap(),
+            freelancer_id: UserId::parse(&user_id(&app, &freelancer).await).unwrap(),
+            fee_schedule: FeeCatalogue::standard().in_force(Utc::now()).id.clone(),
+        };
+        Deal {
+            app,
+            client,
+            freelancer,
+            contract,
+        }
+    }
+
+    /// An unfunded milestone of the contract, as accepting an offer creates it.
+    async fn milestone(&self, amount: &str) -> String {
+        let milestone = Milestone::new(
+            MilestoneId::generate(Utc::now()),
+            &self.contract,
+            MilestoneDraft {
+                description: "A milestone".into(),
+                amount: Money::usd(amount).unwrap(),
+                due_date: None,
+            },
+            Utc::now(),
+        )
+        .unwrap();
+        self.app
+            .stack
+            .app
+            .store
+            .transact(milestone_put_op(Tx::new(), &milestone, None))
+            .await
+            .unwrap();
+        milestone.id.to_string()
+    }
+
+    async fn act(&self, token: &str, milestone: &str, action: &str, body: Value) -> Reply {
+        self.app
+            .post(
+                &format!("/v1/milestones/{milestone}/{action}"),
+                Some(token),
+                &body,
+            )
+            .await
+    }
+
+    async fn wallet(&self, token: &str) -> Value {
+        let reply = self.app.get("/v1/me/wallet", Some(token)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+
+    async fn fire(&self, schedule: &str, time: DateTime<Utc>) -> Value {
+        let reply = self
+            .app
+            .send(
+                Method::POST,
+                &format!(
+                    "/_dev/schedules/{schedule}?time={}",
+                    time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ),
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["summary"].clone()
+    }
+
+    async fn assert_audit_clean(&self) {
+        let report = self.app.stack.app.store.audit_ledger().await.unwrap();
+        assert!(report.balanced, "{report:?}");
+    }
+}
+
+fn at(reply: &Reply, field: &str) -> DateTime<Utc> {
+    reply.body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {}", reply.body))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn fund_submit_change_approve_then_auto_release_and_availability() {
+    let deal = Deal::new().await;
+    let (client, freelancer) = (&deal.client, &deal.freelancer);
+    let first = deal.milestone("600.00").await;
+    let second = deal.milestone("400.00").await;
+
+    let funded = deal.act(client, &first, "fund", json!({})).await;
+    assert_eq!(funded.status, 200, "{}", funded.body);
+    assert_eq!(funded.body["state"], "funded");
+    assert_eq!(
+        funded.body["client_fee"]["amount"], "30.00",
+        "5% marketplace fee"
+    );
+    assert_eq!(deal.wallet(client).await["in_escrow"], "600.00");
+    deal.assert_audit_clean().await;
+
+    let submitted = deal
+        .act(freelancer, &first, "submit", json!({"message": "v1"}))
+        .await;
+    assert_eq!(submitted.body["state"], "submitted", "{}", submitted.body);
+    let changes = deal
+        .act(
+            client,
+            &first,
+            "request-changes",
+            json!({"message": "fix the header"}),
+        )
+        .await;
+    assert_eq!(changes.body["state"], "changes_requested");
+    assert!(changes.body.get("auto_release_at").is_none());
+    let resubmitted = deal
+        .act(freelancer, &first, "submit", json!({"message": "v2"}))
+        .await;
+    assert_eq!(resubmitted.body["submissions"].as_array().unwrap().len(), 2);
+    let approved = deal.act(client, &first, "approve", json!({})).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    // A $600 first payment to a new client: 20% of 500 + 10% of 100 = $110 → $490.
+    assert_eq!(approved.body["release"]["service_fee"]["amount"], "110.00");
+    assert_eq!(approved.body["release"]["net"]["amount"], "490.00");
+    let released_at = at(&approved, "released_at");
+    let wallet = deal.wallet(freelancer).await;
+    assert_eq!(
+        (wallet["pending"].clone(), wallet["available"].clone()),
+        (json!("490.00"), json!("0.00"))
+    );
+    assert_eq!(deal.wallet(client).await["in_escrow"], "0.00");
+    deal.assert_audit_clean().await;
+
+    // The second milestone: submitted and left alone; the schedule releases it at +14 days.
+    assert_eq!(
+        deal.act(client, &second, "fund", json!({})).await.status,
+        200
+    );
+    let submitted = deal
+        .act(freelancer, &second, "submit", json!({"message": "done"}))
+        .await;
+    let due = at(&submitted, "auto_release_at");
+    assert_eq!(due, at(&submitted, "submitted_at") + Duration::days(14));
+    let early = deal
+        .fire("escrow-auto-release", due - Duration::hours(1))
+        .await;
+    assert_eq!(early["applied"], 0, "not at 13 days 23 hours: {early}");
+    let on_time = deal.fire("escrow-auto-release", due).await;
+    assert_eq!(on_time["applied"], 1, "{on_time}");
+    let again = deal
+        .fire("escrow-auto-release", due + Duration::days(1))
+        .await;
+    assert_eq!(again["applied"], 0, "re-running releases nothing twice");
+    let contract_second = deal
+        .app
+        .stack
+        .app
+        .store
+        .milestone(&MilestoneId::parse(&second).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        contract_second.released_amount,
+        Some(Money::usd("400").unwrap())
+    );
+    // $400 more, all inside the 10% band: $40 fee, $360 net.
+    assert_eq!(deal.wallet(freelancer).await["pending"], "850.00");
+    deal.assert_audit_clean().await;
+
+    // Security period: the first release becomes available 5 days after it, not before.
+    let before = deal
+        .fire(
+            "earnings-availability",
+            released_at + Duration::days(5) - Duration::minutes(1),
+        )
+        .await;
+    assert_eq!(before["applied"], 0, "{before}");
+    let first_available = deal
+        .fire("earnings-availability", released_at + Duration::days(5))
+        .await;
+    assert_eq!(first_available["applied"], 1, "{first_available}");
+    let wallet = deal.wallet(freelancer).await;
+    assert_eq!(
+        (wallet["pending"].clone(), wallet["available"].clone()),
+        (json!("360.00"), json!("490.00"))
+    );
+    let both = deal
+        .fire("earnings-availability", due + Duration::days(5))
+        .await;
+    assert_eq!(both["applied"], 1, "{both}");
+    let rerun = deal
+        .fire("earnings-availability", due + Duration::days(6))
+        .await;
+    assert_eq!(rerun["applied"], 0);
+    assert_eq!(deal.wallet(freelancer).await["available"], "850.00");
+    deal.assert_audit_clean().await;
+
+    let history = deal.app.get("/v1/me/transactions", Some(freelancer)).await;
+    assert!(
+        history.body["items"].as_array().unwrap().len() >= 6,
+        "{}",
+        history.body
+    );
+}
+
+#[tokio::test]
+async fn paying_less_returns_the_rest_paying_more_charges_a_bonus_and_refunds_void_the_hold() {
+    let deal = Deal::new().await;
+    let (client, freelancer) = (&deal.client, &deal.freelancer);
+    let less = deal.milestone("500.00").await;
+    let more = deal.milestone("100.00").await;
+    let refunded = deal.milestone("50.00").await;
+    for m in [&less, &more, &refunded] {
+        assert_eq!(deal.act(client, m, "fund", json!({})).await.status, 200);
+    }
+    let paid = deal
+        .act(
+            client,
+            &less,
+            "approve",
+            json!({"amount": {"amount": "300.00", "currency": "USD"}}),
+        )
+        .await;
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    assert_eq!(paid.body["release"]["gross"]["amount"], "300.00");
+    // $200 back to the client, with its share of the 5% fee ($10).
+    let wallet = deal.wallet(client).await;
+    assert_eq!(wallet["available"], "210.00", "{wallet}");
+    let bonus = deal
+        .act(
+            client,
+            &more,
+            "approve",
+            json!({"amount": {"amount": "150.00", "currency": "USD"}}),
+        )
+        .await;
+    assert_eq!(
+        bonus.body["release"]["gross"]["amount"], "150.00",
+        "{}",
+        bonus.body
+    );
+    let back = deal.act(freelancer, &refunded, "refund", json!({})).await;
+    assert_eq!(back.body["state"], "refunded", "{}", back.body);
+    let wallet = deal.wallet(client).await;
+    assert_eq!(
+        (wallet["available"].clone(), wallet["in_escrow"].clone()),
+        (json!("262.50"), json!("0.00"))
+    );
+    // Lifetime billed 450: 20% of it → $90 fee, $360 net.
+    assert_eq!(deal.wallet(freelancer).await["pending"], "360.00");
+    deal.assert_audit_clean().await;
+    // Mass assignment and wrong parties.
+    let sneaky = deal
+        .act(client, &less, "approve", json!({"state": "released"}))
+        .await;
+    assert_eq!(sneaky.status, 422);
+    let fresh = deal.milestone("20.00").await;
+    assert_eq!(
+        deal.act(freelancer, &fresh, "fund", json!({})).await.status,
+        403
+    );
+    assert_eq!(
+        deal.act(client, &fresh, "refund", json!({})).await.status,
+        403
+    );
+    let (stranger, _) = deal
+        .app
+        .confirmed_user("stranger@example.com", &["client"])
+        .await;
+    assert_eq!(
+        deal.act(&stranger, &fresh, "fund", json!({})).await.status,
+        404
+    );
+    assert_eq!(
+        deal.act(client, &fresh, "approve", json!({})).await.code(),
+        "milestone_state"
+    );
+}
+
+#[tokio::test]
+async fn racing_decisions_have_exactly_one_effect() {
+    let deal = Deal::new().await;
+    let (client, freelancer) = (&deal.client, &deal.freelancer);
+    let milestone = deal.milestone("100.00").await;
+    // 50 fund calls with one Idempotency-Key: one charge, one hold.
+    let fund_path = format!("/v1/milestones/{milestone}/fund");
+    let funds = join_all((0..50).map(|_| {
+        deal.app.send(
+            Method::POST,
+            &fund_path,
+            Some(client),
+            Some("{}"),
+            &[("idempotency-key", "fund-once")],
+        )
+    }))
+    .await;
+    assert!(funds.iter().any(|r| r.status == 200));
+    assert!(
+        funds.iter().all(|r| r.status == 200 || r.status == 409),
+        "{:?}",
+        funds.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let report = deal.app.stack.app.store.audit_ledger().await.unwrap();
+    assert!(report.balanced, "{report:?}");
+    assert_eq!(report.transfers, 3, "one charge, one client fee, one hold");
+
+    let submitted = deal
+        .act(freelancer, &milestone, "submit", json!({"message": "done"}))
+        .await;
+    let due = at(&submitted, "auto_release_at");
+    let decisions = join_all((0..50).map(|i| {
+        let deal = &deal;
+        let milestone = milestone.clone();
+        async move {
+            match i % 3 {
+                0 => {
+                    deal.act(&deal.client, &milestone, "approve", json!({}))
+                        .await
+                        .status
+                }
+                1 => {
+                    deal.act(&deal.freelancer, &milestone, "refund", json!({}))
+                        .await
+                        .status
+                }
+                _ => {
+                    let summary = deal.fire("escrow-auto-release", due).await;
+                    if summary["applied"] == 1 {
+                        200
+                    } else {
+                        409
+                    }
+                }
+            }
+        }
+    }))
+    .await;
+    assert_eq!(
+        decisions.iter().filter(|s| **s == 200).count(),
+        1,
+        "{decisions:?}"
+    );
+    assert!(
+        decisions.iter().all(|s| *s == 200 || *s == 409),
+        "{decisions:?}"
+    );
+    deal.assert_audit_clean().await;
+
+    // The admin audit over HTTP; nobody else may read it.
+    let now = Utc::now();
+    let admin = deal.app.stack.app.keys.issue(&AccessClaims::new(
+        UserId::generate(now),
+        SessionId::generate(now),
+        vec![Role::Admin],
+        true,
+        now,
+    ));
+    let audit = deal.app.get("/v1/admin/ledger/audit", Some(&admin)).await;
+    assert_eq!(audit.body["balanced"], true, "{}", audit.body);
+    assert_eq!(
+        deal.app
+            .get("/v1/admin/ledger/audit", Some(client))
+            .await
+            .status,
+        403
+    );
+}
