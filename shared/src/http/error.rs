@@ -187,6 +187,12 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Throttled | StoreError::TransactionConflict => ApiError::Unavailable,
+            // A request that failed in flight (timeout, connection reset) may or may not have
+            // been applied; the caller retries with its Idempotency-Key. Logged for operators.
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "DynamoDB request failed");
+                ApiError::Unavailable
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -74,6 +74,40 @@ impl StoreError {
 pub struct Store {
     client: Client,
     table: String,
+    /// Test seam: DynamoDB Local never raises `TransactionConflictException` and never loses
+    /// a response, so fault tests switch these on (see `FaultInjector`). Always `None` in
+    /// the functions.
+    faults: Option<std::sync::Arc<FaultInjector>>,
+}
+
+/// Makes `Store::transact` fail the way DynamoDB can: a transaction conflict before anything
+/// is written, or a committed transaction whose response is lost (the caller sees an error
+/// although the write happened). Seeded, so a failing run can be replayed.
+#[derive(Debug)]
+pub struct FaultInjector {
+    rng: std::sync::Mutex<rand::rngs::StdRng>,
+    conflict_rate: f64,
+    lost_response_rate: f64,
+    pub conflicts: std::sync::atomic::AtomicU64,
+    pub lost_responses: std::sync::atomic::AtomicU64,
+}
+
+impl FaultInjector {
+    pub fn new(seed: u64, conflict_rate: f64, lost_response_rate: f64) -> Self {
+        use rand::SeedableRng;
+        Self {
+            rng: std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
+            conflict_rate,
+            lost_response_rate,
+            conflicts: Default::default(),
+            lost_responses: Default::default(),
+        }
+    }
+
+    fn roll(&self, rate: f64) -> bool {
+        use rand::Rng;
+        rate > 0.0 && self.rng.lock().expect("not poisoned").gen_bool(rate)
+    }
 }
 
 pub fn to_item<T: Serialize>(value: &T) -> Item {
@@ -96,6 +130,15 @@ impl Store {
         Self {
             client,
             table: table.into(),
+            faults: None,
+        }
+    }
+
+    /// The same store, with transactions failing as `faults` says (tests only).
+    pub fn with_faults(&self, faults: std::sync::Arc<FaultInjector>) -> Self {
+        Self {
+            faults: Some(faults),
+            ..self.clone()
         }
     }
 
@@ -225,7 +268,23 @@ impl Store {
     }
 
     pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
-        tx.execute(&self.client, &self.table).await
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(faults) = &self.faults {
+            if faults.roll(faults.conflict_rate) {
+                faults.conflicts.fetch_add(1, Relaxed);
+                return Err(TxError::Store(StoreError::TransactionConflict));
+            }
+        }
+        tx.execute(&self.client, &self.table).await?;
+        if let Some(faults) = &self.faults {
+            if faults.roll(faults.lost_response_rate) {
+                faults.lost_responses.fetch_add(1, Relaxed);
+                return Err(TxError::Store(StoreError::Unavailable(
+                    "injected: committed, response lost".into(),
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
