@@ -16,7 +16,6 @@ use crate::http::auth::Caller;
 use crate::http::router::{schema_of, Access, HandlerFn, Route, SchemaFn};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::escrow::{self, ReleaseFigures};
-use crate::store::ledger::is_open_hold;
 use crate::store::milestones::milestone_put_op;
 use crate::store::{Tx, TxError};
 use crate::App;
@@ -307,22 +306,9 @@ pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, 
     }))
 }
 
-/// The escrow hold of a funded milestone, still open.
-pub(crate) async fn open_hold(app: &App, m: &Milestone) -> Result<Transfer, ApiError> {
-    let id = m
-        .escrow_transfer
-        .as_ref()
-        .ok_or_else(|| ApiError::Internal(format!("{} has no escrow transfer", m.id)))?;
-    match app.store.transfer(id).await? {
-        Some(record) if is_open_hold(&record) => Ok(record.transfer),
-        Some(_) => Err(ApiError::conflict(
-            "milestone_changed",
-            "the escrow was settled meanwhile; reload the milestone",
-        )),
-        None => Err(ApiError::Internal(format!(
-            "escrow transfer {id} is missing"
-        ))),
-    }
+/// The escrow hold of a funded milestone.
+fn hold(m: &Milestone) -> Result<Transfer, ApiError> {
+    escrow::hold_of(m).ok_or_else(|| ApiError::Internal(format!("{} has no escrow transfer", m.id)))
 }
 
 pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -332,7 +318,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     let before = party_milestone(app, &caller, &req).await?;
     require_client(&before, &caller)?;
     let (after, payout) = before.approve(amount, req.now)?;
-    let hold = open_hold(app, &before).await?;
+    let hold = hold(&before)?;
     let schedule = schedule_of(&before)?;
     if payout.bonus.amount > rust_decimal::Decimal::ZERO {
         // Paying more than the milestone: the difference (and its client fee) is charged now.
@@ -380,7 +366,7 @@ pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     let before = party_milestone(app, &caller, &req).await?;
     require_freelancer(&before, &caller)?;
     let after = before.refund()?;
-    let hold = open_hold(app, &before).await?;
+    let hold = hold(&before)?;
     let tx = escrow::refund_tx(&before, &after, &hold, req.now).map_err(ledger_error)?;
     commit(app, tx).await?;
     Ok(ApiResponse::ok(&MilestoneView {

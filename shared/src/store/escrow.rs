@@ -45,6 +45,23 @@ fn charge_transfer_id(milestone: &Milestone) -> TransferId {
     )
 }
 
+/// The escrow hold of a funded milestone, rebuilt from the milestone instead of read: it is
+/// fully determined by it, and settling it is conditioned on the stored hold still being open
+/// (`settled_by` absent), so a stale milestone cannot settle anything.
+pub fn hold_of(milestone: &Milestone) -> Option<Transfer> {
+    let id = milestone.escrow_transfer.clone()?;
+    Some(Transfer::new(
+        id,
+        AccountId::client(&milestone.client_id),
+        AccountId::pending_earnings(&milestone.freelancer_id),
+        milestone.amount,
+        Phase::Pending,
+        TransferCode::Escrow,
+        milestone.id.to_string(),
+        milestone.funded_at.unwrap_or(milestone.created_at),
+    ))
+}
+
 /// What the card is charged to fund a milestone, under the idempotency key the processor
 /// dedupes on.
 pub fn funding_charge(milestone: &Milestone, schedule: &FeeSchedule) -> (Money, Money, String) {

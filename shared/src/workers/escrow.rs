@@ -6,7 +6,6 @@
 use crate::domain::fees::FeeCatalogue;
 use crate::functions::ScheduleSummary;
 use crate::store::escrow::{make_available_tx, release_tx, AvailabilityRecord, AVAILABILITY_DUE};
-use crate::store::ledger::is_open_hold;
 use crate::store::milestones::{MilestoneRecord, AUTO_RELEASE_DUE};
 use crate::store::{from_item, Item, StoreError, Tx, TxError};
 use crate::App;
@@ -22,10 +21,7 @@ pub async fn auto_release(app: &App, time: DateTime<Utc>) -> Result<ScheduleSumm
         let Ok((after, payout)) = before.auto_release(time) else {
             return Ok(None);
         };
-        let Some(hold) = before.escrow_transfer.as_ref() else {
-            return Ok(None);
-        };
-        let Some(hold) = app.store.transfer(hold).await?.filter(is_open_hold) else {
+        let Some(hold) = crate::store::escrow::hold_of(&before) else {
             return Ok(None);
         };
         let schedule = FeeCatalogue::standard()
@@ -37,14 +33,7 @@ pub async fn auto_release(app: &App, time: DateTime<Utc>) -> Result<ScheduleSumm
             .lifetime_billed(&before.client_id, &before.freelancer_id)
             .await?;
         let (tx, _) = release_tx(
-            &before,
-            &after,
-            &payout,
-            &hold.transfer,
-            &schedule,
-            &lifetime,
-            true,
-            time,
+            &before, &after, &payout, &hold, &schedule, &lifetime, true, time,
         )
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
         Ok(Some(tx))

@@ -1,0 +1,259 @@
+//! `bench-escrow`: per workflow step of fixed-price escrow, the DynamoDB round trips a handler
+//! makes and its latency on the local stack (DynamoDB Local + moto on this machine).
+//!
+//!     cargo run --release -p worklane-devstack --bin bench-escrow [-- MILESTONES]
+//!
+//! Handlers run in-process exactly as the Lambda runs them (`router::dispatch`, including the
+//! idempotency layer when a key is sent), against a DynamoDB client whose interceptor counts
+//! every request attempt by operation. DynamoDB Local is slower than the service and runs on
+//! the same 2 cores, so read latencies as relative, round trips as exact.
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use chrono::{Duration, Utc};
+use http::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use worklane::domain::account::Role;
+use worklane::domain::contract::{ContractRef, Milestone, MilestoneDraft};
+use worklane::domain::fees::FeeCatalogue;
+use worklane::domain::ids::{ContractId, MilestoneId, SessionId, UserId};
+use worklane::domain::money::Money;
+use worklane::http::auth::AccessClaims;
+use worklane::http::router::dispatch;
+use worklane::http::ApiRequest;
+use worklane::store::milestones::milestone_put_op;
+use worklane::store::{Store, Tx};
+use worklane::{App, Function};
+use worklane_devstack::services::LocalServices;
+use worklane_devstack::stack::Stack;
+
+/// Counts request attempts per DynamoDB operation (the `x-amz-target` header).
+#[derive(Debug, Default, Clone)]
+struct RoundTrips(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl RoundTrips {
+    fn take(&self) -> BTreeMap<String, u64> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_attempt(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let operation = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.split('.').nth(1))
+            .unwrap_or("?")
+            .to_string();
+        *self.0.lock().unwrap().entry(operation).or_default() += 1;
+        Ok(())
+    }
+}
+
+struct Step {
+    name: &'static str,
+    latencies: Vec<f64>,
+    trips: BTreeMap<String, u64>,
+    runs: u64,
+}
+
+impl Step {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            latencies: Vec::new(),
+            trips: BTreeMap::new(),
+            runs: 0,
+        }
+    }
+
+    fn record(&mut self, elapsed: std::time::Duration, trips: BTreeMap<String, u64>) {
+        self.latencies.push(elapsed.as_secs_f64() * 1000.0);
+        self.runs += 1;
+        for (op, n) in trips {
+            *self.trips.entry(op).or_default() += n;
+        }
+    }
+
+    fn print(&mut self) {
+        self.latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let pick =
+            |p: f64| self.latencies[((self.latencies.len() as f64 - 1.0) * p).round() as usize];
+        let trips: Vec<String> = self
+            .trips
+            .iter()
+            .map(|(op, n)| format!("{op} {:.1}", *n as f64 / self.runs as f64))
+            .collect();
+        let total: u64 = self.trips.values().sum();
+        println!(
+            "{:<24} {:>5.1} round trips  p50 {:>6.1} ms  p99 {:>6.1} ms   ({})",
+            self.name,
+            total as f64 / self.runs as f64,
+            pick(0.5),
+            pick(0.99),
+            trips.join(", ")
+        );
+    }
+}
+
+fn token(app: &App, user: &UserId, role: Role) -> String {
+    let now = Utc::now();
+    app.keys.issue(&AccessClaims::new(
+        user.clone(),
+        SessionId::generate(now),
+        vec![role],
+        true,
+        now,
+    ))
+}
+
+async fn post(app: &App, token: &str, path: &str, body: Value) -> u16 {
+    let req = ApiRequest::new(Method::POST, path, Utc::now())
+        .with_header("authorization", &format!("Bearer {token}"))
+        .with_json(&body);
+    dispatch(app, worklane::handlers::routes(), req)
+        .await
+        .status
+        .as_u16()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    let services = LocalServices::start().await?;
+    let prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
+    let stack = Stack::create(&services, &prefix).await?;
+    let counter = RoundTrips::default();
+    let sdk = worklane::config::sdk_config(true).await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(&services.dynamodb)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let mut app = stack.app.clone();
+    app.store = Store::new(client, stack.app.store.table());
+
+    let now = Utc::now();
+    let (client_id, freelancer_id) = (UserId::generate(now), UserId::generate(now));
+    let client = token(&app, &client_id, Role::Client);
+    let freelancer = token(&app, &freelancer_id, Role::Freelancer);
+    let card = json!({"type": "card", "card": {"number": "4242424242424242",
+        "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+    anyhow::ensure!(post(&app, &client, "/v1/me/billing-methods", card).await == 201);
+    let contract = ContractRef {
+        id: ContractId::generate(now),
+        client_id,
+        freelancer_id,
+        fee_schedule: FeeCatalogue::standard().in_force(now).id.clone(),
+    };
+    let mut milestones = Vec::new();
+    for _ in 0..count {
+        let milestone = Milestone::new(
+            MilestoneId::generate(Utc::now()),
+            &contract,
+            MilestoneDraft {
+                description: "bench".into(),
+                amount: Money::usd("250.00")?,
+                due_date: None,
+            },
+            Utc::now(),
+        )?;
+        app.store
+            .transact(milestone_put_op(Tx::new(), &milestone, None))
+            .await
+            .map_err(|err| anyhow::anyhow!("{err:?}"))?;
+        milestones.push(milestone.id);
+    }
+    counter.take();
+
+    let steps: [(&str, bool, &str, Value); 5] = [
+        ("fund", true, "fund", json!({})),
+        ("submit", false, "submit", json!({"message": "done"})),
+        (
+            "request changes",
+            true,
+            "request-changes",
+            json!({"message": "again"}),
+        ),
+        ("resubmit", false, "submit", json!({"message": "fixed"})),
+        ("approve (release)", true, "approve", json!({})),
+    ];
+    println!("escrow steps over {count} milestones (release build recommended):");
+    // Half the milestones go through approval, half are left for the schedule.
+    let (approved, scheduled) = milestones.split_at(count / 2);
+    for (name, by_client, action, body) in steps {
+        let mut step = Step::new(name);
+        let targets = if action == "approve" {
+            approved
+        } else {
+            &milestones[..]
+        };
+        for id in targets {
+            let who = if by_client { &client } else { &freelancer };
+            let started = Instant::now();
+            let status = post(
+                &app,
+                who,
+                &format!("/v1/milestones/{id}/{action}"),
+                body.clone(),
+            )
+            .await;
+            step.record(started.elapsed(), counter.take());
+            anyhow::ensure!(status == 200, "{name} on {id}: {status}");
+        }
+        step.print();
+    }
+    let started = Instant::now();
+    let summary = Function::EscrowAutoRelease
+        .handle_schedule(&app, Utc::now() + Duration::days(15))
+        .await
+        .expect("scheduled")?;
+    let elapsed = started.elapsed();
+    let trips = counter.take();
+    println!(
+        "{:<24} released {} of {} in {:.0} ms: {:.1} round trips per release ({:?})",
+        "auto-release sweep",
+        summary.applied,
+        scheduled.len(),
+        elapsed.as_secs_f64() * 1000.0,
+        trips.values().sum::<u64>() as f64 / summary.applied.max(1) as f64,
+        trips
+    );
+    let started = Instant::now();
+    let summary = Function::EarningsAvailability
+        .handle_schedule(&app, Utc::now() + Duration::days(30))
+        .await
+        .expect("scheduled")?;
+    let trips = counter.take();
+    println!(
+        "{:<24} moved {} in {:.0} ms: {:.1} round trips per item ({:?})",
+        "availability sweep",
+        summary.applied,
+        started.elapsed().as_secs_f64() * 1000.0,
+        trips.values().sum::<u64>() as f64 / summary.applied.max(1) as f64,
+        trips
+    );
+    let audit = app.store.audit_ledger().await?;
+    println!(
+        "ledger audit: balanced = {}, {} transfers",
+        audit.balanced, audit.transfers
+    );
+    Ok(())
+}
