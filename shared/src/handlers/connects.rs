@@ -101,17 +101,13 @@ pub async fn purchase(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let body: PurchaseRequest = req.json()?;
     let price = connects_price(body.quantity)
         .map_err(|message| ApiError::validation("quantity", message))?;
-    let method = match &body.billing_method_id {
-        Some(id) => app.store.billing_method(&caller.user_id, id).await?,
-        None => app.store.default_billing_method(&caller.user_id).await?,
-    }
-    .filter(|m| m.usable_at(req.now))
-    .ok_or_else(|| {
-        ApiError::conflict(
-            "billing_method_required",
-            "add a valid billing method (POST /v1/me/billing-methods) first",
-        )
-    })?;
+    let method = super::payments::charge_source(
+        app,
+        &caller.user_id,
+        body.billing_method_id.as_ref(),
+        req.now,
+    )
+    .await?;
     let basis = match crate::http::idempotency::key_of(&req)? {
         Some(key) => format!("connects-purchase:{}:{key}", caller.user_id),
         None => format!("connects-purchase:{}:{}", caller.user_id, req.request_id),

@@ -215,17 +215,13 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let schedule = schedule_of(&before)?;
     let (charge, client_fee, charge_key) = escrow::funding_charge(&before, &schedule);
     let after = before.fund(escrow::escrow_transfer_id(&before), client_fee, req.now)?;
-    let method = match &body.billing_method_id {
-        Some(id) => app.store.billing_method(&caller.user_id, id).await?,
-        None => app.store.default_billing_method(&caller.user_id).await?,
-    }
-    .filter(|m| m.usable_at(req.now))
-    .ok_or_else(|| {
-        ApiError::conflict(
-            "billing_method_required",
-            "add a valid billing method (POST /v1/me/billing-methods) first",
-        )
-    })?;
+    let method = super::payments::charge_source(
+        app,
+        &caller.user_id,
+        body.billing_method_id.as_ref(),
+        req.now,
+    )
+    .await?;
     // The processor dedupes on the key, so a retry of this step never charges twice.
     app.payments
         .charge(&method.processor_token, charge, &charge_key)
@@ -322,17 +318,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     let schedule = schedule_of(&before)?;
     if payout.bonus.amount > rust_decimal::Decimal::ZERO {
         // Paying more than the milestone: the difference (and its client fee) is charged now.
-        let method = app
-            .store
-            .default_billing_method(&caller.user_id)
-            .await?
-            .filter(|m| m.usable_at(req.now))
-            .ok_or_else(|| {
-                ApiError::conflict(
-                    "billing_method_required",
-                    "paying more than the milestone charges the difference; add a billing method",
-                )
-            })?;
+        let method = super::payments::charge_source(app, &caller.user_id, None, req.now).await?;
         let fee = crate::domain::fees::client_fee(&schedule, payout.bonus.amount);
         let charge = crate::domain::money::Money {
             amount: payout.bonus.amount + fee,

@@ -12,7 +12,7 @@ use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
 use crate::http::cursor::{page_limit, Page};
-use crate::http::router::{schema_of, Access, Route};
+use crate::http::router::{bearer_routes, schema_of, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::jobs::{ClientStats, JobStoreError};
 use crate::store::Cond;
@@ -23,18 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |method, path, operation_id, summary, request, response, success, handler| Route {
-        method,
-        path,
-        function: Function::Jobs,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response,
-        success,
-        handler,
-    };
+    let route = bearer_routes(Function::Jobs);
     vec![
         route(
             Method::POST,

@@ -10,7 +10,7 @@ use crate::domain::payout::{PayoutCatalogue, PayoutKind, PayoutMethodInput};
 use crate::functions::Function;
 use crate::handler;
 use crate::http::cursor::Page;
-use crate::http::router::{schema_of, Access, Route};
+use crate::http::router::{bearer_routes, schema_of, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::payments::{
     BillingMethodRecord, MethodStoreError, PayoutMethodRecord, MAX_METHODS,
@@ -23,18 +23,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |method, path, operation_id, summary, request, response, success, handler| Route {
-        method,
-        path,
-        function: Function::Payments,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response,
-        success,
-        handler,
-    };
+    let route = bearer_routes(Function::Payments);
     vec![
         route(
             Method::POST,
@@ -251,4 +240,25 @@ pub async fn list_payout_methods(app: &App, req: ApiRequest) -> Result<ApiRespon
         items,
         next_cursor: None,
     }))
+}
+
+/// The billing method a payment is charged to: the one named, else the default; it must
+/// exist, be the caller's and not have expired.
+pub(crate) async fn charge_source(
+    app: &App,
+    user: &crate::domain::ids::UserId,
+    named: Option<&BillingMethodId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BillingMethodRecord, ApiError> {
+    match named {
+        Some(id) => app.store.billing_method(user, id).await?,
+        None => app.store.default_billing_method(user).await?,
+    }
+    .filter(|method| method.usable_at(now))
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "billing_method_required",
+            "add a valid billing method (POST /v1/me/billing-methods) first",
+        )
+    })
 }

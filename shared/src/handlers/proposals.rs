@@ -17,8 +17,7 @@ use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
 use crate::http::cursor::{page_limit, Page};
-use crate::http::router::HandlerFn;
-use crate::http::router::{schema_of, Access, Route, SchemaFn};
+use crate::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::proposals::{ProposalStoreError, Submission};
 use crate::App;
@@ -28,25 +27,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |method: Method,
-                 path: &'static str,
-                 operation_id: &'static str,
-                 summary: &'static str,
-                 request: Option<SchemaFn>,
-                 response: Option<SchemaFn>,
-                 success: u16,
-                 handler: HandlerFn| Route {
-        method,
-        path,
-        function: Function::Proposals,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response,
-        success,
-        handler,
-    };
+    let route = bearer_routes(Function::Proposals);
     let proposal = Some(schema_of::<ProposalView> as SchemaFn);
     vec![
         route(Method::POST, "/v1/jobs/{id}/proposals", "submitProposal",

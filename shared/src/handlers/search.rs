@@ -14,7 +14,7 @@ use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
 use crate::http::cursor::{page_limit, Page};
-use crate::http::router::{schema_of, Access, Route};
+use crate::http::router::{bearer_routes, schema_of, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::search::{engine, FrozenStats, Ranking, SearchSpec, SortKey};
 use crate::store::search::SavedJobRecord;
@@ -26,18 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |method, path, operation_id, summary, request, response, success, handler| Route {
-        method,
-        path,
-        function: Function::JobSearch,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response,
-        success,
-        handler,
-    };
+    let route = bearer_routes(Function::JobSearch);
     vec![
         route(
             Method::GET,

@@ -35,6 +35,35 @@ pub struct Route {
     pub handler: HandlerFn,
 }
 
+/// The constructor of one function's bearer-token routes, so each area lists its routes as
+/// `route(method, path, operation id, summary, request schema, response schema, status, handler)`.
+#[allow(clippy::type_complexity)]
+pub fn bearer_routes(
+    function: Function,
+) -> impl Fn(
+    Method,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<SchemaFn>,
+    Option<SchemaFn>,
+    u16,
+    HandlerFn,
+) -> Route {
+    move |method, path, operation_id, summary, request, response, success, handler| Route {
+        method,
+        path,
+        function,
+        operation_id,
+        summary,
+        access: Access::Bearer,
+        request,
+        response,
+        success,
+        handler,
+    }
+}
+
 pub fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
