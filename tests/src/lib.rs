@@ -255,3 +255,65 @@ pub fn png(len: usize) -> Vec<u8> {
     bytes.extend((0..len.saturating_sub(8)).map(|i| (i % 251) as u8));
     bytes
 }
+
+// ---- contracts: shared by every test that moves escrow
+
+/// A fixed-price contract between `client` and `freelancer`: a job, an offer with one
+/// milestone of `amount`, accepted. Returns (contract id, that milestone's id).
+pub async fn fixed_contract(
+    app: &TestApp,
+    client: &str,
+    freelancer: &str,
+    amount: &str,
+) -> (String, String) {
+    let job = app
+        .post(
+            "/v1/jobs",
+            Some(client),
+            &json!({"title": "Rust API on Lambda",
+                "description": "A serverless REST API in Rust on AWS Lambda with DynamoDB.",
+                "category": "web-mobile-software-dev", "skills": ["rust", "dynamodb"],
+                "experience_level": "expert", "type": "fixed",
+                "budget": {"amount": "600.00", "currency": "USD"}, "duration": "1-3 months"}),
+        )
+        .await;
+    assert_eq!(job.status, 201, "{}", job.body);
+    let offer = app
+        .post(
+            "/v1/offers",
+            Some(client),
+            &json!({"job_id": job.body["id"], "freelancer_id": user_id(app, freelancer).await,
+                "type": "fixed", "milestones": [
+                    {"description": "First milestone", "amount": {"amount": amount, "currency": "USD"}}]}),
+        )
+        .await;
+    assert_eq!(offer.status, 201, "{}", offer.body);
+    let accepted = app
+        .post(
+            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
+            Some(freelancer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    (
+        accepted.body["contract_id"].as_str().unwrap().to_string(),
+        accepted.body["milestones"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+/// Adds an unfunded milestone to a fixed-price contract (an amendment); returns its id.
+pub async fn add_milestone(app: &TestApp, client: &str, contract: &str, amount: &str) -> String {
+    let reply = app
+        .post(
+            &format!("/v1/contracts/{contract}/milestones"),
+            Some(client),
+            &json!({"description": "Another milestone", "amount": {"amount": amount, "currency": "USD"}}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.body["id"].as_str().unwrap().to_string()
+}

@@ -7,24 +7,23 @@ use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{json, Value};
 use worklane::domain::account::Role;
-use worklane::domain::contract::{ContractRef, Milestone, MilestoneDraft};
-use worklane::domain::fees::FeeCatalogue;
-use worklane::domain::ids::{ContractId, MilestoneId, SessionId, UserId};
+use worklane::domain::ids::{MilestoneId, SessionId, UserId};
 use worklane::domain::money::Money;
 use worklane::http::auth::AccessClaims;
-use worklane::store::milestones::milestone_put_op;
-use worklane::store::Tx;
-use worklane_tests::{user_id, Reply, TestApp};
+use worklane_tests::{add_milestone, fixed_contract, Reply, TestApp};
 
 struct Deal {
     app: TestApp,
     client: String,
     freelancer: String,
-    contract: ContractRef,
+    contract: String,
+    /// The milestone the accepted offer created.
+    first: String,
 }
 
 impl Deal {
-    async fn new() -> Deal {
+    /// Offer → accept: a fixed-price contract whose offer had one milestone of `first`.
+    async fn new(first: &str) -> Deal {
         let app = TestApp::spawn().await;
         let (client, _) = app.confirmed_user("client@example.com", &["client"]).await;
         let (freelancer, _) = app
@@ -36,41 +35,19 @@ impl Deal {
             .post("/v1/me/billing-methods", Some(&client), &card)
             .await;
         assert_eq!(added.status, 201, "{}", added.body);
-        let contract = ContractRef {
-            id: ContractId::generate(Utc::now()),
-            client_id: UserId::parse(&user_id(&app, &client).await).unwrap(),
-            freelancer_id: UserId::parse(&user_id(&app, &freelancer).await).unwrap(),
-            fee_schedule: FeeCatalogue::standard().in_force(Utc::now()).id.clone(),
-        };
+        let (contract, first) = fixed_contract(&app, &client, &freelancer, first).await;
         Deal {
             app,
             client,
             freelancer,
             contract,
+            first,
         }
     }
 
-    /// An unfunded milestone of the contract, as accepting an offer creates it.
+    /// Another milestone, added to the contract as an amendment.
     async fn milestone(&self, amount: &str) -> String {
-        let milestone = Milestone::new(
-            MilestoneId::generate(Utc::now()),
-            &self.contract,
-            MilestoneDraft {
-                description: "A milestone".into(),
-                amount: Money::usd(amount).unwrap(),
-                due_date: None,
-            },
-            Utc::now(),
-        )
-        .unwrap();
-        self.app
-            .stack
-            .app
-            .store
-            .transact(milestone_put_op(Tx::new(), &milestone, None))
-            .await
-            .unwrap();
-        milestone.id.to_string()
+        add_milestone(&self.app, &self.client, &self.contract, amount).await
     }
 
     async fn act(&self, token: &str, milestone: &str, action: &str, body: Value) -> Reply {
@@ -123,10 +100,33 @@ fn at(reply: &Reply, field: &str) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn fund_submit_change_approve_then_auto_release_and_availability() {
-    let deal = Deal::new().await;
+    let deal = Deal::new("600.00").await;
     let (client, freelancer) = (&deal.client, &deal.freelancer);
-    let first = deal.milestone("600.00").await;
+    let first = deal.first.clone();
     let second = deal.milestone("400.00").await;
+    // Nothing is funded on a paused contract.
+    let contract = format!("/v1/contracts/{}", deal.contract);
+    assert_eq!(
+        deal.app
+            .post(&format!("{contract}/pause"), Some(client), &json!({}))
+            .await
+            .status,
+        200
+    );
+    let paused = deal.act(client, &first, "fund", json!({})).await;
+    assert_eq!(
+        (paused.status, paused.code()),
+        (409, "contract_state"),
+        "{}",
+        paused.body
+    );
+    assert_eq!(
+        deal.app
+            .post(&format!("{contract}/resume"), Some(client), &json!({}))
+            .await
+            .status,
+        200
+    );
 
     let funded = deal.act(client, &first, "fund", json!({})).await;
     assert_eq!(funded.status, 200, "{}", funded.body);
@@ -151,7 +151,7 @@ async fn fund_submit_change_approve_then_auto_release_and_availability() {
         )
         .await;
     assert_eq!(changes.body["state"], "changes_requested");
-    assert!(changes.body.get("auto_release_at").is_none());
+    assert!(changes.body["auto_release_at"].is_null());
     let resubmitted = deal
         .act(freelancer, &first, "submit", json!({"message": "v2"}))
         .await;
@@ -245,9 +245,9 @@ async fn fund_submit_change_approve_then_auto_release_and_availability() {
 
 #[tokio::test]
 async fn paying_less_returns_the_rest_paying_more_charges_a_bonus_and_refunds_void_the_hold() {
-    let deal = Deal::new().await;
+    let deal = Deal::new("500.00").await;
     let (client, freelancer) = (&deal.client, &deal.freelancer);
-    let less = deal.milestone("500.00").await;
+    let less = deal.first.clone();
     let more = deal.milestone("100.00").await;
     let refunded = deal.milestone("50.00").await;
     for m in [&less, &more, &refunded] {
@@ -289,6 +289,7 @@ async fn paying_less_returns_the_rest_paying_more_charges_a_bonus_and_refunds_vo
     // Lifetime billed 450: 20% of it → $90 fee, $360 net.
     assert_eq!(deal.wallet(freelancer).await["pending"], "360.00");
     deal.assert_audit_clean().await;
+
     // Mass assignment and wrong parties.
     let sneaky = deal
         .act(client, &less, "approve", json!({"state": "released"}))
@@ -315,13 +316,46 @@ async fn paying_less_returns_the_rest_paying_more_charges_a_bonus_and_refunds_vo
         deal.act(client, &fresh, "approve", json!({})).await.code(),
         "milestone_state"
     );
+    // A bonus after the contract ended: $100 crossing the $500 band → $10 + $5 fee, $85 net.
+    let contract = format!("/v1/contracts/{}", deal.contract);
+    assert_eq!(
+        deal.app
+            .post(&format!("{contract}/end"), Some(client), &json!({}))
+            .await
+            .status,
+        200
+    );
+    let bonus_path = format!("{contract}/bonus");
+    let hundred = json!({"amount": {"amount": "100.00", "currency": "USD"}, "message": "thanks"});
+    let by_freelancer = deal.app.post(&bonus_path, Some(freelancer), &hundred).await;
+    assert_eq!(by_freelancer.status, 403);
+    let tiny = json!({"amount": {"amount": "0.50", "currency": "USD"}});
+    assert_eq!(
+        deal.app.post(&bonus_path, Some(client), &tiny).await.status,
+        422
+    );
+    let paid_bonus = deal
+        .app
+        .send(
+            Method::POST,
+            &bonus_path,
+            Some(client),
+            Some(&hundred.to_string()),
+            &[("idempotency-key", "bonus-1")],
+        )
+        .await;
+    assert_eq!(paid_bonus.status, 201, "{}", paid_bonus.body);
+    assert_eq!(paid_bonus.body["payment"]["service_fee"]["amount"], "15.00");
+    assert_eq!(paid_bonus.body["payment"]["net"]["amount"], "85.00");
+    assert_eq!(deal.wallet(freelancer).await["pending"], "445.00");
+    deal.assert_audit_clean().await;
 }
 
 #[tokio::test]
 async fn racing_decisions_have_exactly_one_effect() {
-    let deal = Deal::new().await;
+    let deal = Deal::new("100.00").await;
     let (client, freelancer) = (&deal.client, &deal.freelancer);
-    let milestone = deal.milestone("100.00").await;
+    let milestone = deal.first.clone();
     // 50 fund calls with one Idempotency-Key: one charge, one hold.
     let fund_path = format!("/v1/milestones/{milestone}/fund");
     let funds = join_all((0..50).map(|_| {

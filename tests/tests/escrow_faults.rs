@@ -13,18 +13,15 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use worklane::domain::contract::{ContractRef, Milestone, MilestoneDraft, MilestoneState};
-use worklane::domain::fees::FeeCatalogue;
-use worklane::domain::ids::{ContractId, MilestoneId, UserId};
+use worklane::domain::contract::MilestoneState;
+use worklane::domain::ids::{MilestoneId, UserId};
 use worklane::domain::ledger::{Phase, TransferCode};
-use worklane::domain::money::Money;
 use worklane::http::router::dispatch;
 use worklane::http::ApiRequest;
 use worklane::store::escrow::escrow_transfer_id;
-use worklane::store::milestones::milestone_put_op;
-use worklane::store::{FaultInjector, Tx};
+use worklane::store::FaultInjector;
 use worklane::{App, Function};
-use worklane_tests::{user_id, TestApp};
+use worklane_tests::{add_milestone, fixed_contract, user_id, TestApp};
 
 const SEED: u64 = 0x5eed_2026;
 const OPERATIONS: usize = 10_000;
@@ -82,39 +79,19 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
             .status,
         201
     );
-    let contract = ContractRef {
-        id: ContractId::generate(Utc::now()),
-        client_id: UserId::parse(&user_id(&test, &client_token).await).unwrap(),
-        freelancer_id: UserId::parse(&user_id(&test, &freelancer_token).await).unwrap(),
-        fee_schedule: FeeCatalogue::standard().in_force(Utc::now()).id.clone(),
-    };
+    let client_id = UserId::parse(&user_id(&test, &client_token).await).unwrap();
     let store = &test.stack.app.store;
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut groups: Vec<Vec<MilestoneId>> = Vec::new();
+    // One contract per worker, each with many milestones.
     for _ in 0..WORKERS {
+        let (contract, _) = fixed_contract(&test, &client_token, &freelancer_token, "5.00").await;
         let mut group = Vec::new();
         for _ in 0..MILESTONES_PER_WORKER {
             let cents: i64 = rng.gen_range(500..200_000);
-            let milestone = Milestone::new(
-                MilestoneId::generate(Utc::now()),
-                &contract,
-                MilestoneDraft {
-                    description: "work".into(),
-                    amount: Money::new(
-                        rust_decimal::Decimal::new(cents, 2),
-                        worklane::domain::money::Currency::USD,
-                    )
-                    .unwrap(),
-                    due_date: None,
-                },
-                Utc::now(),
-            )
-            .unwrap();
-            store
-                .transact(milestone_put_op(Tx::new(), &milestone, None))
-                .await
-                .unwrap();
-            group.push(milestone.id);
+            let amount = rust_decimal::Decimal::new(cents, 2).to_string();
+            let id = add_milestone(&test, &client_token, &contract, &amount).await;
+            group.push(MilestoneId::parse(&id).unwrap());
         }
         groups.push(group);
     }
@@ -251,7 +228,7 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
     // Every charge for funding exists once per funded-at-some-point milestone, never twice.
     let transfers = store
         .account_transfers(
-            &worklane::domain::ledger::AccountId::client(&contract.client_id),
+            &worklane::domain::ledger::AccountId::client(&client_id),
             10_000,
         )
         .await
@@ -266,9 +243,11 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
         funding_charges.values().all(|n| *n == 1),
         "{funding_charges:?}"
     );
+    // The run must have moved real money both ways, not failed everything.
     assert!(
-        states.len() >= 3,
-        "the run reached several states: {states:?}"
+        states.get("Released").copied().unwrap_or(0) >= 100
+            && states.get("Refunded").copied().unwrap_or(0) >= 10,
+        "{states:?}"
     );
     println!(
         "faulty run: {} transfers, states {states:?}, {} conflicts, {} lost responses injected",

@@ -92,10 +92,51 @@ pub enum EventPayload {
         /// Released by the 14-day schedule rather than by the client.
         automatic: bool,
     },
+    BonusPaid {
+        contract_id: super::ids::ContractId,
+        freelancer_id: UserId,
+        gross: super::money::Money,
+        service_fee: super::money::Money,
+        net: super::money::Money,
+    },
     MilestoneRefunded {
         milestone_id: super::ids::MilestoneId,
         contract_id: super::ids::ContractId,
         amount: super::money::Money,
+    },
+    OfferSent {
+        offer_id: super::ids::OfferId,
+        job_id: JobId,
+        client_id: UserId,
+        freelancer_id: UserId,
+    },
+    OfferDeclined {
+        offer_id: super::ids::OfferId,
+        job_id: JobId,
+        client_id: UserId,
+        freelancer_id: UserId,
+    },
+    OfferWithdrawn {
+        offer_id: super::ids::OfferId,
+        job_id: JobId,
+        client_id: UserId,
+        freelancer_id: UserId,
+    },
+    /// An offer was accepted; the job's boost auction closed with this first hire.
+    ContractStarted {
+        contract_id: super::ids::ContractId,
+        job_id: JobId,
+        client_id: UserId,
+        freelancer_id: UserId,
+    },
+    /// Paused, resumed, ended or amended: consumers re-read the contract.
+    ContractChanged {
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        freelancer_id: UserId,
+        state: super::contract::ContractState,
+        /// What happened: `paused`, `resumed`, `ended` or an amendment kind.
+        change: String,
     },
     /// A newly posted job matches a freelancer's saved search (the alert of §3.4).
     SavedSearchMatched {
@@ -125,12 +166,18 @@ impl DomainEvent {
             EventPayload::MilestoneChangesRequested { .. } => "MilestoneChangesRequested",
             EventPayload::MilestoneReleased { .. } => "MilestoneReleased",
             EventPayload::MilestoneRefunded { .. } => "MilestoneRefunded",
+            EventPayload::BonusPaid { .. } => "BonusPaid",
             EventPayload::JobUpdated { .. } => "JobUpdated",
             EventPayload::JobClosed { .. } => "JobClosed",
             EventPayload::ProposalSubmitted { .. } => "ProposalSubmitted",
             EventPayload::BoostOutbid { .. } => "BoostOutbid",
             EventPayload::InvitationSent { .. } => "InvitationSent",
             EventPayload::SavedSearchMatched { .. } => "SavedSearchMatched",
+            EventPayload::OfferSent { .. } => "OfferSent",
+            EventPayload::OfferDeclined { .. } => "OfferDeclined",
+            EventPayload::OfferWithdrawn { .. } => "OfferWithdrawn",
+            EventPayload::ContractStarted { .. } => "ContractStarted",
+            EventPayload::ContractChanged { .. } => "ContractChanged",
         }
     }
 }

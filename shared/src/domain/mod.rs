@@ -13,6 +13,7 @@ pub mod job;
 pub mod job_search;
 pub mod ledger;
 pub mod money;
+pub mod offer;
 pub mod payout;
 pub mod profile;
 pub mod proposal;

@@ -6,14 +6,15 @@ use crate::domain::account::Role;
 use crate::domain::contract::{Milestone, MilestoneRuleViolation};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::{FeeCatalogue, FeeSchedule};
-use crate::domain::ids::{BillingMethodId, FileId, MilestoneId};
+use crate::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
 use crate::domain::ledger::Transfer;
 use crate::domain::money::MoneyInput;
+use crate::domain::offer::{MAX_BONUS, MIN_BONUS};
 use crate::domain::{text, Violations};
 use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
-use crate::http::router::{schema_of, Access, HandlerFn, Route, SchemaFn};
+use crate::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::escrow::{self, ReleaseFigures};
 use crate::store::milestones::milestone_put_op;
@@ -24,58 +25,26 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |path: &'static str,
-                 operation_id: &'static str,
-                 summary: &'static str,
-                 request: Option<SchemaFn>,
-                 handler: HandlerFn| Route {
-        method: Method::POST,
-        path,
-        function: Function::Escrow,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response: Some(schema_of::<MilestoneView>),
-        success: 200,
-        handler,
-    };
+    let route = bearer_routes(Function::Escrow);
+    let milestone = Some(schema_of::<MilestoneView> as SchemaFn);
     vec![
-        route(
-            "/v1/milestones/{id}/fund",
-            "fundMilestone",
+        route(Method::POST, "/v1/milestones/{id}/fund", "fundMilestone",
             "Client: charge the billing method and hold the milestone amount in escrow",
-            Some(schema_of::<FundRequest>),
-            handler!(fund),
-        ),
-        route(
-            "/v1/milestones/{id}/submit",
-            "submitMilestone",
+            Some(schema_of::<FundRequest>), milestone, 200, handler!(fund)),
+        route(Method::POST, "/v1/milestones/{id}/submit", "submitMilestone",
             "Freelancer: hand in work; escrow releases by itself 14 days later unless the client acts",
-            Some(schema_of::<SubmitRequest>),
-            handler!(submit),
-        ),
-        route(
-            "/v1/milestones/{id}/request-changes",
-            "requestMilestoneChanges",
+            Some(schema_of::<SubmitRequest>), milestone, 200, handler!(submit)),
+        route(Method::POST, "/v1/milestones/{id}/request-changes", "requestMilestoneChanges",
             "Client: send the work back; a resubmission restarts the 14 days",
-            Some(schema_of::<ChangesRequest>),
-            handler!(request_changes),
-        ),
-        route(
-            "/v1/milestones/{id}/approve",
-            "approveMilestone",
+            Some(schema_of::<ChangesRequest>), milestone, 200, handler!(request_changes)),
+        route(Method::POST, "/v1/milestones/{id}/approve", "approveMilestone",
             "Client: release escrow (the milestone amount, less — the rest comes back — or more, as a bonus)",
-            Some(schema_of::<ApproveRequest>),
-            handler!(approve),
-        ),
-        route(
-            "/v1/milestones/{id}/refund",
-            "refundMilestone",
-            "Freelancer: give the escrow back to the client",
-            None,
-            handler!(refund),
-        ),
+            Some(schema_of::<ApproveRequest>), milestone, 200, handler!(approve)),
+        route(Method::POST, "/v1/milestones/{id}/refund", "refundMilestone",
+            "Freelancer: give the escrow back to the client", None, milestone, 200, handler!(refund)),
+        route(Method::POST, "/v1/contracts/{id}/bonus", "payBonus",
+            "Client: pay a bonus (while the contract runs, or up to 365 days after it ended)",
+            Some(schema_of::<BonusRequest>), Some(schema_of::<BonusView>), 201, handler!(bonus)),
     ]
 }
 
@@ -100,6 +69,22 @@ pub struct ChangesRequest {
     pub message: String,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BonusRequest {
+    pub amount: MoneyInput,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BonusView {
+    pub contract_id: crate::domain::ids::ContractId,
+    #[schemars(skip)]
+    pub payment: ReleaseFigures,
+    pub message: String,
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
@@ -107,14 +92,29 @@ pub struct ApproveRequest {
     pub amount: Option<MoneyInput>,
 }
 
+/// A milestone after an escrow step: the contract view's summary (every time present, null
+/// until it happened) plus what the step's parties need — fee, submissions, release figures.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct MilestoneView {
     #[serde(flatten)]
-    pub milestone: Milestone,
+    pub summary: super::contracts::MilestoneSummary,
+    pub client_fee: Option<crate::domain::money::Money>,
+    pub submissions: Vec<crate::domain::contract::Submission>,
     /// What a release paid the freelancer (gross, service fee, net), on release.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(skip)]
     pub release: Option<ReleaseFigures>,
+}
+
+impl MilestoneView {
+    fn new(milestone: Milestone, release: Option<ReleaseFigures>) -> Self {
+        Self {
+            client_fee: milestone.client_fee,
+            submissions: milestone.submissions.clone(),
+            summary: milestone.into(),
+            release,
+        }
+    }
 }
 
 impl From<MilestoneRuleViolation> for ApiError {
@@ -197,6 +197,10 @@ async fn commit(app: &App, tx: Tx) -> Result<(), ApiError> {
                 "another payment between the same client and freelancer is in flight; retry",
             ),
             "account" => ApiError::conflict("insufficient_funds", "the account cannot cover this"),
+            "contract" => ApiError::conflict(
+                "contract_state",
+                "the contract is not active (paused or ended): nothing can be funded",
+            ),
             other => ApiError::Internal(format!("unexpected condition failure on {other}")),
         }),
         Err(TxError::Store(err)) => Err(err.into()),
@@ -229,10 +233,7 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let tx = escrow::fund_tx(&before, &after, charge, client_fee, &schedule, req.now)
         .map_err(ledger_error)?;
     commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView {
-        milestone: after,
-        release: None,
-    }))
+    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
 }
 
 pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -268,10 +269,7 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
         tx = crate::store::files::share_file_op(tx, file, &caller.user_id, &before.client_id);
     }
     commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView {
-        milestone: after,
-        release: None,
-    }))
+    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
 }
 
 pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -296,10 +294,7 @@ pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, 
         milestone_put_op(Tx::new(), &after, Some(before.version)).emit(&event),
     )
     .await?;
-    Ok(ApiResponse::ok(&MilestoneView {
-        milestone: after,
-        release: None,
-    }))
+    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
 }
 
 /// The escrow hold of a funded milestone.
@@ -341,10 +336,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     )
     .map_err(ledger_error)?;
     commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView {
-        milestone: after,
-        release: Some(figures),
-    }))
+    Ok(ApiResponse::ok(&MilestoneView::new(after, Some(figures))))
 }
 
 pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -355,8 +347,73 @@ pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     let hold = hold(&before)?;
     let tx = escrow::refund_tx(&before, &after, &hold, req.now).map_err(ledger_error)?;
     commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView {
-        milestone: after,
-        release: None,
+    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
+}
+
+pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let body: BonusRequest = req.json()?;
+    let mut violations = Violations::default();
+    let message = text(&mut violations, "message", &body.message, 0, 2_000);
+    let amount = match body.amount.parse() {
+        Ok(amount) if (MIN_BONUS..=MAX_BONUS).contains(&amount.amount) => Some(amount),
+        Ok(_) => {
+            violations.push("amount", format!("a bonus is {MIN_BONUS} to {MAX_BONUS}"));
+            None
+        }
+        Err(err) => {
+            violations.push("amount", err.to_string());
+            None
+        }
+    };
+    violations.into_result()?;
+    let amount = amount.expect("valid when there are no violations");
+    let id = ContractId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("contract"))?;
+    let contract = match app.store.contract(&id).await? {
+        Some(c) if c.parties.includes(&caller.user_id) => c,
+        _ => return Err(ApiError::NotFound("contract")),
+    };
+    if contract.parties.client_id != caller.user_id {
+        return Err(ApiError::Forbidden(
+            "only the contract's client may do this",
+        ));
+    }
+    if !contract.accepts_bonus(req.now) {
+        return Err(ApiError::conflict(
+            "contract_state",
+            "bonuses are paid while a contract runs and up to 365 days after it ended",
+        ));
+    }
+    let schedule = FeeCatalogue::standard()
+        .by_id(&contract.fee_schedule)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::Internal(format!("unknown fee schedule {}", contract.fee_schedule))
+        })?;
+    // The bonus is this request: its Idempotency-Key (or, without one, its request id).
+    let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
+    let fee = crate::domain::fees::client_fee(&schedule, amount.amount);
+    let method = super::payments::charge_source(app, &caller.user_id, None, req.now).await?;
+    app.payments
+        .charge(
+            &method.processor_token,
+            crate::domain::money::Money {
+                amount: amount.amount + fee,
+                currency: amount.currency,
+            },
+            &format!("bonus:{}:{basis}", contract.id),
+        )
+        .await?;
+    let lifetime = app
+        .store
+        .lifetime_billed(&contract.parties.client_id, &contract.parties.freelancer_id)
+        .await?;
+    let (tx, payment) = escrow::bonus_tx(&contract, amount, &schedule, &lifetime, &basis, req.now)
+        .map_err(ledger_error)?;
+    commit(app, tx).await?;
+    Ok(ApiResponse::created(&BonusView {
+        contract_id: contract.id,
+        payment,
+        message,
     }))
 }

@@ -132,7 +132,14 @@ pub fn fund_tx(
         },
         now,
     );
-    let tx = milestone_put_op(Tx::new(), after, Some(before.version));
+    // Work starts on funded milestones of running contracts only: not paused, not ended.
+    let tx = milestone_put_op(Tx::new(), after, Some(before.version)).check(
+        "contract",
+        super::keys::as_key(keys::contract(&before.contract_id)),
+        Cond::new("#state = :active")
+            .name("#state", "state")
+            .value(":active", crate::domain::contract::ContractState::Active),
+    );
     Ok(movement.write(tx)?.emit(&event))
 }
 
@@ -172,7 +179,6 @@ pub fn release_tx(
     let currency = before.amount.currency;
     let money = |amount: Decimal| Money { amount, currency };
     let client = AccountId::client(&before.client_id);
-    let earnings = AccountId::pending_earnings(&before.freelancer_id);
     let mut movement = Movement::new().settle(
         Transfer::settle(
             id("escrow"),
@@ -209,68 +215,29 @@ pub fn release_tx(
         }
     }
     if payout.bonus.amount > Decimal::ZERO {
-        let bonus_fee = crate::domain::fees::client_fee(schedule, payout.bonus.amount);
-        let fee_id = id("bonus-client-fee");
-        movement = movement
-            .transfer(Transfer::new(
-                id("bonus-charge"),
-                AccountId::world(currency),
-                client.clone(),
-                money(payout.bonus.amount + bonus_fee),
-                Phase::Posted,
-                TransferCode::Charge,
-                &reference,
-                now,
-            ))
-            .transfer(Transfer::new(
-                id("bonus"),
-                client.clone(),
-                earnings.clone(),
-                payout.bonus,
-                Phase::Posted,
-                TransferCode::Bonus,
-                &reference,
-                now,
-            ));
-        if bonus_fee > Decimal::ZERO {
-            movement = movement.transfer(
-                Transfer::new(
-                    fee_id.clone(),
-                    client.clone(),
-                    AccountId::fees_for(&fee_id),
-                    money(bonus_fee),
-                    Phase::Posted,
-                    TransferCode::ClientFee,
-                    &reference,
-                    now,
-                )
-                .priced_by(&schedule.id),
-            );
-        }
-    }
-    let gross = payout.from_escrow.amount + payout.bonus.amount;
-    let fee = freelancer_fee(schedule, lifetime.billed, gross);
-    let fee_id = id("service-fee");
-    if fee.fee > Decimal::ZERO {
-        movement = movement.transfer(
-            Transfer::new(
-                fee_id.clone(),
-                earnings,
-                AccountId::fees_for(&fee_id),
-                money(fee.fee),
-                Phase::Posted,
-                TransferCode::ServiceFee,
-                &reference,
-                now,
-            )
-            .priced_by(&schedule.id),
+        movement = bonus_transfers(
+            movement,
+            &id,
+            &before.client_id,
+            &before.freelancer_id,
+            payout.bonus,
+            schedule,
+            &reference,
+            now,
         );
     }
-    let figures = ReleaseFigures {
-        gross: money(gross),
-        service_fee: money(fee.fee),
-        net: money(fee.net),
+    let gross = money(payout.from_escrow.amount + payout.bonus.amount);
+    let tx = milestone_put_op(Tx::new(), after, Some(before.version));
+    let earning = Earning {
+        client: &before.client_id,
+        freelancer: &before.freelancer_id,
+        gross,
+        schedule,
+        lifetime,
+        reference: &reference,
+        now,
     };
+    let (tx, figures) = earn(tx, movement, &earning, &id)?;
     let event = DomainEvent::new(
         EventPayload::MilestoneReleased {
             milestone_id: before.id.clone(),
@@ -283,27 +250,186 @@ pub fn release_tx(
         },
         now,
     );
-    let mut tx = milestone_put_op(Tx::new(), after, Some(before.version));
-    tx = movement.write(tx)?;
+    Ok((tx.emit(&event), figures))
+}
+
+/// A payment on top of escrow (a bonus, or approving more than the milestone): charged from
+/// the client's card through their account, with its client fee, to the freelancer.
+#[allow(clippy::too_many_arguments)]
+fn bonus_transfers(
+    movement: Movement,
+    id: &dyn Fn(&str) -> TransferId,
+    client: &UserId,
+    freelancer: &UserId,
+    bonus: Money,
+    schedule: &FeeSchedule,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Movement {
+    let client_account = AccountId::client(client);
+    let fee = crate::domain::fees::client_fee(schedule, bonus.amount);
+    let fee_id = id("bonus-client-fee");
+    let money = |amount: Decimal| Money {
+        amount,
+        currency: bonus.currency,
+    };
+    let mut movement = movement
+        .transfer(Transfer::new(
+            id("bonus-charge"),
+            AccountId::world(bonus.currency),
+            client_account.clone(),
+            money(bonus.amount + fee),
+            Phase::Posted,
+            TransferCode::Charge,
+            reference,
+            now,
+        ))
+        .transfer(Transfer::new(
+            id("bonus"),
+            client_account.clone(),
+            AccountId::pending_earnings(freelancer),
+            bonus,
+            Phase::Posted,
+            TransferCode::Bonus,
+            reference,
+            now,
+        ));
+    if fee > Decimal::ZERO {
+        movement = movement.transfer(
+            Transfer::new(
+                fee_id.clone(),
+                client_account,
+                AccountId::fees_for(&fee_id),
+                money(fee),
+                Phase::Posted,
+                TransferCode::ClientFee,
+                reference,
+                now,
+            )
+            .priced_by(&schedule.id),
+        );
+    }
+    movement
+}
+
+/// The freelancer side of any payment to them.
+pub struct Earning<'a> {
+    pub client: &'a UserId,
+    pub freelancer: &'a UserId,
+    /// What the client pays the freelancer, before the service fee.
+    pub gross: Money,
+    pub schedule: &'a FeeSchedule,
+    pub lifetime: &'a Lifetime,
+    pub reference: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Completes a payment to a freelancer: the service fee at the marginal rates of the pair's
+/// lifetime billings (§10.1), the lifetime counter, and the net maturing for the security
+/// period (§9.3) — written with `movement` into `tx`.
+fn earn(
+    tx: Tx,
+    mut movement: Movement,
+    earning: &Earning<'_>,
+    id: &dyn Fn(&str) -> TransferId,
+) -> Result<(Tx, ReleaseFigures), TransferError> {
+    let currency = earning.gross.currency;
+    let money = |amount: Decimal| Money { amount, currency };
+    let fee = freelancer_fee(
+        earning.schedule,
+        earning.lifetime.billed,
+        earning.gross.amount,
+    );
+    let fee_id = id("service-fee");
+    if fee.fee > Decimal::ZERO {
+        movement = movement.transfer(
+            Transfer::new(
+                fee_id.clone(),
+                AccountId::pending_earnings(earning.freelancer),
+                AccountId::fees_for(&fee_id),
+                money(fee.fee),
+                Phase::Posted,
+                TransferCode::ServiceFee,
+                earning.reference,
+                earning.now,
+            )
+            .priced_by(&earning.schedule.id),
+        );
+    }
+    let mut tx = movement.write(tx)?;
     tx = lifetime_op(
         tx,
-        &before.client_id,
-        &before.freelancer_id,
-        lifetime,
-        gross,
+        earning.client,
+        earning.freelancer,
+        earning.lifetime,
+        earning.gross.amount,
     );
     if fee.net > Decimal::ZERO {
         tx = availability_op(
             tx,
             &AvailabilityRecord::new(
                 id("availability"),
-                &before.freelancer_id,
+                earning.freelancer,
                 money(fee.net),
-                &reference,
-                now + SECURITY_PERIOD,
+                earning.reference,
+                earning.now + SECURITY_PERIOD,
             ),
         );
     }
+    Ok((
+        tx,
+        ReleaseFigures {
+            gross: earning.gross,
+            service_fee: money(fee.fee),
+            net: money(fee.net),
+        },
+    ))
+}
+
+/// A bonus (§7.5): charged to the client's card and paid to the freelancer, with both fees.
+/// `basis` identifies this bonus (the request's Idempotency-Key), so a retry pays it once.
+pub fn bonus_tx(
+    contract: &crate::domain::offer::Contract,
+    bonus: Money,
+    schedule: &FeeSchedule,
+    lifetime: &Lifetime,
+    basis: &str,
+    now: DateTime<Utc>,
+) -> Result<(Tx, ReleaseFigures), TransferError> {
+    let at = contract.started_at;
+    let id = |what: &str| TransferId::derived(at, &format!("bonus:{}:{basis}:{what}", contract.id));
+    let reference = contract.id.to_string();
+    let (client, freelancer) = (&contract.parties.client_id, &contract.parties.freelancer_id);
+    let movement = bonus_transfers(
+        Movement::new(),
+        &id,
+        client,
+        freelancer,
+        bonus,
+        schedule,
+        &reference,
+        now,
+    );
+    let earning = Earning {
+        client,
+        freelancer,
+        gross: bonus,
+        schedule,
+        lifetime,
+        reference: &reference,
+        now,
+    };
+    let (tx, figures) = earn(Tx::new(), movement, &earning, &id)?;
+    let event = DomainEvent::new(
+        EventPayload::BonusPaid {
+            contract_id: contract.id.clone(),
+            freelancer_id: freelancer.clone(),
+            gross: figures.gross,
+            service_fee: figures.service_fee,
+            net: figures.net,
+        },
+        now,
+    );
     Ok((tx.emit(&event), figures))
 }
 

@@ -231,6 +231,40 @@ pub fn availability(transfer: &crate::domain::ids::TransferId) -> (String, Strin
     (format!("AVAIL#{transfer}"), "AVAIL".into())
 }
 
+pub fn offer(id: &crate::domain::ids::OfferId) -> (String, String) {
+    (format!("OFFER#{id}"), "OFFER".into())
+}
+
+/// One pending offer per freelancer per job: created in the offer's transaction unless a
+/// pending one exists (its `expires_at_ms` still ahead), deleted when the offer is answered.
+pub fn pending_offer(job: &JobId, freelancer: &UserId) -> (String, String) {
+    (format!("JOB#{job}"), format!("OFFER#{freelancer}"))
+}
+
+/// gsi1 partition of the offers a freelancer received, newest first.
+pub fn freelancer_offers(freelancer: &UserId) -> String {
+    format!("FREELANCER#{freelancer}#OFFERS")
+}
+
+/// gsi2 partition of the offers a client sent, newest first.
+pub fn client_offers(client: &UserId) -> String {
+    format!("CLIENT#{client}#OFFERS")
+}
+
+pub fn contract(id: &crate::domain::ids::ContractId) -> (String, String) {
+    (format!("CONTRACT#{id}"), "CONTRACT".into())
+}
+
+/// gsi1 partition of a freelancer's contracts, newest first.
+pub fn freelancer_contracts(freelancer: &UserId) -> String {
+    format!("FREELANCER#{freelancer}#CONTRACTS")
+}
+
+/// gsi2 partition of a client's contracts, newest first.
+pub fn client_contracts(client: &UserId) -> String {
+    format!("CLIENT#{client}#CONTRACTS")
+}
+
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")
 }

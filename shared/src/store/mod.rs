@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod connects;
+pub mod contracts;
 pub mod escrow;
 pub mod files;
 pub mod idempotency;

@@ -16,16 +16,14 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use worklane::domain::account::Email;
 use worklane::domain::account::Role;
-use worklane::domain::contract::{ContractRef, Milestone, MilestoneDraft};
-use worklane::domain::fees::FeeCatalogue;
-use worklane::domain::ids::{ContractId, MilestoneId, SessionId, UserId};
-use worklane::domain::money::Money;
+use worklane::domain::ids::{SessionId, UserId};
 use worklane::http::auth::AccessClaims;
 use worklane::http::router::dispatch;
 use worklane::http::ApiRequest;
-use worklane::store::milestones::milestone_put_op;
-use worklane::store::{Store, Tx};
+use worklane::store::accounts::{NewAccount, UserRecord};
+use worklane::store::Store;
 use worklane::{App, Function};
 use worklane_devstack::services::LocalServices;
 use worklane_devstack::stack::Stack;
@@ -120,14 +118,35 @@ fn token(app: &App, user: &UserId, role: Role) -> String {
     ))
 }
 
-async fn post(app: &App, token: &str, path: &str, body: Value) -> u16 {
+async fn call(app: &App, token: &str, path: &str, body: Value) -> (u16, Value) {
     let req = ApiRequest::new(Method::POST, path, Utc::now())
         .with_header("authorization", &format!("Bearer {token}"))
         .with_json(&body);
-    dispatch(app, worklane::handlers::routes(), req)
+    let response = dispatch(app, worklane::handlers::routes(), req).await;
+    (
+        response.status.as_u16(),
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+async fn post(app: &App, token: &str, path: &str, body: Value) -> u16 {
+    call(app, token, path, body).await.0
+}
+
+/// A confirmed account with `role`, written straight to the table (no email round trip).
+async fn user(app: &App, email: &str, role: Role) -> anyhow::Result<(UserId, String)> {
+    let now = Utc::now();
+    let id = UserId::generate(now);
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let account = NewAccount {
+        password_hash: worklane::security::hash_password("bench password of some length"),
+        user: UserRecord::new(id.clone(), &email, "Bench".into(), vec![role], now),
+    };
+    app.store
+        .create_account(account, now)
         .await
-        .status
-        .as_u16()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((id.clone(), token(app, &id, role)))
 }
 
 #[tokio::main]
@@ -150,36 +169,50 @@ async fn main() -> anyhow::Result<()> {
     let mut app = stack.app.clone();
     app.store = Store::new(client, stack.app.store.table());
 
-    let now = Utc::now();
-    let (client_id, freelancer_id) = (UserId::generate(now), UserId::generate(now));
-    let client = token(&app, &client_id, Role::Client);
-    let freelancer = token(&app, &freelancer_id, Role::Freelancer);
+    let (_, client) = user(&app, "client@bench.example", Role::Client).await?;
+    let (freelancer_id, freelancer) =
+        user(&app, "freelancer@bench.example", Role::Freelancer).await?;
     let card = json!({"type": "card", "card": {"number": "4242424242424242",
         "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
     anyhow::ensure!(post(&app, &client, "/v1/me/billing-methods", card).await == 201);
-    let contract = ContractRef {
-        id: ContractId::generate(now),
-        client_id,
-        freelancer_id,
-        fee_schedule: FeeCatalogue::standard().in_force(now).id.clone(),
-    };
-    let mut milestones = Vec::new();
-    for _ in 0..count {
-        let milestone = Milestone::new(
-            MilestoneId::generate(Utc::now()),
-            &contract,
-            MilestoneDraft {
-                description: "bench".into(),
-                amount: Money::usd("250.00")?,
-                due_date: None,
-            },
-            Utc::now(),
-        )?;
-        app.store
-            .transact(milestone_put_op(Tx::new(), &milestone, None))
-            .await
-            .map_err(|err| anyhow::anyhow!("{err:?}"))?;
-        milestones.push(milestone.id);
+    let (status, job) = call(&app, &client, "/v1/jobs", json!({"title": "Benchmark contract",
+        "description": "A contract whose milestones the benchmark funds and releases.",
+        "category": "web-mobile-software-dev", "skills": ["rust"], "experience_level": "expert",
+        "type": "fixed", "budget": {"amount": "600.00", "currency": "USD"}, "duration": "1-3 months"}))
+    .await;
+    anyhow::ensure!(status == 201, "job: {job}");
+    let (status, offer) = call(&app, &client, "/v1/offers", json!({"job_id": job["id"],
+        "freelancer_id": freelancer_id, "type": "fixed",
+        "milestones": [{"description": "first", "amount": {"amount": "250.00", "currency": "USD"}}]}))
+    .await;
+    anyhow::ensure!(status == 201, "offer: {offer}");
+    let offer_id = offer["id"].as_str().unwrap_or_default();
+    let (status, contract) = call(
+        &app,
+        &freelancer,
+        &format!("/v1/offers/{offer_id}/accept"),
+        json!({}),
+    )
+    .await;
+    anyhow::ensure!(status == 200, "accept: {contract}");
+    let contract_id = contract["contract_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut milestones = vec![contract["milestones"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()];
+    while milestones.len() < count {
+        let (status, milestone) = call(
+            &app,
+            &client,
+            &format!("/v1/contracts/{contract_id}/milestones"),
+            json!({"description": "bench", "amount": {"amount": "250.00", "currency": "USD"}}),
+        )
+        .await;
+        anyhow::ensure!(status == 201, "milestone: {milestone}");
+        milestones.push(milestone["id"].as_str().unwrap_or_default().to_string());
     }
     counter.take();
 
