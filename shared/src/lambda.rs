@@ -112,6 +112,7 @@ pub async fn handle_http(
                 body: body.into(),
                 request_id,
                 now: Utc::now(),
+                idempotency: None,
             };
             router::run(app, route, req).await
         }

@@ -235,12 +235,47 @@ async fn fund_submit_change_approve_then_auto_release_and_availability() {
     assert_eq!(deal.wallet(freelancer).await["available"], "850.00");
     deal.assert_audit_clean().await;
 
-    let history = deal.app.get("/v1/me/transactions", Some(freelancer)).await;
-    assert!(
-        history.body["items"].as_array().unwrap().len() >= 6,
-        "{}",
-        history.body
-    );
+    let everything = deal
+        .app
+        .get("/v1/me/transactions?limit=200", Some(freelancer))
+        .await;
+    let all: Vec<String> = everything.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(all.len() >= 6, "{}", everything.body);
+    // Paging two at a time walks the same history, each transfer once.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = deal
+            .app
+            .get(
+                &format!("/v1/me/transactions?limit=2&cursor={cursor}"),
+                Some(freelancer),
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_string()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    let forged = deal
+        .app
+        .get("/v1/me/transactions?cursor=abc.def", Some(freelancer))
+        .await;
+    assert_eq!(forged.status, 422);
 }
 
 #[tokio::test]
@@ -438,4 +473,53 @@ async fn racing_decisions_have_exactly_one_effect() {
             .status,
         403
     );
+}
+
+#[tokio::test]
+async fn a_release_whose_response_was_lost_is_replayed_not_repeated() {
+    let deal = Deal::new("100.00").await;
+    let (client, freelancer) = (&deal.client, &deal.freelancer);
+    let milestone = deal.first.clone();
+    assert_eq!(
+        deal.act(client, &milestone, "fund", json!({})).await.status,
+        200
+    );
+    assert_eq!(
+        deal.act(freelancer, &milestone, "submit", json!({"message": "done"}))
+            .await
+            .status,
+        200
+    );
+    // The release commits, then its response is lost on the way back.
+    let faults =
+        std::sync::Arc::new(worklane::store::FaultInjector::new(7, 0.0, 1.0).only_for("milestone"));
+    let mut lossy = deal.app.stack.app.clone();
+    lossy.store = lossy.store.with_faults(faults);
+    let path = format!("/v1/milestones/{milestone}/approve");
+    let request = || {
+        worklane::http::ApiRequest::new(http::Method::POST, &path, Utc::now())
+            .with_header("authorization", &format!("Bearer {client}"))
+            .with_header("idempotency-key", "approve-once")
+            .with_json(&json!({}))
+    };
+    let lost =
+        worklane::http::router::dispatch(&lossy, worklane::handlers::routes(), request()).await;
+    assert_eq!(lost.status.as_u16(), 503);
+    // The client retries with the same key and gets the answer of the release that happened.
+    let retry = worklane::http::router::dispatch(
+        &deal.app.stack.app,
+        worklane::handlers::routes(),
+        request(),
+    )
+    .await;
+    assert_eq!(retry.status.as_u16(), 200);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    let body: Value = serde_json::from_slice(&retry.body).unwrap();
+    assert_eq!(body["release"]["net"]["amount"], "80.00");
+    assert_eq!(
+        deal.wallet(freelancer).await["pending"],
+        "80.00",
+        "paid once"
+    );
+    deal.assert_audit_clean().await;
 }

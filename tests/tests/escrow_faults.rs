@@ -225,14 +225,19 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
             MilestoneState::Disputed => unreachable!("no disputes in this run"),
         }
     }
-    // Every charge for funding exists once per funded-at-some-point milestone, never twice.
-    let transfers = store
-        .account_transfers(
-            &worklane::domain::ledger::AccountId::client(&client_id),
-            10_000,
-        )
-        .await
-        .unwrap();
+    // Every escrow hold exists once per milestone that was ever funded, never twice.
+    let client_account = [worklane::domain::ledger::AccountId::client(&client_id)];
+    let mut transfers = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let page = store
+            .account_transfers(&client_account, before.as_deref(), 200)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some(worklane::store::Store::transfer_position(last));
+        transfers.extend(page);
+    }
     let mut funding_charges: BTreeMap<String, usize> = BTreeMap::new();
     for transfer in transfers.iter().filter(|t| t.code == TransferCode::Escrow) {
         *funding_charges

@@ -184,14 +184,30 @@ fn schedule_of(m: &Milestone) -> Result<FeeSchedule, ApiError> {
 }
 
 /// Runs a milestone transaction; losing the race to another decision is a clear 409.
-async fn commit(app: &App, tx: Tx) -> Result<(), ApiError> {
-    match app.store.transact(tx).await {
-        Ok(()) => Ok(()),
+/// The step's transaction, carrying its own answer into the request's Idempotency-Key record:
+/// money, state and the answer a retry will get commit together.
+async fn commit(
+    app: &App,
+    req: &ApiRequest,
+    tx: Tx,
+    response: ApiResponse,
+) -> Result<ApiResponse, ApiError> {
+    match app
+        .store
+        .transact(req.record_response_in(tx, &response))
+        .await
+    {
+        Ok(()) => {
+            req.response_recorded();
+            Ok(response)
+        }
         Err(TxError::ConditionFailed { label, .. }) => Err(match label {
-            "milestone" | "pending" | "transfer" | "availability" => ApiError::conflict(
-                "milestone_changed",
-                "the milestone changed meanwhile (another decision landed first); reload it",
-            ),
+            "milestone" | "pending" | "transfer" | "availability" | "idempotency" => {
+                ApiError::conflict(
+                    "milestone_changed",
+                    "the milestone changed meanwhile (another decision landed first); reload it",
+                )
+            }
             "lifetime" => ApiError::conflict(
                 "concurrent_update",
                 "another payment between the same client and freelancer is in flight; retry",
@@ -232,8 +248,13 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         .await?;
     let tx = escrow::fund_tx(&before, &after, charge, client_fee, &schedule, req.now)
         .map_err(ledger_error)?;
-    commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
+    commit(
+        app,
+        &req,
+        tx,
+        ApiResponse::ok(&MilestoneView::new(after, None)),
+    )
+    .await
 }
 
 pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -268,8 +289,13 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     for file in &body.file_ids {
         tx = crate::store::files::share_file_op(tx, file, &caller.user_id, &before.client_id);
     }
-    commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
+    commit(
+        app,
+        &req,
+        tx,
+        ApiResponse::ok(&MilestoneView::new(after, None)),
+    )
+    .await
 }
 
 pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -289,12 +315,14 @@ pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, 
         },
         req.now,
     );
+    let tx = milestone_put_op(Tx::new(), &after, Some(before.version)).emit(&event);
     commit(
         app,
-        milestone_put_op(Tx::new(), &after, Some(before.version)).emit(&event),
+        &req,
+        tx,
+        ApiResponse::ok(&MilestoneView::new(after, None)),
     )
-    .await?;
-    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
+    .await
 }
 
 /// The escrow hold of a funded milestone.
@@ -335,8 +363,13 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         &before, &after, &payout, &hold, &schedule, &lifetime, false, req.now,
     )
     .map_err(ledger_error)?;
-    commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView::new(after, Some(figures))))
+    commit(
+        app,
+        &req,
+        tx,
+        ApiResponse::ok(&MilestoneView::new(after, Some(figures))),
+    )
+    .await
 }
 
 pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -346,8 +379,13 @@ pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     let after = before.refund()?;
     let hold = hold(&before)?;
     let tx = escrow::refund_tx(&before, &after, &hold, req.now).map_err(ledger_error)?;
-    commit(app, tx).await?;
-    Ok(ApiResponse::ok(&MilestoneView::new(after, None)))
+    commit(
+        app,
+        &req,
+        tx,
+        ApiResponse::ok(&MilestoneView::new(after, None)),
+    )
+    .await
 }
 
 pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -410,10 +448,15 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         .await?;
     let (tx, payment) = escrow::bonus_tx(&contract, amount, &schedule, &lifetime, &basis, req.now)
         .map_err(ledger_error)?;
-    commit(app, tx).await?;
-    Ok(ApiResponse::created(&BonusView {
-        contract_id: contract.id,
-        payment,
-        message,
-    }))
+    commit(
+        app,
+        &req,
+        tx,
+        ApiResponse::created(&BonusView {
+            contract_id: contract.id,
+            payment,
+            message,
+        }),
+    )
+    .await
 }

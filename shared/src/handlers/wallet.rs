@@ -10,6 +10,7 @@ use crate::http::auth::Caller;
 use crate::http::cursor::{page_limit, Page};
 use crate::http::router::{schema_of, Access, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::store::Store;
 use crate::App;
 use http::Method;
 use rust_decimal::Decimal;
@@ -112,18 +113,20 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 pub async fn transactions(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
     let limit = page_limit(&req, 50, 200)?;
-    let mut items = Vec::new();
-    for account in caller_accounts(&caller) {
-        items.extend(app.store.account_transfers(&account, limit).await?);
-    }
-    // A transfer between two of the caller's own accounts shows once.
-    items.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-    items.dedup_by(|a, b| a.id == b.id);
-    items.truncate(limit as usize);
-    Ok(ApiResponse::ok(&Page {
-        items,
-        next_cursor: None,
-    }))
+    let scope = format!("transactions:{}", caller.user_id);
+    let before: Option<String> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(app.cursors.decode(&scope, cursor)?),
+        None => None,
+    };
+    let items = app
+        .store
+        .account_transfers(&caller_accounts(&caller), before.as_deref(), limit)
+        .await?;
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last())
+        .flatten()
+        .map(|last| app.cursors.encode(&scope, &Store::transfer_position(last)));
+    Ok(ApiResponse::ok(&Page { items, next_cursor }))
 }
 
 pub async fn audit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -14,6 +14,50 @@ use http::StatusCode;
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
+/// The Idempotency-Key a request holds, handed to its handler.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    scope: String,
+    key: String,
+    /// Whether the handler's own transaction stored the response (then the layer must not).
+    recorded: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Slot {
+    fn recorded(&self) -> bool {
+        self.recorded.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl ApiRequest {
+    /// Adds to `tx` the write that completes this request's Idempotency-Key with `response`:
+    /// the movement and its idempotency record commit together, so a retry after a lost
+    /// response replays this very answer instead of trying again.
+    pub fn record_response_in(
+        &self,
+        tx: crate::store::Tx,
+        response: &ApiResponse,
+    ) -> crate::store::Tx {
+        match &self.idempotency {
+            None => tx,
+            Some(slot) => crate::store::idempotency::complete_op(
+                tx,
+                &slot.scope,
+                &slot.key,
+                &stored(response),
+            ),
+        }
+    }
+
+    /// Call after the transaction from `record_response_in` committed.
+    pub fn response_recorded(&self) {
+        if let Some(slot) = &self.idempotency {
+            slot.recorded
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 pub fn key_of(req: &ApiRequest) -> Result<Option<String>, ApiError> {
     match req.header(HEADER) {
         None => Ok(None),
@@ -69,8 +113,17 @@ where
             }
         }
         Ok(Claim::Acquired) => {
+            let slot = Slot {
+                scope: scope.to_string(),
+                key: key.to_string(),
+                recorded: Default::default(),
+            };
+            let mut req = req;
+            req.idempotency = Some(slot.clone());
             let response = run(req).await;
-            let outcome = if response.status.is_server_error() {
+            let outcome = if slot.recorded() {
+                Ok(())
+            } else if response.status.is_server_error() {
                 store.release_idempotency_key(scope, key).await
             } else {
                 store
@@ -85,7 +138,7 @@ where
     }
 }
 
-fn stored(response: &ApiResponse) -> StoredResponse {
+pub(crate) fn stored(response: &ApiResponse) -> StoredResponse {
     StoredResponse {
         status: response.status.as_u16(),
         headers: response

@@ -22,6 +22,9 @@ pub struct ApiRequest {
     pub request_id: String,
     /// When the edge received the request. Handlers use this, never the wall clock.
     pub now: DateTime<Utc>,
+    /// Set by the idempotency layer when this request holds an Idempotency-Key: a handler that
+    /// moves money writes its response into the key's record in its own transaction.
+    pub idempotency: Option<super::idempotency::Slot>,
 }
 
 impl ApiRequest {
@@ -39,6 +42,7 @@ impl ApiRequest {
             body: Bytes::new(),
             request_id: ulid::Ulid::new().to_string().to_lowercase(),
             now,
+            idempotency: None,
         }
     }
 

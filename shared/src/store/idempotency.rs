@@ -37,6 +37,21 @@ pub enum Claim {
     Existing(IdempotencyRecord),
 }
 
+/// Completes an idempotency record inside another transaction (label `idempotency`). The
+/// record must still be unanswered: a request that already has an answer cannot get a second.
+pub fn complete_op(tx: Tx, scope: &str, key: &str, response: &StoredResponse) -> Tx {
+    tx.update(
+        "idempotency",
+        as_key(keys::idempotency(scope, key)),
+        Cond::new("SET #response = :response")
+            .name("#response", "response")
+            .value(":response", response),
+        Some(Cond::new(
+            "attribute_exists(pk) AND attribute_not_exists(#response)",
+        )),
+    )
+}
+
 impl Store {
     pub async fn claim_idempotency_key(
         &self,

@@ -227,27 +227,55 @@ impl Store {
         self.get(&key(pk, sk)).await
     }
 
-    /// Transfers touching an account, newest first: debits via `gsi1`, credits via `gsi2`.
+    /// Transfers touching any of `accounts`, newest first, strictly before the position
+    /// `before` (a `<at ms>#<transfer id>` sort key, from the previous page). Each account's
+    /// debits (`gsi1`) and credits (`gsi2`) are read newest first and merged, so a page costs
+    /// two queries per account whatever the history's length.
     pub async fn account_transfers(
         &self,
-        account: &AccountId,
+        accounts: &[AccountId],
+        before: Option<&str>,
         limit: i32,
     ) -> Result<Vec<Transfer>, StoreError> {
-        let mut found = Vec::new();
-        for (index, partition) in [
-            ("gsi1", keys::ledger_debits(account)),
-            ("gsi2", keys::ledger_credits(account)),
-        ] {
-            let (items, _) = self
-                .query_prefix(Some(index), &partition, "", true, limit, None)
-                .await?;
-            for item in items {
-                found.push(super::from_item::<TransferRecord>(item)?.transfer);
+        let mut found: Vec<(String, Transfer)> = Vec::new();
+        for account in accounts {
+            for (index, partition) in [
+                ("gsi1", keys::ledger_debits(account)),
+                ("gsi2", keys::ledger_credits(account)),
+            ] {
+                let mut query = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .index_name(index)
+                    .expression_attribute_names("#pk", format!("{index}pk"))
+                    .expression_attribute_values(":pk", AttributeValue::S(partition))
+                    .scan_index_forward(false)
+                    .limit(limit);
+                query = match before {
+                    None => query.key_condition_expression("#pk = :pk"),
+                    Some(position) => query
+                        .key_condition_expression("#pk = :pk AND #sk < :before")
+                        .expression_attribute_names("#sk", format!("{index}sk"))
+                        .expression_attribute_values(":before", AttributeValue::S(position.into())),
+                };
+                let output = query.send().await.map_err(StoreError::from_sdk)?;
+                for item in output.items.unwrap_or_default() {
+                    let record = super::from_item::<TransferRecord>(item)?;
+                    found.push((record.gsi1sk, record.transfer));
+                }
             }
         }
-        found.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
-        found.truncate(limit as usize);
-        Ok(found)
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        // A transfer between two of these accounts was found twice.
+        found.dedup_by(|a, b| a.0 == b.0);
+        found.truncate(limit.max(0) as usize);
+        Ok(found.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// The sort position of a transfer in the history indexes (what `before` takes).
+    pub fn transfer_position(transfer: &Transfer) -> String {
+        format!("{}#{}", transfer.at.timestamp_millis(), transfer.id)
     }
 
     /// The whole-ledger audit: every account (listed from its index shards, no scan) and

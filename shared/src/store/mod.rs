@@ -89,6 +89,8 @@ pub struct FaultInjector {
     rng: std::sync::Mutex<rand::rngs::StdRng>,
     conflict_rate: f64,
     lost_response_rate: f64,
+    /// Only transactions with an operation of this label fail (all when `None`).
+    only_label: Option<&'static str>,
     pub conflicts: std::sync::atomic::AtomicU64,
     pub lost_responses: std::sync::atomic::AtomicU64,
 }
@@ -100,9 +102,20 @@ impl FaultInjector {
             rng: std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
             conflict_rate,
             lost_response_rate,
+            only_label: None,
             conflicts: Default::default(),
             lost_responses: Default::default(),
         }
+    }
+
+    /// Faults only for transactions carrying an operation labelled `label`.
+    pub fn only_for(mut self, label: &'static str) -> Self {
+        self.only_label = Some(label);
+        self
+    }
+
+    fn applies_to(&self, tx: &Tx) -> bool {
+        self.only_label.is_none_or(|label| tx.has_label(label))
     }
 
     fn roll(&self, rate: f64) -> bool {
@@ -270,14 +283,15 @@ impl Store {
 
     pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
         use std::sync::atomic::Ordering::Relaxed;
-        if let Some(faults) = &self.faults {
+        let faults = self.faults.as_ref().filter(|f| f.applies_to(&tx));
+        if let Some(faults) = faults {
             if faults.roll(faults.conflict_rate) {
                 faults.conflicts.fetch_add(1, Relaxed);
                 return Err(TxError::Store(StoreError::TransactionConflict));
             }
         }
         tx.execute(&self.client, &self.table).await?;
-        if let Some(faults) = &self.faults {
+        if let Some(faults) = faults {
             if faults.roll(faults.lost_response_rate) {
                 faults.lost_responses.fetch_add(1, Relaxed);
                 return Err(TxError::Store(StoreError::Unavailable(

@@ -161,6 +161,10 @@ impl Tx {
         self.ops.is_empty()
     }
 
+    pub fn has_label(&self, label: &str) -> bool {
+        self.ops.iter().any(|(l, _)| *l == label)
+    }
+
     pub fn put<T: Serialize>(
         self,
         label: &'static str,
