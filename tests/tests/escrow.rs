@@ -351,6 +351,15 @@ async fn paying_less_returns_the_rest_paying_more_charges_a_bonus_and_refunds_vo
         deal.act(client, &fresh, "approve", json!({})).await.code(),
         "milestone_state"
     );
+    // Money returned to the client is spent first: $21.00 from the $262.50 balance, no charge.
+    let from_balance = deal.act(client, &fresh, "fund", json!({})).await;
+    assert_eq!(from_balance.status, 200, "{}", from_balance.body);
+    let wallet = deal.wallet(client).await;
+    assert_eq!(
+        (wallet["available"].clone(), wallet["in_escrow"].clone()),
+        (json!("241.50"), json!("20.00"))
+    );
+    deal.assert_audit_clean().await;
     // A bonus after the contract ended: $100 crossing the $500 band → $10 + $5 fee, $85 net.
     let contract = format!("/v1/contracts/{}", deal.contract);
     assert_eq!(

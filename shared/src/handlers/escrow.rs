@@ -7,7 +7,7 @@ use crate::domain::contract::{Milestone, MilestoneRuleViolation};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::{FeeCatalogue, FeeSchedule};
 use crate::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
-use crate::domain::ledger::Transfer;
+use crate::domain::ledger::{AccountId, Transfer};
 use crate::domain::money::MoneyInput;
 use crate::domain::offer::{MAX_BONUS, MIN_BONUS};
 use crate::domain::{text, Violations};
@@ -233,21 +233,38 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let before = party_milestone(app, &caller, &req).await?;
     require_client(&before, &caller)?;
     let schedule = schedule_of(&before)?;
-    let (charge, client_fee, charge_key) = escrow::funding_charge(&before, &schedule);
-    let after = before.fund(escrow::escrow_transfer_id(&before), client_fee, req.now)?;
-    let method = super::payments::charge_source(
-        app,
-        &caller.user_id,
-        body.billing_method_id.as_ref(),
+    let balance = app
+        .store
+        .ledger_account(&AccountId::client(&caller.user_id))
+        .await?;
+    let funding = escrow::funding(&before, &schedule, balance.available());
+    let after = before.fund(
+        escrow::escrow_transfer_id(&before),
+        funding.client_fee,
+        req.now,
+    )?;
+    if funding.charge.amount > rust_decimal::Decimal::ZERO {
+        let method = super::payments::charge_source(
+            app,
+            &caller.user_id,
+            body.billing_method_id.as_ref(),
+            req.now,
+        )
+        .await?;
+        // The processor dedupes on the key, so a retry of this step never charges twice.
+        app.payments
+            .charge(&method.processor_token, funding.charge, &funding.charge_key)
+            .await?;
+    }
+    let tx = escrow::fund_tx(
+        &before,
+        &after,
+        funding.charge,
+        funding.client_fee,
+        &schedule,
         req.now,
     )
-    .await?;
-    // The processor dedupes on the key, so a retry of this step never charges twice.
-    app.payments
-        .charge(&method.processor_token, charge, &charge_key)
-        .await?;
-    let tx = escrow::fund_tx(&before, &after, charge, client_fee, &schedule, req.now)
-        .map_err(ledger_error)?;
+    .map_err(ledger_error)?;
     commit(
         app,
         &req,

@@ -62,18 +62,34 @@ pub fn hold_of(milestone: &Milestone) -> Option<Transfer> {
     ))
 }
 
-/// What the card is charged to fund a milestone, under the idempotency key the processor
-/// dedupes on.
-pub fn funding_charge(milestone: &Milestone, schedule: &FeeSchedule) -> (Money, Money, String) {
-    let fee = Money {
-        amount: crate::domain::fees::client_fee(schedule, milestone.amount.amount),
-        currency: milestone.amount.currency,
-    };
-    let total = Money {
-        amount: milestone.amount.amount + fee.amount,
-        currency: milestone.amount.currency,
-    };
-    (total, fee, charge_transfer_id(milestone).to_string())
+/// What funding a milestone costs and how it is paid.
+pub struct Funding {
+    /// The client marketplace fee on top of the milestone.
+    pub client_fee: Money,
+    /// What the card is charged: the total less what the client's balance covers.
+    pub charge: Money,
+    /// The key the processor dedupes the charge on.
+    pub charge_key: String,
+}
+
+/// Funding `milestone` for a client whose balance has `available` (money returned from earlier
+/// escrow is spent first, so it is never stranded).
+pub fn funding(milestone: &Milestone, schedule: &FeeSchedule, available: Decimal) -> Funding {
+    let currency = milestone.amount.currency;
+    let fee = crate::domain::fees::client_fee(schedule, milestone.amount.amount);
+    let total = milestone.amount.amount + fee;
+    let from_balance = available.max(Decimal::ZERO).min(total);
+    Funding {
+        client_fee: Money {
+            amount: fee,
+            currency,
+        },
+        charge: Money {
+            amount: total - from_balance,
+            currency,
+        },
+        charge_key: charge_transfer_id(milestone).to_string(),
+    }
 }
 
 /// Fund: the charge comes in from the world, the client fee goes to the platform, and the
@@ -89,16 +105,21 @@ pub fn fund_tx(
     let client = AccountId::client(&before.client_id);
     let fee_id = client_fee_transfer_id(before);
     let reference = before.id.to_string();
-    let mut movement = Movement::new().transfer(Transfer::new(
-        charge_transfer_id(before),
-        AccountId::world(charged.currency),
-        client.clone(),
-        charged,
-        Phase::Posted,
-        TransferCode::Charge,
-        &reference,
-        now,
-    ));
+    let mut movement = Movement::new();
+    // Nothing to charge when the client's balance (money returned from earlier escrow) covers
+    // it; the client account's `available >= :need` condition checks that in the same write.
+    if charged.amount > Decimal::ZERO {
+        movement = movement.transfer(Transfer::new(
+            charge_transfer_id(before),
+            AccountId::world(charged.currency),
+            client.clone(),
+            charged,
+            Phase::Posted,
+            TransferCode::Charge,
+            &reference,
+            now,
+        ));
+    }
     if client_fee.amount > Decimal::ZERO {
         movement = movement.transfer(
             Transfer::new(
