@@ -120,6 +120,18 @@ async fn fund_submit_change_approve_then_auto_release_and_availability() {
         "{}",
         paused.body
     );
+    // The card was charged before the ledger refused the movement: that charge is refunded.
+    use worklane::payments::sandbox::SandboxEntry;
+    let journal = deal.app.stack.app.payments.sandbox_journal();
+    let refunded: Vec<&SandboxEntry> = journal
+        .iter()
+        .filter(|e| matches!(e, SandboxEntry::Refunded { .. }))
+        .collect();
+    assert_eq!(refunded.len(), 1, "{journal:?}");
+    assert!(journal
+        .iter()
+        .any(|e| matches!(e, SandboxEntry::Charged { id, .. }
+        if matches!(refunded[0], SandboxEntry::Refunded { charge_id, .. } if charge_id == id))));
     assert_eq!(
         deal.app
             .post(&format!("{contract}/resume"), Some(client), &json!({}))

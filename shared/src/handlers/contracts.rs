@@ -21,7 +21,7 @@ use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
 use crate::http::cursor::{page_limit, Page};
-use crate::http::router::{schema_of, Access, HandlerFn, Route, SchemaFn};
+use crate::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::store::contracts::{contract_put_op, Acceptance, ContractStoreError};
 use crate::store::milestones::{milestone_delete_op, milestone_put_op};
@@ -33,25 +33,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub(super) fn routes() -> Vec<Route> {
-    let route = |method: Method,
-                 path: &'static str,
-                 operation_id: &'static str,
-                 summary: &'static str,
-                 request: Option<SchemaFn>,
-                 response: Option<SchemaFn>,
-                 success: u16,
-                 handler: HandlerFn| Route {
-        method,
-        path,
-        function: Function::Contracts,
-        operation_id,
-        summary,
-        access: Access::Bearer,
-        request,
-        response,
-        success,
-        handler,
-    };
+    let route = bearer_routes(Function::Contracts);
     let offer = Some(schema_of::<Offer> as SchemaFn);
     let contract = Some(schema_of::<ContractView> as SchemaFn);
     let milestone = Some(schema_of::<MilestoneSummary> as SchemaFn);

@@ -223,6 +223,28 @@ async fn commit(
     }
 }
 
+/// A card was charged but the ledger refused the movement it paid for (the milestone moved,
+/// the contract was paused…): unless that charge is recorded by a movement that did land
+/// (`used`), it is refunded, so no client pays for nothing. A 5xx is left alone: the movement
+/// may have committed, and the client's retry replays or completes it.
+async fn settle_unused_charge(
+    app: &App,
+    outcome: Result<ApiResponse, ApiError>,
+    charge: Option<(crate::payments::Charge, String)>,
+    used: impl std::future::Future<Output = Result<bool, ApiError>>,
+) -> Result<ApiResponse, ApiError> {
+    let Err(err) = &outcome else { return outcome };
+    let Some((charge, key)) = charge else {
+        return outcome;
+    };
+    if err.status().is_client_error() && !used.await? {
+        app.payments
+            .refund(&charge.id, charge.amount, &format!("{key}:unused"))
+            .await?;
+    }
+    outcome
+}
+
 fn ledger_error(err: crate::domain::ledger::TransferError) -> ApiError {
     ApiError::Internal(format!("invalid ledger movement: {err}"))
 }
@@ -237,12 +259,14 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         .store
         .ledger_account(&AccountId::client(&caller.user_id))
         .await?;
-    let funding = escrow::funding(&before, &schedule, balance.available());
+    let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
+    let funding = escrow::funding(&before, &schedule, balance.available(), &basis);
     let after = before.fund(
         escrow::escrow_transfer_id(&before),
         funding.client_fee,
         req.now,
     )?;
+    let mut charged = None;
     if funding.charge.amount > rust_decimal::Decimal::ZERO {
         let method = super::payments::charge_source(
             app,
@@ -252,26 +276,30 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         )
         .await?;
         // The processor dedupes on the key, so a retry of this step never charges twice.
-        app.payments
-            .charge(&method.processor_token, funding.charge, &funding.charge_key)
+        let key = funding.charge_transfer.to_string();
+        let charge = app
+            .payments
+            .charge(&method.processor_token, funding.charge, &key)
             .await?;
+        charged = Some((charge, key));
     }
-    let tx = escrow::fund_tx(
-        &before,
-        &after,
-        funding.charge,
-        funding.client_fee,
-        &schedule,
-        req.now,
-    )
-    .map_err(ledger_error)?;
-    commit(
+    let tx =
+        escrow::fund_tx(&before, &after, &funding, &schedule, req.now).map_err(ledger_error)?;
+    let outcome = commit(
         app,
         &req,
         tx,
         ApiResponse::ok(&MilestoneView::new(after, None)),
     )
-    .await
+    .await;
+    let used = async {
+        Ok(app
+            .store
+            .transfer(&funding.charge_transfer)
+            .await?
+            .is_some())
+    };
+    settle_unused_charge(app, outcome, charged, used).await
 }
 
 pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -356,6 +384,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     let (after, payout) = before.approve(amount, req.now)?;
     let hold = hold(&before)?;
     let schedule = schedule_of(&before)?;
+    let mut charged = None;
     if payout.bonus.amount > rust_decimal::Decimal::ZERO {
         // Paying more than the milestone: the difference (and its client fee) is charged now.
         let method = super::payments::charge_source(app, &caller.user_id, None, req.now).await?;
@@ -364,13 +393,12 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
             amount: payout.bonus.amount + fee,
             currency: payout.bonus.currency,
         };
-        app.payments
-            .charge(
-                &method.processor_token,
-                charge,
-                &format!("release:{}:bonus-charge", before.id),
-            )
+        let key = format!("release:{}:bonus-charge", before.id);
+        let charge = app
+            .payments
+            .charge(&method.processor_token, charge, &key)
             .await?;
+        charged = Some((charge, key));
     }
     let lifetime = app
         .store
@@ -380,13 +408,16 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         &before, &after, &payout, &hold, &schedule, &lifetime, false, req.now,
     )
     .map_err(ledger_error)?;
-    commit(
+    let outcome = commit(
         app,
         &req,
         tx,
         ApiResponse::ok(&MilestoneView::new(after, Some(figures))),
     )
-    .await
+    .await;
+    let bonus_transfer = escrow::release_bonus_charge_id(&before);
+    let used = async { Ok(app.store.transfer(&bonus_transfer).await?.is_some()) };
+    settle_unused_charge(app, outcome, charged, used).await
 }
 
 pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -449,14 +480,16 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
     let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
     let fee = crate::domain::fees::client_fee(&schedule, amount.amount);
     let method = super::payments::charge_source(app, &caller.user_id, None, req.now).await?;
-    app.payments
+    let key = format!("bonus:{}:{basis}", contract.id);
+    let charge = app
+        .payments
         .charge(
             &method.processor_token,
             crate::domain::money::Money {
                 amount: amount.amount + fee,
                 currency: amount.currency,
             },
-            &format!("bonus:{}:{basis}", contract.id),
+            &key,
         )
         .await?;
     let lifetime = app
@@ -465,7 +498,8 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         .await?;
     let (tx, payment) = escrow::bonus_tx(&contract, amount, &schedule, &lifetime, &basis, req.now)
         .map_err(ledger_error)?;
-    commit(
+    let bonus_transfer = escrow::bonus_charge_id(&contract, &basis);
+    let outcome = commit(
         app,
         &req,
         tx,
@@ -475,5 +509,7 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
             message,
         }),
     )
-    .await
+    .await;
+    let used = async { Ok(app.store.transfer(&bonus_transfer).await?.is_some()) };
+    settle_unused_charge(app, outcome, Some((charge, key)), used).await
 }

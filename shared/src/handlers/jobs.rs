@@ -215,16 +215,39 @@ pub async fn post_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     Ok(response)
 }
 
+/// The answer of every job route: the job as `caller` may see it, with its client's history.
+async fn job_answer(
+    app: &App,
+    job: Job,
+    caller: &UserId,
+    now: DateTime<Utc>,
+) -> Result<ApiResponse, ApiError> {
+    let stats = app.store.client_stats(&job.client_id).await?;
+    Ok(ApiResponse::ok(&JobView::for_caller(
+        job, stats, caller, now,
+    )))
+}
+
+/// Writes a client's change of a job: `Some` when it landed, `None` when the job moved since
+/// it was read (the caller retries).
+async fn save_change(
+    app: &App,
+    next: Job,
+    read_version: u64,
+    extra: Option<Cond>,
+    event: &DomainEvent,
+) -> Result<Option<Job>, ApiError> {
+    match app.store.save_job(&next, read_version, extra, event).await {
+        Ok(()) => Ok(Some(next)),
+        Err(JobStoreError::Stale) => Ok(None),
+        Err(JobStoreError::Store(err)) => Err(err.into()),
+    }
+}
+
 pub async fn get_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
     let job = visible_job(app, &caller.user_id, &job_id(&req)?).await?;
-    let stats = app.store.client_stats(&job.client_id).await?;
-    Ok(ApiResponse::ok(&JobView::for_caller(
-        job,
-        stats,
-        &caller.user_id,
-        req.now,
-    )))
+    job_answer(app, job, &caller.user_id, req.now).await
 }
 
 pub async fn edit_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -247,24 +270,10 @@ pub async fn edit_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
                 .value(":zero", 0)
         });
         let event = DomainEvent::new(EventPayload::JobUpdated { job_id: id.clone() }, req.now);
-        match app
-            .store
-            .save_job(&next, job.version, no_proposals_yet, &event)
-            .await
-        {
-            Ok(()) => Ok(Some(next)),
-            Err(JobStoreError::Stale) => Ok(None),
-            Err(JobStoreError::Store(err)) => Err(err.into()),
-        }
+        save_change(app, next, job.version, no_proposals_yet, &event).await
     })
     .await?;
-    let stats = app.store.client_stats(&job.client_id).await?;
-    Ok(ApiResponse::ok(&JobView::for_caller(
-        job,
-        stats,
-        &caller.user_id,
-        req.now,
-    )))
+    job_answer(app, job, &caller.user_id, req.now).await
 }
 
 pub async fn close_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -292,20 +301,10 @@ pub async fn close_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
         // A hire recorded after our read must not be undone into a "cancelled before hiring".
         let not_hired = Cond::new("attribute_not_exists(hired_at)");
         let guard = next.refunds_connects().then_some(not_hired);
-        match app.store.save_job(&next, job.version, guard, &event).await {
-            Ok(()) => Ok(Some(next)),
-            Err(JobStoreError::Stale) => Ok(None),
-            Err(JobStoreError::Store(err)) => Err(err.into()),
-        }
+        save_change(app, next, job.version, guard, &event).await
     })
     .await?;
-    let stats = app.store.client_stats(&job.client_id).await?;
-    Ok(ApiResponse::ok(&JobView::for_caller(
-        job,
-        stats,
-        &caller.user_id,
-        req.now,
-    )))
+    job_answer(app, job, &caller.user_id, req.now).await
 }
 
 pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

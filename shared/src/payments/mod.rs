@@ -125,9 +125,17 @@ pub enum PaymentProcessor {
 }
 
 impl PaymentProcessor {
+    /// What the sandbox did in this process (empty for other processors): for tests.
+    pub fn sandbox_journal(&self) -> Vec<sandbox::SandboxEntry> {
+        match self {
+            PaymentProcessor::Sandbox(sandbox) => sandbox.journal(),
+            PaymentProcessor::Disabled => Vec::new(),
+        }
+    }
+
     pub fn new(kind: PaymentsKind) -> Self {
         match kind {
-            PaymentsKind::Sandbox => PaymentProcessor::Sandbox(sandbox::Sandbox),
+            PaymentsKind::Sandbox => PaymentProcessor::Sandbox(sandbox::Sandbox::default()),
             PaymentsKind::Disabled => PaymentProcessor::Disabled,
         }
     }

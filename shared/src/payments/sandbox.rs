@@ -58,8 +58,33 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sandbox;
+/// The sandbox decides from its inputs alone; `journal` only remembers, in this process, what
+/// it was asked to do (charges and refunds by id), so tests can see money that the ledger
+/// never records — e.g. a charge refunded because its movement was refused.
+#[derive(Clone, Debug, Default)]
+pub struct Sandbox {
+    journal: std::sync::Arc<std::sync::Mutex<Vec<SandboxEntry>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SandboxEntry {
+    Charged { id: String, amount: Money },
+    Refunded { charge_id: String, amount: Money },
+}
+
+impl Sandbox {
+    pub fn journal(&self) -> Vec<SandboxEntry> {
+        self.journal.lock().expect("not poisoned").clone()
+    }
+
+    fn note(&self, entry: SandboxEntry) {
+        let mut journal = self.journal.lock().expect("not poisoned");
+        // Idempotent calls repeat; the journal records each effect once.
+        if !journal.contains(&entry) {
+            journal.push(entry);
+        }
+    }
+}
 
 fn declined(code: DeclineCode, message: &str) -> PaymentError {
     PaymentError::Declined {
@@ -199,10 +224,12 @@ impl Sandbox {
         let outcome = outcome_of(method_token)?;
         movable(amount)?;
         settle(outcome)?;
-        Ok(Charge {
-            id: format!("{CHARGE_PREFIX}{}", derived("charge", idempotency_key)),
+        let id = format!("{CHARGE_PREFIX}{}", derived("charge", idempotency_key));
+        self.note(SandboxEntry::Charged {
+            id: id.clone(),
             amount,
-        })
+        });
+        Ok(Charge { id, amount })
     }
 
     pub fn payout(
@@ -230,6 +257,10 @@ impl Sandbox {
             return Err(PaymentError::Invalid("no such charge".into()));
         }
         movable(amount)?;
+        self.note(SandboxEntry::Refunded {
+            charge_id: charge_id.to_string(),
+            amount,
+        });
         Ok(Refund {
             id: format!("re_sbx_{}", derived("refund", idempotency_key)),
             charge_id: charge_id.to_string(),
@@ -288,7 +319,7 @@ mod tests {
 
     #[test]
     fn test_cards_behave_as_documented() {
-        let sandbox = Sandbox;
+        let sandbox = Sandbox::default();
         let visa = sandbox
             .add_billing_method("bm_1", &card("4242424242424242"))
             .unwrap();
@@ -337,7 +368,7 @@ mod tests {
 
     #[test]
     fn test_bank_accounts_behave_as_documented() {
-        let sandbox = Sandbox;
+        let sandbox = Sandbox::default();
         let ok = sandbox
             .add_billing_method("bm_1", &bank("000123456789"))
             .unwrap();
@@ -374,7 +405,7 @@ mod tests {
 
     #[test]
     fn same_key_same_charge_other_key_other_charge() {
-        let sandbox = Sandbox;
+        let sandbox = Sandbox::default();
         let visa = sandbox
             .add_billing_method("bm_1", &card("4242424242424242"))
             .unwrap();
@@ -408,7 +439,7 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused_not_panicked_on() {
-        let sandbox = Sandbox;
+        let sandbox = Sandbox::default();
         for token in ["", "tok_sbx_", "tok_sbx_weird_x", "pm_123"] {
             assert!(matches!(
                 sandbox.charge(token, usd("1"), "k"),
@@ -426,7 +457,7 @@ mod tests {
 
     #[test]
     fn payout_destinations_are_masked() {
-        let sandbox = Sandbox;
+        let sandbox = Sandbox::default();
         let paypal = sandbox
             .add_payout_method(
                 "pom_1",

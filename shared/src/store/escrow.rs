@@ -38,10 +38,14 @@ fn client_fee_transfer_id(milestone: &Milestone) -> TransferId {
     )
 }
 
-fn charge_transfer_id(milestone: &Milestone) -> TransferId {
+/// Each funding request charges under its own key (its Idempotency-Key, else its request id)
+/// and records that charge under a transfer id derived from the same key: a retry of one
+/// request reuses both, while two different requests get two charges — and the one whose
+/// movement loses the race finds no transfer of its own and is refunded.
+pub fn funding_charge_id(milestone: &Milestone, request_basis: &str) -> TransferId {
     TransferId::derived(
         milestone.created_at,
-        &format!("fund:{}:charge", milestone.id),
+        &format!("fund:{}:charge:{request_basis}", milestone.id),
     )
 }
 
@@ -62,19 +66,39 @@ pub fn hold_of(milestone: &Milestone) -> Option<Transfer> {
     ))
 }
 
+/// The ledger transfer that records a bonus charge on top of a release (paying more), and the
+/// one of a contract bonus: whether it exists tells whether a card charge was used.
+pub fn release_bonus_charge_id(milestone: &Milestone) -> TransferId {
+    let funded_at = milestone.funded_at.unwrap_or(milestone.created_at);
+    TransferId::derived(funded_at, &format!("release:{}:bonus-charge", milestone.id))
+}
+
+pub fn bonus_charge_id(contract: &crate::domain::offer::Contract, basis: &str) -> TransferId {
+    TransferId::derived(
+        contract.started_at,
+        &format!("bonus:{}:{basis}:bonus-charge", contract.id),
+    )
+}
+
 /// What funding a milestone costs and how it is paid.
 pub struct Funding {
     /// The client marketplace fee on top of the milestone.
     pub client_fee: Money,
     /// What the card is charged: the total less what the client's balance covers.
     pub charge: Money,
-    /// The key the processor dedupes the charge on.
-    pub charge_key: String,
+    /// The ledger transfer recording the charge; its id is also the key the processor dedupes
+    /// the charge on.
+    pub charge_transfer: TransferId,
 }
 
 /// Funding `milestone` for a client whose balance has `available` (money returned from earlier
 /// escrow is spent first, so it is never stranded).
-pub fn funding(milestone: &Milestone, schedule: &FeeSchedule, available: Decimal) -> Funding {
+pub fn funding(
+    milestone: &Milestone,
+    schedule: &FeeSchedule,
+    available: Decimal,
+    request_basis: &str,
+) -> Funding {
     let currency = milestone.amount.currency;
     let fee = crate::domain::fees::client_fee(schedule, milestone.amount.amount);
     let total = milestone.amount.amount + fee;
@@ -88,7 +112,7 @@ pub fn funding(milestone: &Milestone, schedule: &FeeSchedule, available: Decimal
             amount: total - from_balance,
             currency,
         },
-        charge_key: charge_transfer_id(milestone).to_string(),
+        charge_transfer: funding_charge_id(milestone, request_basis),
     }
 }
 
@@ -97,8 +121,7 @@ pub fn funding(milestone: &Milestone, schedule: &FeeSchedule, available: Decimal
 pub fn fund_tx(
     before: &Milestone,
     after: &Milestone,
-    charged: Money,
-    client_fee: Money,
+    funding: &Funding,
     schedule: &FeeSchedule,
     now: DateTime<Utc>,
 ) -> Result<Tx, TransferError> {
@@ -108,9 +131,10 @@ pub fn fund_tx(
     let mut movement = Movement::new();
     // Nothing to charge when the client's balance (money returned from earlier escrow) covers
     // it; the client account's `available >= :need` condition checks that in the same write.
+    let (charged, client_fee) = (funding.charge, funding.client_fee);
     if charged.amount > Decimal::ZERO {
         movement = movement.transfer(Transfer::new(
-            charge_transfer_id(before),
+            funding.charge_transfer.clone(),
             AccountId::world(charged.currency),
             client.clone(),
             charged,
