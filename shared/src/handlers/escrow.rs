@@ -149,8 +149,16 @@ async fn party_milestone(
     caller: &Caller,
     req: &ApiRequest,
 ) -> Result<Milestone, ApiError> {
-    let id = MilestoneId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("milestone"))?;
-    match app.store.milestone(&id).await? {
+    let found = app.store.milestone(&milestone_id(req)?).await?;
+    of_party(found, caller)
+}
+
+fn milestone_id(req: &ApiRequest) -> Result<MilestoneId, ApiError> {
+    MilestoneId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("milestone"))
+}
+
+fn of_party(found: Option<Milestone>, caller: &Caller) -> Result<Milestone, ApiError> {
+    match found {
         Some(m) if m.client_id == caller.user_id || m.freelancer_id == caller.user_id => Ok(m),
         _ => Err(ApiError::NotFound("milestone")),
     }
@@ -252,13 +260,13 @@ fn ledger_error(err: crate::domain::ledger::TransferError) -> ApiError {
 pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let body: FundRequest = optional_json(&req)?;
-    let before = party_milestone(app, &caller, &req).await?;
+    let (found, balance) = app
+        .store
+        .milestone_and_account(&milestone_id(&req)?, &AccountId::client(&caller.user_id))
+        .await?;
+    let before = of_party(found, &caller)?;
     require_client(&before, &caller)?;
     let schedule = schedule_of(&before)?;
-    let balance = app
-        .store
-        .ledger_account(&AccountId::client(&caller.user_id))
-        .await?;
     let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
     let funding = escrow::funding(&before, &schedule, balance.available(), &basis);
     let after = before.fund(

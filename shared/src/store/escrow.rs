@@ -609,6 +609,29 @@ pub fn make_available_tx(
 }
 
 impl Store {
+    /// A milestone and one ledger account in one round trip (funding needs the client's
+    /// balance with the milestone).
+    pub async fn milestone_and_account(
+        &self,
+        milestone: &crate::domain::ids::MilestoneId,
+        account: &AccountId,
+    ) -> Result<(Option<Milestone>, crate::domain::ledger::Totals), StoreError> {
+        let (mpk, msk) = keys::milestone(milestone);
+        let (apk, ask) = keys::ledger_account(account);
+        let mut found = self.get_many(&[key(mpk, msk), key(apk, ask)]).await?;
+        let account = match found.pop().flatten() {
+            Some(item) => super::ledger::totals(&item)?,
+            None => Default::default(),
+        };
+        let milestone = found
+            .pop()
+            .flatten()
+            .map(|item| super::from_item::<super::milestones::MilestoneRecord>(item))
+            .transpose()?
+            .map(|record| record.milestone);
+        Ok((milestone, account))
+    }
+
     pub async fn lifetime_billed(
         &self,
         client: &UserId,

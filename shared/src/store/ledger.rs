@@ -181,7 +181,7 @@ fn decimal(item: &Item, name: &str) -> Result<Decimal, StoreError> {
     }
 }
 
-fn totals(item: &Item) -> Result<Totals, StoreError> {
+pub(crate) fn totals(item: &Item) -> Result<Totals, StoreError> {
     Ok(Totals {
         debits_posted: decimal(item, "debits_posted")?,
         credits_posted: decimal(item, "credits_posted")?,
