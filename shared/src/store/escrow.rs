@@ -626,7 +626,7 @@ impl Store {
         let milestone = found
             .pop()
             .flatten()
-            .map(|item| super::from_item::<super::milestones::MilestoneRecord>(item))
+            .map(super::from_item::<super::milestones::MilestoneRecord>)
             .transpose()?
             .map(|record| record.milestone);
         Ok((milestone, account))
