@@ -656,3 +656,88 @@ async fn connects_are_bought_through_the_ledger_once_per_idempotency_key() {
     assert_eq!(audit.transfers, 1);
     assert_eq!(audit.posted_sum, rust_decimal::Decimal::ZERO);
 }
+
+#[tokio::test]
+async fn drafts_publish_and_paused_jobs_leave_search() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.confirmed_user("c@example.com", &["client"]).await;
+    let (freelancer, _) = app.confirmed_user("f@example.com", &["freelancer"]).await;
+    let mut body = job_body("Draft Rust service", "600.00", "public", &[]);
+    body["draft"] = json!(true);
+    let id = post_job(&app, &client, &body).await;
+    let find = || app.get("/v1/jobs?q=rust", Some(&freelancer));
+    let ids = |reply: worklane_tests::Reply| reply.body["items"].to_string();
+    // A draft is the client's alone: not readable, not findable, not counted.
+    assert_eq!(
+        app.get(&format!("/v1/jobs/{id}"), Some(&freelancer))
+            .await
+            .status,
+        404
+    );
+    assert!(!ids(find().await).contains(&id));
+    let own = app.get(&format!("/v1/jobs/{id}"), Some(&client)).await;
+    assert_eq!(
+        (
+            own.body["state"].clone(),
+            own.body["client"]["jobs_posted"].clone()
+        ),
+        (json!("draft"), json!(0))
+    );
+    assert_eq!(apply(&app, &freelancer, &id).await.status, 404);
+    let published = app
+        .post(&format!("/v1/jobs/{id}/publish"), Some(&client), &json!({}))
+        .await;
+    assert_eq!(published.body["state"], "open", "{}", published.body);
+    assert_eq!(published.body["client"]["jobs_posted"], 1);
+    assert!(ids(find().await).contains(&id));
+    assert_eq!(
+        app.post(&format!("/v1/jobs/{id}/publish"), Some(&client), &json!({}))
+            .await
+            .code(),
+        "job_state"
+    );
+    // Paused: out of search, no applications; resumed: back.
+    let paused = app
+        .post(&format!("/v1/jobs/{id}/pause"), Some(&client), &json!({}))
+        .await;
+    assert_eq!(paused.body["state"], "paused");
+    assert!(!ids(find().await).contains(&id));
+    let refused = apply(&app, &freelancer, &id).await;
+    assert_eq!((refused.status, refused.code()), (409, "job_paused"));
+    // A pause stops applications, not hiring.
+    let offer = app
+        .post(
+            "/v1/offers",
+            Some(&client),
+            &json!({"job_id": id, "freelancer_id": user_id(&app, &freelancer).await, "type": "fixed",
+                "milestones": [{"description": "Start", "amount": {"amount": "100.00", "currency": "USD"}}]}),
+        )
+        .await;
+    assert_eq!(offer.status, 201, "{}", offer.body);
+    let accepted = app
+        .post(
+            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
+            Some(&freelancer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(
+        app.post(
+            &format!("/v1/jobs/{id}/pause"),
+            Some(&freelancer),
+            &json!({})
+        )
+        .await
+        .status,
+        403
+    );
+    let resumed = app
+        .post(&format!("/v1/jobs/{id}/resume"), Some(&client), &json!({}))
+        .await;
+    assert_eq!(resumed.body["state"], "open");
+    assert!(ids(find().await).contains(&id));
+    // Hired on it meanwhile: the boost auction is over, plain applications still welcome.
+    let (other, _) = app.confirmed_user("g@example.com", &["freelancer"]).await;
+    assert_eq!(apply(&app, &other, &id).await.status, 201);
+}

@@ -115,7 +115,11 @@ impl JobTerms {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
+    /// Written but not published: only its client sees it.
+    Draft,
     Open,
+    /// Temporarily not taking applications, and out of search (§3.2).
+    Paused,
     Closed,
 }
 
@@ -201,6 +205,9 @@ pub struct JobDraft {
     pub screening_questions: Vec<String>,
     #[serde(default)]
     pub attachments: Vec<FileId>,
+    /// Save as a draft instead of publishing.
+    #[serde(default)]
+    pub draft: bool,
 }
 
 fn public() -> Visibility {
@@ -380,6 +387,8 @@ pub enum JobRuleViolation {
     BoostClosed,
     #[error("a boost needs between 1 and {MAX_BOOST_CONNECTS} Connects")]
     BoostOutOfRange,
+    #[error("the job is {0:?}; that is not possible now")]
+    WrongState(JobState),
 }
 
 /// What placing a boost did to the auction.
@@ -392,6 +401,13 @@ pub enum BoostOutcome {
 }
 
 impl Job {
+    /// A job saved as a draft: not visible to freelancers until published.
+    pub fn draft(id: JobId, client_id: UserId, content: JobContent, now: DateTime<Utc>) -> Job {
+        let mut job = Job::post(id, client_id, content, now);
+        job.state = JobState::Draft;
+        job
+    }
+
     pub fn post(id: JobId, client_id: UserId, content: JobContent, now: DateTime<Utc>) -> Job {
         Job {
             id,
@@ -425,7 +441,8 @@ impl Job {
     /// Open jobs past their lifetime read as closed (expired) without a write: expiry needs
     /// no sweep, and every reader sees the same answer for the same `now`.
     pub fn effective(mut self, now: DateTime<Utc>) -> Job {
-        if self.state == JobState::Open && now >= self.expires_at {
+        let live = matches!(self.state, JobState::Open | JobState::Paused);
+        if live && now >= self.expires_at {
             self.state = JobState::Closed;
             self.close_reason = Some(CloseReason::Expired);
             self.closed_at = Some(self.expires_at);
@@ -433,12 +450,68 @@ impl Job {
         self
     }
 
+    /// Whether its client can still send offers and hire on it (a paused job can).
+    pub fn accepts_offers(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.state, JobState::Open | JobState::Paused) && now < self.expires_at
+    }
+
     pub fn accepts_proposals(&self, now: DateTime<Utc>) -> bool {
         self.state == JobState::Open && now < self.expires_at
     }
 
+    /// Whether the client may still change or close it: a draft, or a live job not expired.
+    fn is_manageable(&self, now: DateTime<Utc>) -> bool {
+        match self.state {
+            JobState::Draft => true,
+            JobState::Open | JobState::Paused => now < self.expires_at,
+            JobState::Closed => false,
+        }
+    }
+
+    /// Publishes a draft: its lifetime and boost window start now.
+    pub fn publish(&self, now: DateTime<Utc>) -> Result<Job, JobRuleViolation> {
+        if self.state != JobState::Draft {
+            return Err(JobRuleViolation::WrongState(self.state));
+        }
+        let mut job = self.clone();
+        job.state = JobState::Open;
+        job.posted_at = now;
+        job.expires_at = now + JOB_LIFETIME;
+        job.boost_closes_at = now + BOOST_WINDOW;
+        job.updated_at = now;
+        job.version += 1;
+        Ok(job)
+    }
+
+    pub fn pause(&self, now: DateTime<Utc>) -> Result<Job, JobRuleViolation> {
+        self.move_between(JobState::Open, JobState::Paused, now)
+    }
+
+    pub fn resume(&self, now: DateTime<Utc>) -> Result<Job, JobRuleViolation> {
+        self.move_between(JobState::Paused, JobState::Open, now)
+    }
+
+    fn move_between(
+        &self,
+        from: JobState,
+        to: JobState,
+        now: DateTime<Utc>,
+    ) -> Result<Job, JobRuleViolation> {
+        if !self.is_manageable(now) {
+            return Err(JobRuleViolation::Closed);
+        }
+        if self.state != from {
+            return Err(JobRuleViolation::WrongState(self.state));
+        }
+        let mut job = self.clone();
+        job.state = to;
+        job.updated_at = now;
+        job.version += 1;
+        Ok(job)
+    }
+
     pub fn edit(&self, content: JobContent, now: DateTime<Utc>) -> Result<Job, JobRuleViolation> {
-        if !self.accepts_proposals(now) {
+        if !self.is_manageable(now) {
             return Err(JobRuleViolation::Closed);
         }
         if self.proposals_count > 0 {
@@ -469,7 +542,7 @@ impl Job {
     /// The client closes the job. Cancelling before anyone was hired refunds every applicant's
     /// Connects (§4.3); the caller learns that from `refunds_connects`.
     pub fn close(&self, reason: CloseReason, now: DateTime<Utc>) -> Result<Job, JobRuleViolation> {
-        if !self.accepts_proposals(now) {
+        if !self.is_manageable(now) {
             return Err(JobRuleViolation::Closed);
         }
         let mut job = self.clone();
@@ -621,6 +694,37 @@ mod tests {
             currency: Currency::USD,
         });
         assert_eq!(reversed.check().unwrap_err().0[0].field, "hourly_rate.min");
+    }
+
+    #[test]
+    fn drafts_publish_and_open_jobs_pause_and_resume() {
+        let later = now() + Duration::days(3);
+        let draft = Job::draft(
+            JobId::generate(now()),
+            UserId::generate(now()),
+            fixed("500").check().unwrap(),
+            now(),
+        );
+        assert!(!draft.accepts_proposals(now()));
+        assert_eq!(
+            draft.pause(now()),
+            Err(JobRuleViolation::WrongState(JobState::Draft))
+        );
+        let open = draft.publish(later).unwrap();
+        assert_eq!(
+            (open.state, open.expires_at),
+            (JobState::Open, later + JOB_LIFETIME)
+        );
+        assert!(open.publish(later).is_err());
+        let paused = open.pause(later).unwrap();
+        assert!(!paused.accepts_proposals(later));
+        assert!(paused.edit(fixed("600").check().unwrap(), later).is_ok());
+        let resumed = paused.resume(later).unwrap();
+        assert!(resumed.accepts_proposals(later));
+        assert_eq!(resumed.version, 4);
+        let expired = paused.clone().effective(later + JOB_LIFETIME);
+        assert_eq!(expired.close_reason, Some(CloseReason::Expired));
+        assert!(paused.resume(later + JOB_LIFETIME).is_err());
     }
 
     #[test]

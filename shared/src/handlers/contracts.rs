@@ -277,7 +277,7 @@ pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let draft: OfferDraft = req.json()?;
     let content = draft.check(req.now)?;
     let job = own_job(app, &caller.user_id, &draft.job_id).await?;
-    if !job.accepts_proposals(req.now) {
+    if !job.accepts_offers(req.now) {
         return Err(JobRuleViolation::Closed.into());
     }
     let mut violations = Violations::default();

@@ -5,7 +5,7 @@ use crate::domain::account::Role;
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{JobId, UserId};
 use crate::domain::job::{
-    CloseReason, Job, JobDraft, JobRuleViolation, JobTerms, RateInput, Visibility,
+    CloseReason, Job, JobDraft, JobRuleViolation, JobState, JobTerms, RateInput, Visibility,
 };
 use crate::domain::money::MoneyInput;
 use crate::functions::Function;
@@ -64,6 +64,36 @@ pub(super) fn routes() -> Vec<Route> {
             Some(schema_of::<JobView> as _),
             200,
             handler!(close_job),
+        ),
+        route(
+            Method::POST,
+            "/v1/jobs/{id}/publish",
+            "publishJob",
+            "Publish a draft: it becomes findable and its 30 days start",
+            None,
+            Some(schema_of::<JobView> as _),
+            200,
+            handler!(publish_job),
+        ),
+        route(
+            Method::POST,
+            "/v1/jobs/{id}/pause",
+            "pauseJob",
+            "Stop taking applications for a while (the job leaves search)",
+            None,
+            Some(schema_of::<JobView> as _),
+            200,
+            handler!(pause_job),
+        ),
+        route(
+            Method::POST,
+            "/v1/jobs/{id}/resume",
+            "resumeJob",
+            "Take applications again",
+            None,
+            Some(schema_of::<JobView> as _),
+            200,
+            handler!(resume_job),
         ),
         route(
             Method::GET,
@@ -156,9 +186,9 @@ pub(crate) fn job_id(req: &ApiRequest) -> Result<JobId, ApiError> {
 /// client and the freelancers invited to them (404, so ids reveal nothing).
 pub(crate) async fn visible_job(app: &App, caller: &UserId, id: &JobId) -> Result<Job, ApiError> {
     let job = app.store.job(id).await?.ok_or(ApiError::NotFound("job"))?;
-    let visible = job.visibility == Visibility::Public
-        || &job.client_id == caller
-        || app.store.is_invited(id, caller).await?;
+    let visible = &job.client_id == caller
+        || (job.state != JobState::Draft
+            && (job.visibility == Visibility::Public || app.store.is_invited(id, caller).await?));
     if visible {
         Ok(job)
     } else {
@@ -184,6 +214,7 @@ impl From<JobRuleViolation> for ApiError {
             JobRuleViolation::QuestionsLocked => "screening_questions_locked",
             JobRuleViolation::TypeLocked => "job_type_locked",
             JobRuleViolation::BoostClosed => "boost_auction_closed",
+            JobRuleViolation::WrongState(_) => "job_state",
             JobRuleViolation::BoostOutOfRange => {
                 return ApiError::validation("boost_connects", violation.to_string())
             }
@@ -197,12 +228,12 @@ pub async fn post_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let draft: JobDraft = req.json()?;
     let content = draft.check()?;
     require_attachments(app, &caller.user_id, &content.attachments).await?;
-    let job = Job::post(
-        JobId::generate(req.now),
-        caller.user_id.clone(),
-        content,
-        req.now,
-    );
+    let id = JobId::generate(req.now);
+    let job = if draft.draft {
+        Job::draft(id, caller.user_id.clone(), content, req.now)
+    } else {
+        Job::post(id, caller.user_id.clone(), content, req.now)
+    };
     app.store.create_job(&job, req.now).await?;
     let stats = app.store.client_stats(&caller.user_id).await?;
     let mut response = ApiResponse::created(&JobView::for_caller(
@@ -307,6 +338,45 @@ pub async fn close_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     job_answer(app, job, &caller.user_id, req.now).await
 }
 
+/// A client's lifecycle step on their job (publish, pause, resume), retried on a stale read.
+async fn lifecycle(
+    app: &App,
+    req: ApiRequest,
+    step: fn(&Job, DateTime<Utc>) -> Result<Job, JobRuleViolation>,
+) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let id = job_id(&req)?;
+    let job = retry_stale(|| async {
+        let job = own_job(app, &caller.user_id, &id).await?;
+        let next = step(&job, req.now)?;
+        let landed = if job.state == JobState::Draft {
+            app.store.publish_job(&next, job.version, req.now).await
+        } else {
+            let event = DomainEvent::new(EventPayload::JobUpdated { job_id: id.clone() }, req.now);
+            app.store.save_job(&next, job.version, None, &event).await
+        };
+        match landed {
+            Ok(()) => Ok(Some(next)),
+            Err(JobStoreError::Stale) => Ok(None),
+            Err(JobStoreError::Store(err)) => Err(err.into()),
+        }
+    })
+    .await?;
+    job_answer(app, job, &caller.user_id, req.now).await
+}
+
+pub async fn publish_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    lifecycle(app, req, Job::publish).await
+}
+
+pub async fn pause_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    lifecycle(app, req, Job::pause).await
+}
+
+pub async fn resume_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    lifecycle(app, req, Job::resume).await
+}
+
 pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let scope = format!("client-jobs:{}", caller.user_id);
@@ -383,6 +453,7 @@ fn apply_patch(job: &Job, patch: &JobPatch) -> JobDraft {
             .attachments
             .clone()
             .unwrap_or_else(|| job.attachments.clone()),
+        draft: false,
     }
 }
 

@@ -210,6 +210,12 @@ async fn apply(
                 .await?
                 .ok_or(ApiError::NotFound("job"))?,
         };
+        if job.state == crate::domain::job::JobState::Paused {
+            return Err(ApiError::conflict(
+                "job_paused",
+                "the client paused this job; it takes no applications for now",
+            ));
+        }
         if !job.accepts_proposals(now) {
             return Err(ProposalStoreError::JobClosed.into());
         }

@@ -219,7 +219,7 @@ impl Store {
             .check(
                 "job",
                 as_key(keys::job(&parties.job_id)),
-                super::jobs::job_open_at(now),
+                super::jobs::job_hiring_at(now),
             )
             .emit(&event);
         Ok(self.transact(tx).await?)
@@ -251,9 +251,10 @@ impl Store {
             as_key(keys::job(&parties.job_id)),
             Cond::new("SET hired_at = if_not_exists(hired_at, :now)").value(":now", now),
             Some(
-                Cond::new("attribute_exists(pk) AND #state = :open")
+                Cond::new("attribute_exists(pk) AND #state IN (:open, :paused)")
                     .name("#state", "state")
-                    .value(":open", JobState::Open),
+                    .value(":open", JobState::Open)
+                    .value(":paused", JobState::Paused),
             ),
         );
         if let Some(proposal) = &parties.proposal_id {

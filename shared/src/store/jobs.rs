@@ -76,6 +76,26 @@ impl From<TxError> for JobStoreError {
     }
 }
 
+/// What publishing a job adds to its write: the client's counter, its attachments, the event.
+fn announce(tx: Tx, job: &Job, now: DateTime<Utc>) -> Tx {
+    let event = DomainEvent::new(
+        EventPayload::JobPosted {
+            job_id: job.id.clone(),
+            client_id: job.client_id.clone(),
+        },
+        now,
+    );
+    let tx = tx
+        .update(
+            "client_stats",
+            as_key(keys::client_stats(&job.client_id)),
+            Cond::new("ADD jobs_posted :one").value(":one", 1),
+            None,
+        )
+        .emit(&event);
+    publish_attachments(tx, job, &job.attachments)
+}
+
 /// A public job's attachments are readable by everyone who can read the job; an invite-only
 /// job's are shared with each invitee when invited.
 fn publish_attachments(tx: Tx, job: &Job, files: &[crate::domain::ids::FileId]) -> Tx {
@@ -111,6 +131,16 @@ pub fn job_open_at(now: DateTime<Utc>) -> Cond {
         .value(":now_ms", now.timestamp_millis())
 }
 
+/// The client can still hire on it at `now`: open, or paused (a pause stops applications, not
+/// hiring from the ones already in).
+pub fn job_hiring_at(now: DateTime<Utc>) -> Cond {
+    Cond::new("#state IN (:open, :paused) AND open_until_ms > :now_ms")
+        .name("#state", "state")
+        .value(":open", "open")
+        .value(":paused", "paused")
+        .value(":now_ms", now.timestamp_millis())
+}
+
 /// The condition every write of a read-modify-write job update carries.
 pub fn job_version_is(version: u64) -> Cond {
     Cond::new("#version = :version")
@@ -133,29 +163,32 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Posts a job: the job, the client's `jobs_posted` counter and the event, together.
+    /// Saves a new job: published (the job, the client's `jobs_posted` and `JobPosted`
+    /// together) or, for a draft, the job alone — nobody hears of a draft.
     pub async fn create_job(&self, job: &Job, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let event = DomainEvent::new(
-            EventPayload::JobPosted {
-                job_id: job.id.clone(),
-                client_id: job.client_id.clone(),
-            },
-            now,
-        );
-        let mut tx = Tx::new()
-            .put("job", &JobRecord::new(job.clone()), Some(Cond::absent()))
-            .update(
-                "client_stats",
-                as_key(keys::client_stats(&job.client_id)),
-                Cond::new("ADD jobs_posted :one").value(":one", 1),
-                None,
-            )
-            .emit(&event);
-        tx = publish_attachments(tx, job, &job.attachments);
+        let mut tx = Tx::new().put("job", &JobRecord::new(job.clone()), Some(Cond::absent()));
+        if job.state != crate::domain::job::JobState::Draft {
+            tx = announce(tx, job, now);
+        }
         self.transact(tx).await.map_err(|err| match err {
             TxError::Store(err) => err,
             other => StoreError::Corrupt(format!("{other:?}")),
         })
+    }
+
+    /// Publishes a draft (now `job`, at its next version).
+    pub async fn publish_job(
+        &self,
+        job: &Job,
+        expected_version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), JobStoreError> {
+        let tx = announce(
+            Self::job_update_op(Tx::new(), job, expected_version, None),
+            job,
+            now,
+        );
+        Ok(self.transact(tx).await?)
     }
 
     /// Writes a client's change of a job (edit, close), if nobody edited it since
