@@ -741,3 +741,50 @@ async fn drafts_publish_and_paused_jobs_leave_search() {
     let (other, _) = app.confirmed_user("g@example.com", &["freelancer"]).await;
     assert_eq!(apply(&app, &other, &id).await.status, 201);
 }
+
+#[tokio::test]
+async fn a_saved_search_emails_its_freelancer_once_per_new_matching_job() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.confirmed_user("c@example.com", &["client"]).await;
+    let (freelancer, _) = app
+        .confirmed_user("alert@example.com", &["freelancer"])
+        .await;
+    let saved = app
+        .post(
+            "/v1/me/saved-searches",
+            Some(&freelancer),
+            &json!({"name": "Rust", "q": "rust AND lambda"}),
+        )
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    post_job(
+        &app,
+        &client,
+        &job_body("Rust API on Lambda", "600.00", "public", &[]),
+    )
+    .await;
+    let mut unrelated = job_body("Logo for a bakery", "100.00", "public", &[]);
+    unrelated["description"] =
+        json!("A friendly logo for our neighbourhood bakery, in two colours.");
+    unrelated["skills"] = json!(["logo-design"]);
+    unrelated["category"] = json!("design-creative");
+    post_job(&app, &client, &unrelated).await;
+    let mailbox = app.get("/_dev/mailbox?to=alert@example.com", None).await;
+    let alerts: Vec<&Value> = mailbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("New job for your saved search")
+        })
+        .collect();
+    assert_eq!(alerts.len(), 1, "{}", mailbox.body);
+    assert!(alerts[0]["subject"]
+        .as_str()
+        .unwrap()
+        .ends_with("Rust API on Lambda"));
+    assert!(alerts[0]["text"].as_str().unwrap().contains("6 Connects"));
+}

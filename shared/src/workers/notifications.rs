@@ -63,6 +63,35 @@ async fn process(app: &App, event: DomainEvent, now: DateTime<Utc>) -> Result<()
             })
             .await
         }
+        EventPayload::SavedSearchMatched {
+            user_id,
+            saved_search_id,
+            job_id,
+        } => {
+            once(app, &event, "email:saved-search-alert", now, || async {
+                // Read at delivery: the freelancer's address and the job as they are now.
+                let (Some(user), Some(job)) =
+                    (app.store.user(user_id).await?, app.store.job(job_id).await?)
+                else {
+                    return Ok(());
+                };
+                let email = Email {
+                    to: user.email.clone(),
+                    subject: format!("New job for your saved search: {}", job.title),
+                    text: format!(
+                        "Hi {},\n\na new job matches one of your saved searches \
+                         ({saved_search_id}):\n\n{}\n{} Connects to apply.\n\n\
+                         Open it in Worklane: /v1/jobs/{}\n",
+                        user.name, job.title, job.connects_cost, job.id
+                    ),
+                };
+                app.mailer
+                    .send(&app.store, &email, now)
+                    .await
+                    .map_err(|e| WorkerError::Retryable(e.to_string()))
+            })
+            .await
+        }
         _ => Ok(()),
     }
 }
