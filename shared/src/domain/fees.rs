@@ -189,6 +189,11 @@ impl FeeCatalogue {
         self.schedules.iter().find(|s| s.id == id)
     }
 
+    /// The schedule a contract locked (by id) in the standard catalogue.
+    pub fn locked(id: &str) -> Option<FeeSchedule> {
+        Self::standard().by_id(id).cloned()
+    }
+
     pub fn schedules(&self) -> &[FeeSchedule] {
         &self.schedules
     }

@@ -214,11 +214,7 @@ pub async fn refresh(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
 }
 
 pub async fn logout(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let body: LogoutRequest = if req.body.is_empty() {
-        LogoutRequest::default()
-    } else {
-        req.json()?
-    };
+    let body: LogoutRequest = req.json_or_default()?;
     let session_id = match (Caller::from_request(&app.keys, &req), body.refresh_token) {
         (Ok(caller), _) => caller.session_id,
         (Err(_), Some(token)) => {

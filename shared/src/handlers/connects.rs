@@ -1,6 +1,6 @@
 //! A freelancer's Connects: balance and history (§4.4).
 
-use super::jobs::caller_with;
+use super::caller_with;
 use crate::domain::account::Role;
 use crate::domain::connects::ConnectsEntry;
 use crate::domain::connects::{connects_price, EntryKind};
@@ -108,10 +108,11 @@ pub async fn purchase(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
         req.now,
     )
     .await?;
-    let basis = match crate::http::idempotency::key_of(&req)? {
-        Some(key) => format!("connects-purchase:{}:{key}", caller.user_id),
-        None => format!("connects-purchase:{}:{}", caller.user_id, req.request_id),
-    };
+    let basis = format!(
+        "connects-purchase:{}:{}",
+        caller.user_id,
+        req.idempotency_basis()?
+    );
     let transfer_id = TransferId::derived(req.now, &basis);
     app.payments
         .charge(&method.processor_token, price, transfer_id.as_str())

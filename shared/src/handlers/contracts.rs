@@ -3,7 +3,8 @@
 //! runs the contract through its states, and the client amends it by recorded amendments.
 //! Only the two parties see an offer or a contract; everyone else gets 404.
 
-use super::jobs::{caller_with, own_job};
+use super::caller_with;
+use super::jobs::own_job;
 use super::retry_stale;
 use crate::domain::account::Role;
 use crate::domain::contract::{ContractState, Milestone, MilestoneDraft, MilestoneState, Parties};

@@ -1,7 +1,7 @@
 //! Fixed-price escrow (PRODUCT §7): fund, submit, request changes, approve (release), refund.
 //! Each is: read the milestone → domain transition → one transaction with the money → answer.
 
-use super::jobs::caller_with;
+use super::caller_with;
 use crate::domain::account::Role;
 use crate::domain::contract::{Milestone, MilestoneRuleViolation};
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -132,17 +132,6 @@ impl From<MilestoneRuleViolation> for ApiError {
     }
 }
 
-/// Body of an optional-JSON request: empty means the defaults.
-fn optional_json<T: Default + serde::de::DeserializeOwned>(
-    req: &ApiRequest,
-) -> Result<T, ApiError> {
-    if req.body.iter().all(u8::is_ascii_whitespace) {
-        Ok(T::default())
-    } else {
-        req.json()
-    }
-}
-
 /// The milestone if the caller is one of its parties; strangers get 404.
 async fn party_milestone(
     app: &App,
@@ -184,14 +173,11 @@ fn require_freelancer(m: &Milestone, caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn schedule_of(m: &Milestone) -> Result<FeeSchedule, ApiError> {
-    FeeCatalogue::standard()
-        .by_id(&m.fee_schedule)
-        .cloned()
-        .ok_or_else(|| ApiError::Internal(format!("unknown fee schedule {}", m.fee_schedule)))
+/// The fee schedule a contract locked; an unknown id is our data's fault, not the caller's.
+fn schedule_of(id: &str) -> Result<FeeSchedule, ApiError> {
+    FeeCatalogue::locked(id).ok_or_else(|| ApiError::Internal(format!("unknown fee schedule {id}")))
 }
 
-/// Runs a milestone transaction; losing the race to another decision is a clear 409.
 /// The step's transaction, carrying its own answer into the request's Idempotency-Key record:
 /// money, state and the answer a retry will get commit together.
 async fn commit(
@@ -259,15 +245,15 @@ fn ledger_error(err: crate::domain::ledger::TransferError) -> ApiError {
 
 pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
-    let body: FundRequest = optional_json(&req)?;
+    let body: FundRequest = req.json_or_default()?;
     let (found, balance) = app
         .store
         .milestone_and_account(&milestone_id(&req)?, &AccountId::client(&caller.user_id))
         .await?;
     let before = of_party(found, &caller)?;
     require_client(&before, &caller)?;
-    let schedule = schedule_of(&before)?;
-    let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
+    let schedule = schedule_of(&before.fee_schedule)?;
+    let basis = req.idempotency_basis()?;
     let funding = escrow::funding(&before, &schedule, balance.available(), &basis);
     let after = before.fund(
         escrow::escrow_transfer_id(&before),
@@ -353,7 +339,7 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 
 pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
-    let body: ChangesRequest = optional_json(&req)?;
+    let body: ChangesRequest = req.json_or_default()?;
     let mut violations = Violations::default();
     text(&mut violations, "message", &body.message, 0, 5_000);
     violations.into_result()?;
@@ -385,13 +371,13 @@ fn hold(m: &Milestone) -> Result<Transfer, ApiError> {
 
 pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
-    let body: ApproveRequest = optional_json(&req)?;
+    let body: ApproveRequest = req.json_or_default()?;
     let amount = body.amount.as_ref().map(MoneyInput::parse).transpose()?;
     let before = party_milestone(app, &caller, &req).await?;
     require_client(&before, &caller)?;
     let (after, payout) = before.approve(amount, req.now)?;
     let hold = hold(&before)?;
-    let schedule = schedule_of(&before)?;
+    let schedule = schedule_of(&before.fee_schedule)?;
     let mut charged = None;
     if payout.bonus.amount > rust_decimal::Decimal::ZERO {
         // Paying more than the milestone: the difference (and its client fee) is charged now.
@@ -478,14 +464,9 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
             "bonuses are paid while a contract runs and up to 365 days after it ended",
         ));
     }
-    let schedule = FeeCatalogue::standard()
-        .by_id(&contract.fee_schedule)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::Internal(format!("unknown fee schedule {}", contract.fee_schedule))
-        })?;
+    let schedule = schedule_of(&contract.fee_schedule)?;
     // The bonus is this request: its Idempotency-Key (or, without one, its request id).
-    let basis = crate::http::idempotency::key_of(&req)?.unwrap_or_else(|| req.request_id.clone());
+    let basis = req.idempotency_basis()?;
     let fee = crate::domain::fees::client_fee(&schedule, amount.amount);
     let method = super::payments::charge_source(app, &caller.user_id, None, req.now).await?;
     let key = format!("bonus:{}:{basis}", contract.id);

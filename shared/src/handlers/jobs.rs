@@ -1,6 +1,6 @@
 //! Posting and managing jobs (PRODUCT §3.1–3.2). Finding them is `handlers::search`.
 
-use super::retry_stale;
+use super::{caller_with, retry_stale};
 use crate::domain::account::Role;
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{JobId, UserId};
@@ -152,30 +152,6 @@ pub struct JobPatch {
 pub struct CloseRequest {
     /// `filled` or `cancelled` (jobs expire on their own).
     pub reason: CloseReason,
-}
-
-/// A confirmed user holding `role`.
-pub(crate) fn caller_with(app: &App, req: &ApiRequest, role: Role) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
-    caller.require_confirmed()?;
-    caller.require_role(role)?;
-    Ok(caller)
-}
-
-/// A confirmed user holding at least one of `roles`.
-pub(crate) fn caller_with_any(
-    app: &App,
-    req: &ApiRequest,
-    roles: &[Role],
-) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
-    caller.require_confirmed()?;
-    if !roles.iter().any(|role| caller.roles.contains(role)) {
-        return Err(ApiError::Forbidden(
-            "your account's roles do not allow this",
-        ));
-    }
-    Ok(caller)
 }
 
 pub(crate) fn job_id(req: &ApiRequest) -> Result<JobId, ApiError> {

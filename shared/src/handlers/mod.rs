@@ -15,9 +15,13 @@ pub mod proposals;
 pub mod search;
 pub mod wallet;
 
+use crate::domain::account::Role;
 use crate::functions::Function;
 use crate::handler;
+use crate::http::auth::Caller;
 use crate::http::router::{schema_of, Access, Route};
+use crate::http::{ApiError, ApiRequest};
+use crate::App;
 use http::Method;
 use std::sync::LazyLock;
 
@@ -143,18 +147,42 @@ pub fn routes() -> &'static [Route] {
 /// Runs a read-modify-write until it lands: `Ok(None)` from an attempt means another writer
 /// got there first (a version condition failed), so read again. Gives up with 409 after a few
 /// rounds rather than spinning under heavy contention.
-pub(crate) async fn retry_stale<T, F, Fut>(mut attempt: F) -> Result<T, crate::http::ApiError>
+pub(crate) async fn retry_stale<T, F, Fut>(mut attempt: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>, crate::http::ApiError>>,
+    Fut: std::future::Future<Output = Result<Option<T>, ApiError>>,
 {
     for _ in 0..8 {
         if let Some(done) = attempt().await? {
             return Ok(done);
         }
     }
-    Err(crate::http::ApiError::conflict(
+    Err(ApiError::conflict(
         "concurrent_update",
         "the item is being changed by someone else; retry",
     ))
+}
+
+/// A confirmed user holding `role`.
+pub(crate) fn caller_with(app: &App, req: &ApiRequest, role: Role) -> Result<Caller, ApiError> {
+    let caller = Caller::from_request(&app.keys, req)?;
+    caller.require_confirmed()?;
+    caller.require_role(role)?;
+    Ok(caller)
+}
+
+/// A confirmed user holding at least one of `roles`.
+pub(crate) fn caller_with_any(
+    app: &App,
+    req: &ApiRequest,
+    roles: &[Role],
+) -> Result<Caller, ApiError> {
+    let caller = Caller::from_request(&app.keys, req)?;
+    caller.require_confirmed()?;
+    if !roles.iter().any(|role| caller.roles.contains(role)) {
+        return Err(ApiError::Forbidden(
+            "your account's roles do not allow this",
+        ));
+    }
+    Ok(caller)
 }

@@ -2,7 +2,7 @@
 //! Details go to the payment processor first; only what it hands back (token, brand, last
 //! four, expiry) is stored and shown.
 
-use super::jobs::{caller_with, caller_with_any};
+use super::{caller_with, caller_with_any};
 use crate::domain::account::Role;
 use crate::domain::billing::{BillingMethodInput, BillingMethodKind};
 use crate::domain::ids::{BillingMethodId, PayoutMethodId};

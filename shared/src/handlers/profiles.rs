@@ -1,7 +1,7 @@
 //! Profiles (PRODUCT §2.1–2.2) and clients finding freelancers (§3.6). Profiles are written
 //! only through `/me/` routes, so the path can never name someone else's profile to change.
 
-use super::jobs::caller_with;
+use super::caller_with;
 use super::retry_stale;
 use crate::domain::account::Role;
 use crate::domain::file::FilePurpose;

@@ -1,7 +1,8 @@
 //! Proposals and invitations (PRODUCT §5, §4.1, §4.3): applying spends Connects in the same
 //! transaction as the proposal; answering an invitation is free; boosts bid for the top slots.
 
-use super::jobs::{caller_with, job_id, own_job, require_attachments, visible_job};
+use super::caller_with;
+use super::jobs::{job_id, own_job, require_attachments, visible_job};
 use super::retry_stale;
 use crate::domain::account::Role;
 use crate::domain::ids::{InvitationId, ProposalId, UserId};
@@ -198,84 +199,87 @@ async fn apply(
     application: &Application<'_>,
     now: DateTime<Utc>,
 ) -> Result<Proposal, ApiError> {
-    let job_id = first_read.id.clone();
-    let first_read = std::sync::Mutex::new(Some(first_read));
-    retry_stale(|| async {
-        let fresh = first_read.lock().expect("not poisoned").take();
-        let job = match fresh {
-            Some(job) => job,
-            None => app
-                .store
-                .job(&job_id)
-                .await?
-                .ok_or(ApiError::NotFound("job"))?,
-        };
-        if job.state == crate::domain::job::JobState::Paused {
-            return Err(ApiError::conflict(
-                "job_paused",
-                "the client paused this job; it takes no applications for now",
-            ));
-        }
-        if !job.accepts_proposals(now) {
-            return Err(ProposalStoreError::JobClosed.into());
-        }
-        let mut proposal = Proposal::new(
-            application.id.clone(),
-            &job,
-            application.freelancer.clone(),
-            application.origin,
-            application.content.clone(),
-            now,
-        );
-        let mut boosted = None;
-        let mut displaced = None;
-        let bid = application.content.boost_connects;
-        if bid > 0 {
-            let mut after = job.clone();
-            let slot = BoostSlot {
-                proposal_id: proposal.id.clone(),
-                freelancer_id: proposal.freelancer_id.clone(),
-                connects: bid,
-                placed_at: now,
+    let job_id = &first_read.id.clone();
+    // The first attempt uses the job the caller already read; retries read it again.
+    let mut first_read = Some(first_read);
+    retry_stale(|| {
+        let already_read = first_read.take();
+        async move {
+            let job = match already_read {
+                Some(job) => job,
+                None => app
+                    .store
+                    .job(job_id)
+                    .await?
+                    .ok_or(ApiError::NotFound("job"))?,
             };
-            match after.place_boost(slot, now)? {
-                BoostOutcome::Placed { displaced: lost } => {
-                    proposal.boost = Some(Boost {
-                        connects: bid,
-                        state: BoostState::Active,
-                    });
-                    displaced = lost;
-                    boosted = Some(after);
+            if job.state == crate::domain::job::JobState::Paused {
+                return Err(ApiError::conflict(
+                    "job_paused",
+                    "the client paused this job; it takes no applications for now",
+                ));
+            }
+            if !job.accepts_proposals(now) {
+                return Err(ProposalStoreError::JobClosed.into());
+            }
+            let mut proposal = Proposal::new(
+                application.id.clone(),
+                &job,
+                application.freelancer.clone(),
+                application.origin,
+                application.content.clone(),
+                now,
+            );
+            let mut boosted = None;
+            let mut displaced = None;
+            let bid = application.content.boost_connects;
+            if bid > 0 {
+                let mut after = job.clone();
+                let slot = BoostSlot {
+                    proposal_id: proposal.id.clone(),
+                    freelancer_id: proposal.freelancer_id.clone(),
+                    connects: bid,
+                    placed_at: now,
+                };
+                match after.place_boost(slot, now)? {
+                    BoostOutcome::Placed { displaced: lost } => {
+                        proposal.boost = Some(Boost {
+                            connects: bid,
+                            state: BoostState::Active,
+                        });
+                        displaced = lost;
+                        boosted = Some(after);
+                    }
+                    BoostOutcome::Outbid { lowest_winning } => {
+                        return Err(ApiError::conflict(
+                            "boost_too_low",
+                            format!(
+                                "the fourth boosted slot holds {lowest_winning} Connects; bid more to win one"
+                            ),
+                        ))
+                    }
                 }
-                BoostOutcome::Outbid { lowest_winning } => {
-                    return Err(ApiError::conflict(
-                        "boost_too_low",
-                        format!(
-                            "the fourth boosted slot holds {lowest_winning} Connects; bid more to win one"
-                        ),
+            }
+            let submission = Submission {
+                proposal: &proposal,
+                job: &job,
+                boosted: boosted.as_ref(),
+                displaced: displaced.as_ref(),
+                invitation: application.invitation,
+            };
+            match app.store.submit_proposal(submission, now).await {
+                Ok(()) => Ok(Some(proposal)),
+                Err(ProposalStoreError::Stale) => Ok(None),
+                Err(ProposalStoreError::InsufficientConnects) => {
+                    let balance = app.store.connects_balance(application.freelancer).await?;
+                    let needed = proposal.connects_spent + bid;
+                    Err(ApiError::conflict(
+                        "insufficient_connects",
+                        format!("this proposal needs {needed} Connects; you have {balance}"),
                     ))
                 }
+                Err(err) => Err(err.into()),
             }
-        }
-        let submission = Submission {
-            proposal: &proposal,
-            job: &job,
-            boosted: boosted.as_ref(),
-            displaced: displaced.as_ref(),
-            invitation: application.invitation,
-        };
-        match app.store.submit_proposal(submission, now).await {
-            Ok(()) => Ok(Some(proposal)),
-            Err(ProposalStoreError::Stale) => Ok(None),
-            Err(ProposalStoreError::InsufficientConnects) => {
-                let balance = app.store.connects_balance(application.freelancer).await?;
-                let needed = proposal.connects_spent + bid;
-                Err(ApiError::conflict(
-                    "insufficient_connects",
-                    format!("this proposal needs {needed} Connects; you have {balance}"),
-                ))
-            }
-            Err(err) => Err(err.into()),
         }
     })
     .await

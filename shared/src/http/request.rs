@@ -94,6 +94,23 @@ impl ApiRequest {
     }
 }
 
+impl ApiRequest {
+    /// A body that may be left out: empty (or blank) means the type's defaults.
+    pub fn json_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            Ok(T::default())
+        } else {
+            self.json()
+        }
+    }
+
+    /// What makes this request's effect unique across retries: its Idempotency-Key, or, without
+    /// one, its request id (a new request each time).
+    pub fn idempotency_basis(&self) -> Result<String, ApiError> {
+        Ok(super::idempotency::key_of(self)?.unwrap_or_else(|| self.request_id.clone()))
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::MalformedJson("the body is empty".into()));

@@ -185,20 +185,19 @@ impl Store {
             }
         }
         let mut files = Vec::with_capacity(unique.len());
-        for chunk in unique.chunks(100) {
-            let keys: Vec<_> = chunk.iter().map(|id| as_key(keys::file(id))).collect();
-            for (id, item) in chunk.iter().zip(self.get_many(&keys).await?) {
-                let Some(item) = item else {
-                    problems.push((id.clone(), Unusable::Unknown));
-                    continue;
-                };
-                let file = from_item::<FileItem>(item)?.into_record();
-                match file.usable_by(owner, purposes) {
-                    Ok(()) => files.push(file),
-                    Err(why) => problems.push((id.clone(), why)),
-                }
+        let keys: Vec<_> = unique.iter().map(|id| as_key(keys::file(id))).collect();
+        for (id, item) in unique.iter().zip(self.get_many(&keys).await?) {
+            let Some(item) = item else {
+                problems.push((id.clone(), Unusable::Unknown));
+                continue;
+            };
+            let file = from_item::<FileItem>(item)?.into_record();
+            match file.usable_by(owner, purposes) {
+                Ok(()) => files.push(file),
+                Err(why) => problems.push((id.clone(), why)),
             }
         }
+
         if problems.is_empty() {
             Ok(files)
         } else {

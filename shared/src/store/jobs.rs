@@ -240,15 +240,14 @@ impl Store {
         Ok((jobs, next))
     }
 
-    /// Many jobs in one round trip, in the order asked; missing ones are skipped.
+    /// Many jobs, in the order asked; missing ones are skipped.
     pub async fn jobs(&self, ids: &[JobId]) -> Result<Vec<Job>, StoreError> {
-        let mut jobs = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(100) {
-            let keys: Vec<_> = chunk.iter().map(|id| as_key(keys::job(id))).collect();
-            for item in self.get_many(&keys).await?.into_iter().flatten() {
-                jobs.push(from_item::<JobRecord>(item)?.job);
-            }
-        }
-        Ok(jobs)
+        let keys: Vec<_> = ids.iter().map(|id| as_key(keys::job(id))).collect();
+        self.get_many(&keys)
+            .await?
+            .into_iter()
+            .flatten()
+            .map(|item| from_item::<JobRecord>(item).map(|r| r.job))
+            .collect()
     }
 }

@@ -185,8 +185,18 @@ impl Store {
         output.item.map(from_item).transpose()
     }
 
-    /// Strongly consistent read of up to 100 items in one round trip, returned in key order.
+    /// Strongly consistent read of many items, returned in key order: one BatchGetItem round
+    /// trip per 100 keys (DynamoDB's limit per call), so callers never chunk themselves.
     pub async fn get_many(&self, keys: &[Item]) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            found.extend(self.get_batch(chunk).await?);
+        }
+        Ok(found)
+    }
+
+    /// One BatchGetItem of at most 100 keys.
+    async fn get_batch(&self, keys: &[Item]) -> Result<Vec<Option<Item>>, StoreError> {
         let mut found: Vec<Item> = Vec::new();
         let mut pending = KeysAndAttributes::builder()
             .set_keys(Some(keys.to_vec()))

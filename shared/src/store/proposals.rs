@@ -329,13 +329,7 @@ impl Store {
 
     pub async fn proposals(&self, ids: &[ProposalId]) -> Result<Vec<Proposal>, StoreError> {
         let keys: Vec<_> = ids.iter().map(|id| as_key(keys::proposal(id))).collect();
-        let mut found = Vec::new();
-        for chunk in keys.chunks(100) {
-            for item in self.get_many(chunk).await?.into_iter().flatten() {
-                found.push(from_item::<ProposalRecord>(item)?.proposal);
-            }
-        }
-        Ok(found)
+        decode_proposals(self.get_many(&keys).await?.into_iter().flatten().collect())
     }
 
     pub async fn invitation(&self, id: &InvitationId) -> Result<Option<Invitation>, StoreError> {

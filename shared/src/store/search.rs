@@ -270,18 +270,16 @@ impl Store {
         unique.sort();
         unique.dedup();
         let mut out = HashMap::new();
-        for chunk in unique.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|c| as_key(keys::client_stats(c)))
-                .collect();
-            for (client, item) in chunk.iter().zip(self.get_many(&keys).await?) {
-                let stats = item
-                    .map(from_item::<ClientStats>)
-                    .transpose()?
-                    .unwrap_or_default();
-                out.insert(client.clone(), stats);
-            }
+        let keys: Vec<Item> = unique
+            .iter()
+            .map(|c| as_key(keys::client_stats(c)))
+            .collect();
+        for (client, item) in unique.iter().zip(self.get_many(&keys).await?) {
+            let stats = item
+                .map(from_item::<ClientStats>)
+                .transpose()?
+                .unwrap_or_default();
+            out.insert(client.clone(), stats);
         }
         Ok(out)
     }

@@ -24,9 +24,7 @@ pub async fn auto_release(app: &App, time: DateTime<Utc>) -> Result<ScheduleSumm
         let Some(hold) = crate::store::escrow::hold_of(&before) else {
             return Ok(None);
         };
-        let schedule = FeeCatalogue::standard()
-            .by_id(&before.fee_schedule)
-            .cloned()
+        let schedule = FeeCatalogue::locked(&before.fee_schedule)
             .ok_or_else(|| StoreError::Corrupt(format!("fee schedule {}", before.fee_schedule)))?;
         let lifetime = app
             .store
