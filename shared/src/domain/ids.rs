@@ -130,6 +130,11 @@ typed_id!(
     PayoutMethodId,
     "pom"
 );
+typed_id!(
+    /// A dispute over a milestone or a week of hourly work (PRODUCT §13).
+    DisputeId,
+    "dsp"
+);
 
 #[cfg(test)]
 mod tests {

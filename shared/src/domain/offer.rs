@@ -641,6 +641,32 @@ impl Contract {
         Ok(next)
     }
 
+    /// A client disputes a week of hourly work (§8.5, §13.1): the contract pauses and the
+    /// weekly limit drops to zero at once, so no more billable time accrues while the dispute
+    /// runs. An ended contract stays ended; a paused one stays paused.
+    pub fn hourly_dispute_opened(&self, now: DateTime<Utc>) -> Result<Contract, ContractRuleViolation> {
+        let current = self
+            .hourly_at(now)
+            .ok_or(ContractRuleViolation::NotHourly)?;
+        let mut next = if current.weekly_limit_hours > 0 || current.scheduled_weekly_limit.is_some() {
+            self.amended(
+                vec![AmendmentChange::WeeklyLimitChanged {
+                    from: current.weekly_limit_hours,
+                    to: 0,
+                    effective_from: now,
+                }],
+                now,
+            )?
+        } else {
+            self.next()
+        };
+        if next.state == ContractState::Active {
+            next.state = ContractState::Paused;
+            next.paused_at = Some(now);
+        }
+        Ok(next)
+    }
+
     /// Either side ends the contract; ending opens the feedback window (§6.2, §11.1).
     pub fn end(&self, side: Side, now: DateTime<Utc>) -> Result<Contract, ContractRuleViolation> {
         self.expect(&[ContractState::Active, ContractState::Paused])?;

@@ -4,6 +4,7 @@
 pub mod connects_grant;
 pub mod escrow;
 pub mod forwarder;
+pub mod hourly;
 pub mod marketplace;
 pub mod notifications;
 pub mod search_indexer;
