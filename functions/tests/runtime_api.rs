@@ -40,6 +40,10 @@ async fn start(app: &TestApp, binary: &str, executable: &str) -> Function {
         .env("JWT_SIGNING_KEYS", &config.signing_keys)
         .env("WORKLANE_MAILER", "dev-mailbox")
         .env("WORKLANE_PAYMENTS", "sandbox")
+        .env(
+            "WEEKLY_BILLING_QUEUE_URL",
+            config.billing_queue_url.as_deref().unwrap_or_default(),
+        )
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", "us-east-1")
@@ -264,5 +268,51 @@ async fn marketplace_events_binary_refunds_applicants_of_a_cancelled_job() {
         connects.body["balance"], 10,
         "refunded exactly once: {}",
         connects.body
+    );
+}
+
+#[tokio::test]
+async fn hourly_billing_binaries_answer_their_events() {
+    let app = TestApp::spawn().await;
+    // The Monday close with no week to bill: a summary, read from the queue URL in its env.
+    let close = start(
+        &app,
+        "weekly-billing-close",
+        env!("CARGO_BIN_EXE_weekly-billing-close"),
+    )
+    .await;
+    let summary = invoke(&close, sample("weekly-billing-close")).await;
+    assert_eq!(summary["applied"], 0, "{summary}");
+    for (binary, executable) in [
+        (
+            "hourly-review-release",
+            env!("CARGO_BIN_EXE_hourly-review-release"),
+        ),
+        (
+            "hourly-charge-retry",
+            env!("CARGO_BIN_EXE_hourly-charge-retry"),
+        ),
+    ] {
+        let function = start(&app, binary, executable).await;
+        let summary = invoke(&function, sample(binary)).await;
+        assert_eq!(summary["applied"], 0, "{binary}: {summary}");
+    }
+    // Invoicing: a week that does not exist is nothing to do; a poison message fails alone.
+    let invoicing = start(
+        &app,
+        "hourly-invoicing",
+        env!("CARGO_BIN_EXE_hourly-invoicing"),
+    )
+    .await;
+    let mut event = sample("hourly-invoicing");
+    let mut poison = event["Records"][0].clone();
+    poison["messageId"] = json!("poison-1");
+    poison["body"] = json!("not a week");
+    event["Records"].as_array_mut().unwrap().push(poison);
+    let response = invoke(&invoicing, event).await;
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{"itemIdentifier": "poison-1"}]),
+        "{response}"
     );
 }

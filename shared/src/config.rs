@@ -19,6 +19,9 @@ pub struct AppConfig {
     pub mailer: MailerKind,
     /// The payment processor behind `App::payments` (never the sandbox in `prod`).
     pub payments: crate::payments::PaymentsKind,
+    /// The queue `weekly-billing-close` fans contract-weeks out to (`WEEKLY_BILLING_QUEUE_URL`);
+    /// only that function needs it, so it is optional everywhere else.
+    pub billing_queue_url: Option<String>,
     /// Local stack only: every AWS call goes to these endpoints with fixed fake credentials.
     pub local: Option<LocalEndpoints>,
 }
@@ -69,6 +72,9 @@ impl AppConfig {
                 _ => MailerKind::Ses,
             },
             payments: payments_from_env()?,
+            billing_queue_url: std::env::var("WEEKLY_BILLING_QUEUE_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
             local: None,
         })
     }
@@ -102,6 +108,7 @@ pub struct App {
     pub store: Store,
     pub s3: aws_sdk_s3::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub mailer: Mailer,
     pub keys: TokenKeys,
     pub cursors: CursorCodec,
@@ -117,7 +124,7 @@ impl App {
         check_payments(&config.stage, config.payments)?;
         let keys = TokenKeys::from_config(&config.signing_keys)?;
         let sdk = sdk_config(config.local.is_some()).await;
-        let (dynamodb, s3, events, ses) = match &config.local {
+        let (dynamodb, s3, events, sqs, ses) = match &config.local {
             Some(local) => (
                 aws_sdk_dynamodb::config::Builder::from(&sdk)
                     .endpoint_url(&local.dynamodb)
@@ -127,6 +134,9 @@ impl App {
                     .force_path_style(true)
                     .build(),
                 aws_sdk_eventbridge::config::Builder::from(&sdk)
+                    .endpoint_url(&local.moto)
+                    .build(),
+                aws_sdk_sqs::config::Builder::from(&sdk)
                     .endpoint_url(&local.moto)
                     .build(),
                 aws_sdk_sesv2::config::Builder::from(&sdk)
@@ -140,6 +150,7 @@ impl App {
                     .force_path_style(std::env::var_os("AWS_ENDPOINT_URL_S3").is_some())
                     .build(),
                 aws_sdk_eventbridge::config::Builder::from(&sdk).build(),
+                aws_sdk_sqs::config::Builder::from(&sdk).build(),
                 aws_sdk_sesv2::config::Builder::from(&sdk).build(),
             ),
         };
@@ -156,6 +167,7 @@ impl App {
             store,
             s3: aws_sdk_s3::Client::from_conf(s3),
             events: aws_sdk_eventbridge::Client::from_conf(events),
+            sqs: aws_sdk_sqs::Client::from_conf(sqs),
             mailer,
             keys,
             cursors,

@@ -24,6 +24,12 @@ pub enum Function {
     ConnectsMonthlyGrant,
     EscrowAutoRelease,
     EarningsAvailability,
+    TimeTracking,
+    Disputes,
+    WeeklyBillingClose,
+    HourlyInvoicing,
+    HourlyReviewRelease,
+    HourlyChargeRetry,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +45,7 @@ pub enum Trigger {
 }
 
 impl Function {
-    pub const ALL: [Function; 20] = [
+    pub const ALL: [Function; 26] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
@@ -60,6 +66,12 @@ impl Function {
         Function::ConnectsMonthlyGrant,
         Function::EscrowAutoRelease,
         Function::EarningsAvailability,
+        Function::TimeTracking,
+        Function::Disputes,
+        Function::WeeklyBillingClose,
+        Function::HourlyInvoicing,
+        Function::HourlyReviewRelease,
+        Function::HourlyChargeRetry,
     ];
 
     /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
@@ -85,6 +97,12 @@ impl Function {
             Function::ConnectsMonthlyGrant => "connects-monthly-grant",
             Function::EscrowAutoRelease => "escrow-auto-release",
             Function::EarningsAvailability => "earnings-availability",
+            Function::TimeTracking => "time-tracking",
+            Function::Disputes => "disputes",
+            Function::WeeklyBillingClose => "weekly-billing-close",
+            Function::HourlyInvoicing => "hourly-invoicing",
+            Function::HourlyReviewRelease => "hourly-review-release",
+            Function::HourlyChargeRetry => "hourly-charge-retry",
         }
     }
 
@@ -102,14 +120,20 @@ impl Function {
             | Function::Payments
             | Function::Contracts
             | Function::Escrow
-            | Function::Wallet => Trigger::Http,
+            | Function::Wallet
+            | Function::TimeTracking
+            | Function::Disputes => Trigger::Http,
             Function::EventForwarder => Trigger::Stream,
-            Function::Notifications | Function::SearchIndexer | Function::MarketplaceEvents => {
-                Trigger::Queue
-            }
+            Function::Notifications
+            | Function::SearchIndexer
+            | Function::MarketplaceEvents
+            | Function::HourlyInvoicing => Trigger::Queue,
             Function::ConnectsMonthlyGrant
             | Function::EscrowAutoRelease
-            | Function::EarningsAvailability => Trigger::Schedule,
+            | Function::EarningsAvailability
+            | Function::WeeklyBillingClose
+            | Function::HourlyReviewRelease
+            | Function::HourlyChargeRetry => Trigger::Schedule,
         }
     }
 
@@ -146,6 +170,9 @@ impl Function {
             Function::MarketplaceEvents => {
                 Some(workers::marketplace::handle(app, event, now).await)
             }
+            Function::HourlyInvoicing => {
+                Some(workers::hourly::handle_invoicing(app, event, now).await)
+            }
             _ => None,
         }
     }
@@ -180,6 +207,15 @@ impl Function {
             }
             Function::EarningsAvailability => {
                 Some(crate::workers::escrow::earnings_availability(app, time).await)
+            }
+            Function::WeeklyBillingClose => {
+                Some(crate::workers::hourly::close_weeks(app, time).await)
+            }
+            Function::HourlyReviewRelease => {
+                Some(crate::workers::hourly::release_reviewed(app, time).await)
+            }
+            Function::HourlyChargeRetry => {
+                Some(crate::workers::hourly::retry_charges(app, time).await)
             }
             _ => None,
         }

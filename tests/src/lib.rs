@@ -113,6 +113,42 @@ impl TestApp {
         self.send(Method::GET, path, token, None, &[]).await
     }
 
+    /// Freezes the stack's clock at `now` (RFC 3339): every request and queue worker sees it
+    /// until the next `set_clock` or `reset_clock`. Access tokens live 15 minutes of *this*
+    /// clock, so after moving it further than that, get new ones with `refresh`.
+    pub async fn set_clock(&self, now: &str) {
+        let body = serde_json::json!({ "now": now }).to_string();
+        let reply = self
+            .send(Method::PUT, "/_dev/clock", None, Some(&body), &[])
+            .await;
+        assert_eq!(reply.status, 200, "PUT /_dev/clock {now}: {}", reply.body);
+    }
+
+    /// Back to the wall clock.
+    pub async fn reset_clock(&self) {
+        let reply = self
+            .send(Method::DELETE, "/_dev/clock", None, None, &[])
+            .await;
+        assert_eq!(reply.status, 200, "DELETE /_dev/clock: {}", reply.body);
+    }
+
+    /// Rotates a refresh token (`POST /v1/auth/refresh`); returns the new
+    /// (access token, refresh token). The old refresh token is spent.
+    pub async fn refresh(&self, refresh_token: &str) -> (String, String) {
+        let reply = self
+            .post(
+                "/v1/auth/refresh",
+                None,
+                &serde_json::json!({ "refresh_token": refresh_token }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "refresh: {}", reply.body);
+        (
+            reply.body["access_token"].as_str().unwrap().to_string(),
+            reply.body["refresh_token"].as_str().unwrap().to_string(),
+        )
+    }
+
     /// A signup with a body as given (not necessarily valid) and extra headers.
     pub async fn signup_raw(&self, body: &str, headers: &[(&str, &str)]) -> Reply {
         self.send(Method::POST, "/v1/auth/signup", None, Some(body), headers)

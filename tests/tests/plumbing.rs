@@ -209,3 +209,79 @@ fn every_function_has_a_template_resource_and_a_sample_event() {
         "no template function without code"
     );
 }
+
+#[tokio::test]
+async fn the_dev_clock_freezes_what_requests_and_schedules_see() {
+    let app = TestApp::spawn().await;
+    let frozen = "2027-03-01T09:30:00Z";
+    let at = |raw: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(raw.as_str().expect("a time"))
+            .expect("an RFC 3339 time")
+            .with_timezone(&Utc)
+    };
+    let frozen_at = at(&json!(frozen));
+    app.set_clock(frozen).await;
+    let clock = app.get("/_dev/clock", None).await;
+    assert_eq!(clock.status, 200);
+    assert_eq!(
+        (at(&clock.body["now"]), &clock.body["frozen"]),
+        (frozen_at, &json!(true))
+    );
+
+    // A request is stamped with the frozen time.
+    let (client, refresh) = app.confirmed_user("clock@example.com", &["client"]).await;
+    let job = app
+        .post(
+            "/v1/jobs",
+            Some(&client),
+            &json!({"title": "Rust API on Lambda",
+                "description": "A serverless REST API in Rust on AWS Lambda with DynamoDB.",
+                "category": "web-mobile-software-dev", "skills": ["rust", "dynamodb"],
+                "experience_level": "expert", "type": "fixed",
+                "budget": {"amount": "600.00", "currency": "USD"}, "duration": "1-3 months"}),
+        )
+        .await;
+    assert_eq!(job.status, 201, "{}", job.body);
+    assert_eq!(at(&job.body["posted_at"]), frozen_at, "{}", job.body);
+    // A schedule run without ?time= runs at the clock's time.
+    let run = app
+        .send(
+            http::Method::POST,
+            "/_dev/schedules/escrow-auto-release",
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(at(&run.body["time"]), frozen_at);
+
+    // 20 minutes later the access token has expired; a refresh gives a working one.
+    app.set_clock("2027-03-01T09:50:00Z").await;
+    assert_eq!(app.get("/v1/me", Some(&client)).await.status, 401);
+    let (client, _) = app.refresh(&refresh).await;
+    assert_eq!(app.get("/v1/me", Some(&client)).await.status, 200);
+
+    // Back to the wall clock.
+    let reset = app
+        .send(http::Method::DELETE, "/_dev/clock", None, None, &[])
+        .await;
+    assert_eq!((reset.status, &reset.body["frozen"]), (200, &json!(false)));
+    let drift = (at(&reset.body["now"]) - Utc::now()).num_seconds().abs();
+    assert!(drift < 60, "{}", reset.body);
+
+    // Not a time: a 422 problem, and the clock stays as it was.
+    let bad = app
+        .send(
+            http::Method::PUT,
+            "/_dev/clock",
+            None,
+            Some(r#"{"now":"next tuesday"}"#),
+            &[],
+        )
+        .await;
+    assert_eq!((bad.status, bad.code()), (422, "validation_failed"));
+    assert_eq!(bad.content_type(), "application/problem+json");
+    assert_eq!(bad.body["errors"][0]["field"], "now", "{}", bad.body);
+    assert_eq!(app.get("/_dev/clock", None).await.body["frozen"], false);
+}

@@ -2,13 +2,14 @@
 //! functions' SQS queues, and invokes the same handlers with the real event shapes
 //! (`DynamoDbEvent`, `SqsEvent`) and partial-batch failure reporting.
 
+use crate::clock::DevClock;
 use crate::provision::Provisioned;
 use crate::template::FunctionDef;
 use anyhow::Result;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
-use chrono::Utc;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 use worklane::{App, Function};
 
@@ -18,6 +19,8 @@ pub struct EventPump {
     sqs: aws_sdk_sqs::Client,
     stream_functions: Vec<Function>,
     queue_functions: Vec<(Function, String)>,
+    /// Queue workers get their `now` from the stack's clock, like the dev server's requests.
+    clock: Arc<DevClock>,
     /// Shard id → the iterator to read next.
     iterators: Mutex<HashMap<String, String>>,
 }
@@ -55,6 +58,7 @@ impl EventPump {
         sqs: aws_sdk_sqs::Client,
         functions: &[FunctionDef],
         provisioned: &Provisioned,
+        clock: Arc<DevClock>,
     ) -> Self {
         let mut stream_functions = Vec::new();
         let mut queue_functions = Vec::new();
@@ -77,6 +81,7 @@ impl EventPump {
             sqs,
             stream_functions,
             queue_functions,
+            clock,
             iterators: Mutex::new(HashMap::new()),
         }
     }
@@ -219,7 +224,7 @@ impl EventPump {
                 "awsRegion": "us-east-1",
             })).collect::<Vec<_>>()});
             let response = function
-                .handle_queue(&self.app, serde_json::from_value(event)?, Utc::now())
+                .handle_queue(&self.app, serde_json::from_value(event)?, self.clock.now())
                 .await
                 .unwrap_or_default();
             let failed: Vec<String> = response

@@ -1,5 +1,5 @@
 //! The local API server: every HTTP handler on the routes of the SAM template, plus the
-//! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`).
+//! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`, `/_dev/clock`).
 
 use crate::stack::Stack;
 use bytes::Bytes;
@@ -42,7 +42,8 @@ pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
 
 async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let now = chrono::Utc::now();
+    // The stack's clock, not the wall clock: `PUT /_dev/clock` may have frozen it.
+    let now = stack.clock.now();
     let path = parts.uri.path().to_string();
     let query = parse_query(parts.uri.query().unwrap_or(""));
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
@@ -86,6 +87,21 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                 .map(|m| serde_json::json!({"to": m.to, "subject": m.subject, "text": m.text, "sent_at": m.sent_at}))
                 .collect();
             Ok(ApiResponse::ok(&serde_json::json!({"items": items})))
+        }
+        (&Method::GET, "/_dev/clock") => Ok(clock_state(stack)),
+        (&Method::PUT, "/_dev/clock") => {
+            let body: ClockRequest = req.json()?;
+            let time = chrono::DateTime::parse_from_rfc3339(&body.now)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    ApiError::validation("now", "an RFC 3339 time, e.g. 2026-12-14T12:00:00Z")
+                })?;
+            stack.clock.freeze(time);
+            Ok(clock_state(stack))
+        }
+        (&Method::DELETE, "/_dev/clock") => {
+            stack.clock.unfreeze();
+            Ok(clock_state(stack))
         }
         (&Method::GET, "/_dev/schedules") => {
             let items: Vec<_> = stack
@@ -137,6 +153,22 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
             path: req.path.clone(),
         }),
     }
+}
+
+/// `PUT /_dev/clock`: the time to freeze the stack's clock at.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockRequest {
+    now: String,
+}
+
+/// What `/_dev/clock` answers: the clock's time and whether it is frozen.
+fn clock_state(stack: &Stack) -> ApiResponse {
+    let frozen = stack.clock.frozen();
+    ApiResponse::ok(&serde_json::json!({
+        "now": frozen.unwrap_or_else(|| stack.clock.now()),
+        "frozen": frozen.is_some(),
+    }))
 }
 
 fn to_hyper(response: ApiResponse) -> Response<Full<Bytes>> {

@@ -1,10 +1,11 @@
 //! One running local Worklane: services, provisioned resources, the app and its event pump.
 
+use crate::clock::DevClock;
 use crate::provision::{provision, Clients, Provisioned};
 use crate::pump::EventPump;
 use crate::services::LocalServices;
 use crate::template::Template;
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use std::sync::Arc;
 use worklane::config::{LocalEndpoints, MailerKind};
 use worklane::{App, AppConfig};
@@ -16,7 +17,12 @@ pub struct Stack {
     pub template: Template,
     pub endpoints: LocalEndpoints,
     pub sqs: aws_sdk_sqs::Client,
+    /// The stack's clock: the dev server and the event pump read it, `/_dev/clock` sets it.
+    pub clock: Arc<DevClock>,
 }
+
+/// The template's queue that `weekly-billing-close` fans contract-weeks out to.
+pub const BILLING_QUEUE: &str = "WeeklyBillingQueue";
 
 pub fn random_signing_key() -> String {
     use std::fmt::Write;
@@ -69,6 +75,11 @@ impl Stack {
             dynamodb: services.dynamodb.clone(),
             moto: services.moto.clone(),
         };
+        let billing_queue_url = provisioned
+            .queues
+            .get(BILLING_QUEUE)
+            .cloned()
+            .ok_or_else(|| anyhow!("the template declares no {BILLING_QUEUE}"))?;
         let app = App::new(AppConfig {
             stage: "local".into(),
             table: provisioned.table.clone(),
@@ -79,15 +90,18 @@ impl Stack {
                 .unwrap_or_else(|_| random_signing_key()),
             mailer: MailerKind::DevMailbox,
             payments: worklane::payments::PaymentsKind::Sandbox,
+            billing_queue_url: Some(billing_queue_url),
             local: Some(endpoints.clone()),
         })
         .await?;
+        let clock = Arc::new(DevClock::new());
         let pump = Arc::new(EventPump::new(
             app.clone(),
             streams,
             sqs.clone(),
             &template.functions(),
             &provisioned,
+            clock.clone(),
         ));
         Ok(Self {
             app,
@@ -96,6 +110,7 @@ impl Stack {
             template,
             endpoints,
             sqs,
+            clock,
         })
     }
 }

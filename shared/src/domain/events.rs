@@ -138,6 +138,53 @@ pub enum EventPayload {
         /// What happened: `paused`, `resumed`, `ended` or an amendment kind.
         change: String,
     },
+    /// Monday 12:00: a week of hourly work became its invoice (§8.4).
+    WeekInvoiced {
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        freelancer_id: UserId,
+        billable_minutes: u32,
+        amount: super::money::Money,
+        client_fee: super::money::Money,
+    },
+    /// The week's charge went through; the client may dispute until `review_ends_at`.
+    WeekCharged {
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        freelancer_id: UserId,
+        amount: super::money::Money,
+        review_ends_at: DateTime<Utc>,
+    },
+    /// The week's charge was refused; it is tried again at `next_attempt_at`.
+    WeekPaymentFailed {
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        attempts: u32,
+        reason: String,
+        next_attempt_at: DateTime<Utc>,
+    },
+    /// The review ended undisputed: the week was paid to the freelancer.
+    WeekReleased {
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        freelancer_id: UserId,
+        gross: super::money::Money,
+        service_fee: super::money::Money,
+        net: super::money::Money,
+        available_at: DateTime<Utc>,
+    },
+    /// The client disputed a week during its review: the money is frozen, the contract paused.
+    WeekDisputed {
+        dispute_id: super::ids::DisputeId,
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        freelancer_id: UserId,
+        amount: super::money::Money,
+    },
     /// A newly posted job matches a freelancer's saved search (the alert of §3.4).
     SavedSearchMatched {
         user_id: UserId,
@@ -178,6 +225,11 @@ impl DomainEvent {
             EventPayload::OfferWithdrawn { .. } => "OfferWithdrawn",
             EventPayload::ContractStarted { .. } => "ContractStarted",
             EventPayload::ContractChanged { .. } => "ContractChanged",
+            EventPayload::WeekInvoiced { .. } => "WeekInvoiced",
+            EventPayload::WeekCharged { .. } => "WeekCharged",
+            EventPayload::WeekPaymentFailed { .. } => "WeekPaymentFailed",
+            EventPayload::WeekReleased { .. } => "WeekReleased",
+            EventPayload::WeekDisputed { .. } => "WeekDisputed",
         }
     }
 }

@@ -43,6 +43,12 @@ impl AccountId {
         Self(format!("earnings:{user}"))
     }
 
+    /// A freelancer's hourly invoices while the client may still dispute them (§8.5): held
+    /// (pending) here from the charge until the release.
+    pub fn in_review(user: &UserId) -> Self {
+        Self(format!("review:{user}"))
+    }
+
     /// A freelancer's withdrawable money.
     pub fn available(user: &UserId) -> Self {
         Self(format!("available:{user}"))
@@ -57,7 +63,7 @@ impl AccountId {
         let (kind, rest) = raw.split_once(':')?;
         let ok = match kind {
             "world" => rest == "USD",
-            "client" | "earnings" | "available" => UserId::parse(rest).is_some(),
+            "client" | "earnings" | "available" | "review" => UserId::parse(rest).is_some(),
             "fees" => rest.parse::<u64>().is_ok_and(|n| n < FEE_SHARDS),
             _ => false,
         };

@@ -13,6 +13,8 @@ pub mod payments;
 pub mod profiles;
 pub mod proposals;
 pub mod search;
+pub mod time_tracking;
+pub mod disputes;
 pub mod wallet;
 
 use crate::domain::account::Role;
@@ -137,6 +139,8 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     routes.extend(contracts::routes());
     routes.extend(escrow::routes());
     routes.extend(wallet::routes());
+    routes.extend(time_tracking::routes());
+    routes.extend(disputes::routes());
     routes
 });
 

@@ -47,6 +47,16 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         route(
             Method::POST,
+            "/v1/me/billing-methods/{id}/default",
+            "setDefaultBillingMethod",
+            "Charge this billing method from now on (escrow funding, weekly hourly invoices and their retries)",
+            None,
+            Some(schema_of::<Page<BillingMethodView>> as _),
+            200,
+            handler!(set_default_billing_method),
+        ),
+        route(
+            Method::POST,
             "/v1/me/payout-methods",
             "addPayoutMethod",
             "Add a withdrawal method (us_bank, local_bank, paypal, payoneer, wire); the first is the default",
@@ -194,6 +204,23 @@ pub async fn list_billing_methods(app: &App, req: ApiRequest) -> Result<ApiRespo
         items,
         next_cursor: None,
     }))
+}
+
+pub async fn set_default_billing_method(
+    app: &App,
+    req: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with_any(app, &req, &[Role::Client, Role::Freelancer])?;
+    let id = BillingMethodId::parse(req.path_param("id")?)
+        .ok_or(ApiError::NotFound("billing method"))?;
+    if !app
+        .store
+        .set_default_billing_method(&caller.user_id, &id)
+        .await?
+    {
+        return Err(ApiError::NotFound("billing method"));
+    }
+    list_billing_methods(app, req).await
 }
 
 pub async fn add_payout_method(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

@@ -83,13 +83,14 @@ fn caller_accounts(caller: &Caller) -> Vec<AccountId> {
         AccountId::client(&caller.user_id),
         AccountId::pending_earnings(&caller.user_id),
         AccountId::available(&caller.user_id),
+        AccountId::in_review(&caller.user_id),
     ]
 }
 
 pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
     let totals = app.store.ledger_accounts(&caller_accounts(&caller)).await?;
-    let (client, earnings, available) = (totals[0], totals[1], totals[2]);
+    let (client, earnings, available, review) = (totals[0], totals[1], totals[2], totals[3]);
     let connects = if caller.roles.contains(&Role::Freelancer) {
         app.store.connects_balance(&caller.user_id).await?
     } else {
@@ -103,7 +104,8 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     Ok(ApiResponse::ok(&WalletView {
         currency: Currency::USD,
         pending: cents(earnings.posted_balance()),
-        in_review: cents(Decimal::ZERO),
+        // Held for the freelancer until the review ends (disputed weeks stay here, frozen).
+        in_review: cents(review.credits_pending + review.posted_balance()),
         in_escrow: cents(client.debits_pending),
         available: cents(available.available() + client.available()),
         connects,

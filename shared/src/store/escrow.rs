@@ -281,6 +281,7 @@ pub fn release_tx(
         lifetime,
         reference: &reference,
         now,
+        matures_at: now + SECURITY_PERIOD,
     };
     let (tx, figures) = earn(tx, movement, &earning, &id)?;
     let event = DomainEvent::new(
@@ -367,12 +368,14 @@ pub struct Earning<'a> {
     pub lifetime: &'a Lifetime,
     pub reference: &'a str,
     pub now: DateTime<Utc>,
+    /// When the net leaves the security period (§9.3; hourly: the Wednesday of §8.5).
+    pub matures_at: DateTime<Utc>,
 }
 
 /// Completes a payment to a freelancer: the service fee at the marginal rates of the pair's
 /// lifetime billings (§10.1), the lifetime counter, and the net maturing for the security
 /// period (§9.3) — written with `movement` into `tx`.
-fn earn(
+pub(crate) fn earn(
     tx: Tx,
     mut movement: Movement,
     earning: &Earning<'_>,
@@ -417,7 +420,7 @@ fn earn(
                 earning.freelancer,
                 money(fee.net),
                 earning.reference,
-                earning.now + SECURITY_PERIOD,
+                earning.matures_at,
             ),
         );
     }
@@ -463,6 +466,7 @@ pub fn bonus_tx(
         lifetime,
         reference: &reference,
         now,
+        matures_at: now + SECURITY_PERIOD,
     };
     let (tx, figures) = earn(Tx::new(), movement, &earning, &id)?;
     let event = DomainEvent::new(

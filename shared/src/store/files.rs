@@ -131,6 +131,19 @@ impl Store {
         })
     }
 
+    /// Many files in one round trip, in the order asked (`None` for unknown ids).
+    pub async fn files(&self, ids: &[FileId]) -> Result<Vec<Option<FileRecord>>, StoreError> {
+        let keys: Vec<_> = ids.iter().map(|id| as_key(keys::file(id))).collect();
+        self.get_many(&keys)
+            .await?
+            .into_iter()
+            .map(|item| {
+                item.map(|item| from_item::<FileItem>(item).map(FileItem::into_record))
+                    .transpose()
+            })
+            .collect()
+    }
+
     pub async fn file(&self, id: &FileId) -> Result<Option<FileRecord>, StoreError> {
         Ok(self
             .get::<FileItem>(&as_key(keys::file(id)))

@@ -6,6 +6,7 @@ pub mod connects;
 pub mod contracts;
 pub mod escrow;
 pub mod files;
+pub mod hourly;
 pub mod idempotency;
 pub mod jobs;
 pub mod keys;

@@ -253,6 +253,31 @@ impl Store {
         Ok((records, default))
     }
 
+    /// Makes one of the user's billing methods the default; `false` if it is not theirs.
+    pub async fn set_default_billing_method(
+        &self,
+        user: &UserId,
+        id: &BillingMethodId,
+    ) -> Result<bool, StoreError> {
+        let tx = Tx::new()
+            .check(
+                "method",
+                as_key(keys::billing_method(user, id)),
+                Cond::exists(),
+            )
+            .update(
+                "default",
+                as_key((BILLING.pointer)(user)),
+                Cond::new("SET method_id = :id").value(":id", id.as_str()),
+                Some(Cond::exists()),
+            );
+        match self.transact(tx).await {
+            Ok(()) => Ok(true),
+            Err(TxError::ConditionFailed { .. }) => Ok(false),
+            Err(TxError::Store(err)) => Err(err),
+        }
+    }
+
     async fn default_id(
         &self,
         family: &Family,

@@ -58,7 +58,7 @@ pub async fn earnings_availability(
 
 /// Walks a due partition up to `time`; `build` turns an item into its transaction (or `None`
 /// when it is not due after all). A failed condition means someone got there first: skipped.
-async fn sweep<'a, F, Fut>(
+pub(crate) async fn sweep<'a, F, Fut>(
     app: &'a App,
     partition: &str,
     time: DateTime<Utc>,

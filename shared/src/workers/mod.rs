@@ -47,18 +47,33 @@ where
     F: Fn(DomainEvent) -> Fut,
     Fut: std::future::Future<Output = Result<(), WorkerError>>,
 {
+    each_message(event, worker, decode_event, handle).await
+}
+
+/// `each_event` for any message body `decode` understands.
+pub async fn each_message<T, D, F, Fut>(
+    event: SqsEvent,
+    worker: &str,
+    decode: D,
+    handle: F,
+) -> SqsBatchResponse
+where
+    D: Fn(&str) -> Result<T, WorkerError>,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), WorkerError>>,
+{
     let mut failures = Vec::new();
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let outcome = match message.body.as_deref() {
-            Some(body) => match decode_event(body) {
-                Ok(event) => handle(event).await,
+            Some(body) => match decode(body) {
+                Ok(decoded) => handle(decoded).await,
                 Err(err) => Err(err),
             },
             None => Err(WorkerError::Poison("empty body".into())),
         };
         if let Err(err) = outcome {
-            tracing::warn!(message_id = %id, worker, error = %err, "event handling failed");
+            tracing::warn!(message_id = %id, worker, error = %err, "message handling failed");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             failures.push(failure);
