@@ -37,7 +37,9 @@ fn manual(start: &str) -> Value {
 /// `count` consecutive 10-minute slots from `from`.
 fn slots(from: &str, count: i64) -> Vec<String> {
     (0..count)
-        .map(|i| (t(from) + Duration::minutes(10 * i)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .map(|i| {
+            (t(from) + Duration::minutes(10 * i)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
         .collect()
 }
 
@@ -162,8 +164,14 @@ impl Hourly {
 }
 
 async fn delete(app: &TestApp, token: &str, segment: &str) -> Reply {
-    app.send(Method::DELETE, &format!("/v1/time-segments/{segment}"), Some(token), None, &[])
-        .await
+    app.send(
+        Method::DELETE,
+        &format!("/v1/time-segments/{segment}"),
+        Some(token),
+        None,
+        &[],
+    )
+    .await
 }
 
 /// Job → hourly offer → accepted; returns the contract id.
@@ -238,7 +246,10 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
 
     // Tuesday: an hour of manual time. Wednesday: an hour of tracked time at low activity.
     h.at("2026-12-09T16:00:00Z").await;
-    let manual_hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6).iter().map(|s| manual(s)).collect();
+    let manual_hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6)
+        .iter()
+        .map(|s| manual(s))
+        .collect();
     assert_eq!(h.log(&h.freelancer.access, manual_hour).await.status, 200);
     let wednesday: Vec<Value> = slots("2026-12-09T14:00:00Z", 6)
         .iter()
@@ -270,10 +281,16 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     let segments = diary.body["segments"].as_array().unwrap();
     assert_eq!(segments.len(), 12);
     assert_eq!(diary.body["tracked_minutes"], 120);
-    assert!(segments[0]["screenshot"]["url"].as_str().unwrap().starts_with("http"));
+    assert!(segments[0]["screenshot"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http"));
     assert_eq!(segments[0]["protection_eligible"], true);
     assert_eq!(segments[11]["protection_eligible"], false, "no screenshot");
-    assert_eq!(segments[0]["deletable"], false, "the client deletes nothing");
+    assert_eq!(
+        segments[0]["deletable"], false,
+        "the client deletes nothing"
+    );
     let screenshot = h
         .app
         .http
@@ -283,7 +300,10 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
         .unwrap();
     assert_eq!(screenshot.status(), 200);
     assert_eq!(
-        h.app.get(&diary_path, Some(&h.stranger.access)).await.status,
+        h.app
+            .get(&diary_path, Some(&h.stranger.access))
+            .await
+            .status,
         404
     );
 
@@ -295,18 +315,33 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
             Some(&h.freelancer.access),
         )
         .await;
-    let last = wed_diary.body["segments"][5]["id"].as_str().unwrap().to_string();
-    assert_eq!(wed_diary.body["segments"][5]["billable"], false, "over the 3 h");
+    let last = wed_diary.body["segments"][5]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        wed_diary.body["segments"][5]["billable"], false,
+        "over the 3 h"
+    );
     assert_eq!(delete(&h.app, &h.client.access, &last).await.status, 403);
     assert_eq!(delete(&h.app, &h.stranger.access, &last).await.status, 404);
-    assert_eq!(delete(&h.app, &h.freelancer.access, &last).await.status, 204);
-    assert_eq!(delete(&h.app, &h.freelancer.access, &last).await.status, 404);
+    assert_eq!(
+        delete(&h.app, &h.freelancer.access, &last).await.status,
+        204
+    );
+    assert_eq!(
+        delete(&h.app, &h.freelancer.access, &last).await.status,
+        404
+    );
     assert_eq!(h.week().await["logged_minutes"], 230);
 
     // Sunday 23:50 is logged at Monday 11:59:59 — the last second the diary is open.
     h.at("2026-12-14T11:59:59Z").await;
     let sunday = h
-        .log(&h.freelancer.access, vec![tracked("2026-12-13T23:50:00Z", None, 50)])
+        .log(
+            &h.freelancer.access,
+            vec![tracked("2026-12-13T23:50:00Z", None, 50)],
+        )
         .await;
     assert_eq!(sunday.status, 200, "{}", sunday.body);
     // Firing the close at 11:59 does nothing.
@@ -317,10 +352,16 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     // Monday 12:00: the diary is closed…
     h.at("2026-12-14T12:00:00Z").await;
     let late = h
-        .log(&h.freelancer.access, vec![tracked("2026-12-13T23:40:00Z", None, 50)])
+        .log(
+            &h.freelancer.access,
+            vec![tracked("2026-12-13T23:40:00Z", None, 50)],
+        )
         .await;
     assert_eq!(late.status, 422, "{}", late.body);
-    assert!(late.body["errors"][0]["message"].as_str().unwrap().contains("closed"));
+    assert!(late.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("closed"));
     let first = h
         .app
         .get(&diary_path, Some(&h.freelancer.access))
@@ -331,6 +372,14 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
         .to_string();
     let closed = delete(&h.app, &h.freelancer.access, &first).await;
     assert_eq!((closed.status, closed.code()), (409, "week_closed"));
+
+    // The new week is open meanwhile: two hours on Monday the 14th, under the lowered limit.
+    let next_week: Vec<Value> = slots("2026-12-14T09:00:00Z", 12)
+        .iter()
+        .map(|s| tracked(s, None, 50))
+        .collect();
+    let logged = h.log(&h.freelancer.access, next_week).await;
+    assert_eq!(logged.status, 200, "{}", logged.body);
 
     // …and the close bills exactly the capped hours: Monday's 2 h and Tuesday's manual hour.
     let charges_before = h.charges();
@@ -374,10 +423,19 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     let id = week["id"].as_str().unwrap().to_string();
     h.at("2026-12-19T00:00:00Z").await;
     let too_late = h.dispute(&h.client.access, &id).await;
-    assert_eq!((too_late.status, too_late.code()), (409, "review_over"), "{}", too_late.body);
-    let early_release = h.fire("hourly-review-release", "2026-12-18T23:59:59Z").await;
+    assert_eq!(
+        (too_late.status, too_late.code()),
+        (409, "review_over"),
+        "{}",
+        too_late.body
+    );
+    let early_release = h
+        .fire("hourly-review-release", "2026-12-18T23:59:59Z")
+        .await;
     assert_eq!(early_release["applied"], 0);
-    let release = h.fire("hourly-review-release", "2026-12-19T00:00:00Z").await;
+    let release = h
+        .fire("hourly-review-release", "2026-12-19T00:00:00Z")
+        .await;
     assert_eq!(release["applied"], 1, "{release}");
     let week = h.week().await;
     assert_eq!(week["state"], "released");
@@ -385,16 +443,55 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     assert_eq!(week["payment"]["service_fee"]["amount"], "18.00");
     assert_eq!(week["payment"]["net"]["amount"], "72.00");
     let wallet = h.wallet(&h.freelancer.access).await;
-    assert_eq!((wallet["in_review"].as_str(), wallet["pending"].as_str()), (Some("0.00"), Some("72.00")));
-    assert_eq!(h.fire("hourly-review-release", "2026-12-19T00:00:00Z").await["applied"], 0);
+    assert_eq!(
+        (wallet["in_review"].as_str(), wallet["pending"].as_str()),
+        (Some("0.00"), Some("72.00"))
+    );
+    assert_eq!(
+        h.fire("hourly-review-release", "2026-12-19T00:00:00Z")
+            .await["applied"],
+        0
+    );
     h.assert_audit_clean().await;
 
     // Available on the Wednesday ten days after the week ended.
-    assert_eq!(h.fire("earnings-availability", "2026-12-22T23:59:59Z").await["applied"], 0);
-    assert_eq!(h.fire("earnings-availability", "2026-12-23T00:00:00Z").await["applied"], 1);
+    assert_eq!(
+        h.fire("earnings-availability", "2026-12-22T23:59:59Z")
+            .await["applied"],
+        0
+    );
+    assert_eq!(
+        h.fire("earnings-availability", "2026-12-23T00:00:00Z")
+            .await["applied"],
+        1
+    );
     h.at("2026-12-23T00:00:00Z").await;
     assert_eq!(h.wallet(&h.freelancer.access).await["available"], "72.00");
     assert_eq!(h.week().await["state"], "available");
+    h.assert_audit_clean().await;
+
+    // The decrease made on the 9th applies from Monday the 14th: that week bills 1 h of 2.
+    assert_eq!(
+        h.fire("weekly-billing-close", "2026-12-21T12:00:00Z").await["applied"],
+        1
+    );
+    let weeks = h.timesheets(&h.client.access).await;
+    assert_eq!(weeks[0]["week_start"], "2026-12-14", "newest first");
+    assert_eq!(weeks[0]["invoice"]["weekly_limit_hours"], 1);
+    assert_eq!(weeks[0]["invoice"]["billable_minutes"], 60);
+    assert_eq!(weeks[0]["invoice"]["amount"]["amount"], "30.00");
+    // Only the client changes the limit.
+    let by_freelancer = h
+        .app
+        .send(
+            Method::PATCH,
+            &format!("/v1/contracts/{}", h.contract),
+            Some(&h.freelancer.access),
+            Some(&json!({"weekly_limit_hours": 80}).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(by_freelancer.status, 403, "{}", by_freelancer.body);
     h.assert_audit_clean().await;
 }
 
@@ -402,10 +499,16 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
 async fn a_disputed_week_freezes_its_money_and_pauses_the_contract() {
     let mut h = Hourly::new().await;
     h.at("2026-12-08T12:00:00Z").await;
-    let hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6).iter().map(|s| manual(s)).collect();
+    let hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6)
+        .iter()
+        .map(|s| manual(s))
+        .collect();
     assert_eq!(h.log(&h.freelancer.access, hour).await.status, 200);
     h.at("2026-12-14T12:00:00Z").await;
-    assert_eq!(h.fire("weekly-billing-close", "2026-12-14T12:00:00Z").await["applied"], 1);
+    assert_eq!(
+        h.fire("weekly-billing-close", "2026-12-14T12:00:00Z").await["applied"],
+        1
+    );
     let id = h.week().await["id"].as_str().unwrap().to_string();
 
     // Friday 23:59:59 is the last second of the review.
@@ -422,14 +525,29 @@ async fn a_disputed_week_freezes_its_money_and_pauses_the_contract() {
     let twice = h.dispute(&h.client.access, &id).await;
     assert_eq!(twice.status, 409, "{}", twice.body);
     let dispute_path = format!("/v1/disputes/{}", opened.body["id"].as_str().unwrap());
-    assert_eq!(h.app.get(&dispute_path, Some(&h.freelancer.access)).await.status, 200);
-    assert_eq!(h.app.get(&dispute_path, Some(&h.stranger.access)).await.status, 404);
+    assert_eq!(
+        h.app
+            .get(&dispute_path, Some(&h.freelancer.access))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        h.app
+            .get(&dispute_path, Some(&h.stranger.access))
+            .await
+            .status,
+        404
+    );
 
     let week = h.week().await;
     assert_eq!(week["state"], "disputed");
     let contract = h
         .app
-        .get(&format!("/v1/contracts/{}", h.contract), Some(&h.client.access))
+        .get(
+            &format!("/v1/contracts/{}", h.contract),
+            Some(&h.client.access),
+        )
         .await;
     assert_eq!(contract.body["state"], "paused");
     assert_eq!(contract.body["hourly"]["weekly_limit_hours"], 0);
@@ -437,10 +555,19 @@ async fn a_disputed_week_freezes_its_money_and_pauses_the_contract() {
     let more = h
         .log(&h.freelancer.access, vec![manual("2026-12-18T10:00:00Z")])
         .await;
-    assert_eq!((more.status, more.code()), (409, "contract_state"), "{}", more.body);
+    assert_eq!(
+        (more.status, more.code()),
+        (409, "contract_state"),
+        "{}",
+        more.body
+    );
 
     // The release passes it by; the money stays frozen in review.
-    assert_eq!(h.fire("hourly-review-release", "2026-12-19T00:00:00Z").await["applied"], 0);
+    assert_eq!(
+        h.fire("hourly-review-release", "2026-12-19T00:00:00Z")
+            .await["applied"],
+        0
+    );
     assert_eq!(h.wallet(&h.freelancer.access).await["in_review"], "30.00");
     assert_eq!(h.wallet(&h.client.access).await["in_escrow"], "30.00");
     h.assert_audit_clean().await;
@@ -452,7 +579,10 @@ async fn a_declined_weekly_charge_is_recorded_and_retried_never_lost() {
     // The client's only card now declines every charge.
     let declining = json!({"type": "card", "card": {"number": "4000000000000341",
         "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
-    let client2 = h.app.confirmed_user("client2@example.com", &["client"]).await;
+    let client2 = h
+        .app
+        .confirmed_user("client2@example.com", &["client"])
+        .await;
     let added = h
         .app
         .post("/v1/me/billing-methods", Some(&client2.0), &declining)
@@ -464,20 +594,35 @@ async fn a_declined_weekly_charge_is_recorded_and_retried_never_lost() {
         refresh: client2.1,
     };
     h.at("2026-12-08T12:00:00Z").await;
-    let hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6).iter().map(|s| manual(s)).collect();
+    let hour: Vec<Value> = slots("2026-12-08T09:00:00Z", 6)
+        .iter()
+        .map(|s| manual(s))
+        .collect();
     assert_eq!(h.log(&h.freelancer.access, hour).await.status, 200);
 
     h.at("2026-12-14T12:00:00Z").await;
-    assert_eq!(h.fire("weekly-billing-close", "2026-12-14T12:00:00Z").await["applied"], 1);
+    assert_eq!(
+        h.fire("weekly-billing-close", "2026-12-14T12:00:00Z").await["applied"],
+        1
+    );
     let week = h.week().await;
     assert_eq!(week["state"], "payment_due", "{week}");
     assert_eq!(week["charge"]["attempts"], 1);
-    assert!(week["charge"]["last_error"].as_str().unwrap().starts_with("card_declined"));
+    assert!(week["charge"]["last_error"]
+        .as_str()
+        .unwrap()
+        .starts_with("card_declined"));
     assert_eq!(week["charge"]["next_attempt_at"], "2026-12-15T12:00:00Z");
     assert_eq!(h.wallet(&h.client.access).await["in_escrow"], "0.00");
     // Nothing is due before the next attempt; a re-run of the close does nothing.
-    assert_eq!(h.fire("hourly-charge-retry", "2026-12-15T06:00:00Z").await["applied"], 0);
-    assert_eq!(h.fire("weekly-billing-close", "2026-12-14T18:00:00Z").await["applied"], 0);
+    assert_eq!(
+        h.fire("hourly-charge-retry", "2026-12-15T06:00:00Z").await["applied"],
+        0
+    );
+    assert_eq!(
+        h.fire("weekly-billing-close", "2026-12-14T18:00:00Z").await["applied"],
+        0
+    );
 
     // The client adds a working card; the next attempt charges it once.
     h.at("2026-12-15T09:00:00Z").await;
@@ -491,11 +636,21 @@ async fn a_declined_weekly_charge_is_recorded_and_retried_never_lost() {
     let id = added.body["id"].as_str().unwrap();
     let default = h
         .app
-        .post(&format!("/v1/me/billing-methods/{id}/default"), Some(&h.client.access), &json!({}))
+        .post(
+            &format!("/v1/me/billing-methods/{id}/default"),
+            Some(&h.client.access),
+            &json!({}),
+        )
         .await;
     assert_eq!(default.status, 200, "{}", default.body);
-    assert_eq!(h.fire("hourly-charge-retry", "2026-12-15T12:00:00Z").await["applied"], 1);
-    assert_eq!(h.fire("hourly-charge-retry", "2026-12-15T18:00:00Z").await["applied"], 0);
+    assert_eq!(
+        h.fire("hourly-charge-retry", "2026-12-15T12:00:00Z").await["applied"],
+        1
+    );
+    assert_eq!(
+        h.fire("hourly-charge-retry", "2026-12-15T18:00:00Z").await["applied"],
+        0
+    );
     let week = h.week().await;
     assert_eq!(week["state"], "in_review", "{week}");
     assert_eq!(h.wallet(&h.client.access).await["in_escrow"], "30.00");
@@ -509,13 +664,31 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
     let path = format!("/v1/contracts/{}/time", h.contract);
     let one = |s: Value| json!({"segments": [s]});
     // The client, a stranger, an unknown contract.
-    let by_client = h.app.post(&path, Some(&h.client.access), &one(manual("2026-12-07T10:00:00Z"))).await;
+    let by_client = h
+        .app
+        .post(
+            &path,
+            Some(&h.client.access),
+            &one(manual("2026-12-07T10:00:00Z")),
+        )
+        .await;
     assert_eq!(by_client.status, 403, "{}", by_client.body);
-    let by_stranger = h.app.post(&path, Some(&h.stranger.access), &one(manual("2026-12-07T10:00:00Z"))).await;
+    let by_stranger = h
+        .app
+        .post(
+            &path,
+            Some(&h.stranger.access),
+            &one(manual("2026-12-07T10:00:00Z")),
+        )
+        .await;
     assert_eq!(by_stranger.status, 404, "{}", by_stranger.body);
     let unknown = h
         .app
-        .post("/v1/contracts/ctr_nope/time", Some(&h.freelancer.access), &one(manual("2026-12-07T10:00:00Z")))
+        .post(
+            "/v1/contracts/ctr_nope/time",
+            Some(&h.freelancer.access),
+            &one(manual("2026-12-07T10:00:00Z")),
+        )
         .await;
     assert_eq!(unknown.status, 404);
 
@@ -524,34 +697,80 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
         (manual("2026-12-07T11:55:00Z"), "segments[0].start"),
         (manual("2026-12-07T12:00:00Z"), "segments[0].start"),
         (manual("2026-12-07T07:50:00Z"), "segments[0].start"),
-        (json!({"start": "2026-12-07T10:00:00Z", "manual": true, "memo": ""}), "segments[0].memo"),
-        (json!({"start": "2026-12-07T10:00:00Z", "memo": "no tracker data"}), "segments[0].activity"),
-        (tracked("2026-12-07T10:00:00Z", None, 101), "segments[0].activity"),
-        (tracked("2026-12-07T10:00:00Z", Some("fil_nope"), 50), "segments[0].screenshot_file_id"),
+        (
+            json!({"start": "2026-12-07T10:00:00Z", "manual": true, "memo": ""}),
+            "segments[0].memo",
+        ),
+        (
+            json!({"start": "2026-12-07T10:00:00Z", "memo": "no tracker data"}),
+            "segments[0].activity",
+        ),
+        (
+            tracked("2026-12-07T10:00:00Z", None, 101),
+            "segments[0].activity",
+        ),
+        (
+            tracked("2026-12-07T10:00:00Z", Some("fil_nope"), 50),
+            "segments[0].screenshot_file_id",
+        ),
     ];
     for (segment, field) in cases {
-        let reply = h.app.post(&path, Some(&h.freelancer.access), &one(segment.clone())).await;
+        let reply = h
+            .app
+            .post(&path, Some(&h.freelancer.access), &one(segment.clone()))
+            .await;
         assert_eq!(reply.status, 422, "{segment}: {}", reply.body);
         assert_eq!(reply.content_type(), "application/problem+json");
-        assert_eq!(reply.body["errors"][0]["field"], field, "{segment}: {}", reply.body);
+        assert_eq!(
+            reply.body["errors"][0]["field"], field,
+            "{segment}: {}",
+            reply.body
+        );
     }
     // Someone else's screenshot is not usable.
     let theirs = ready_file(&h.app, &h.stranger.access, "screenshot", &png(300)).await;
     let borrowed = h
         .app
-        .post(&path, Some(&h.freelancer.access), &one(tracked("2026-12-07T10:00:00Z", Some(&theirs), 50)))
+        .post(
+            &path,
+            Some(&h.freelancer.access),
+            &one(tracked("2026-12-07T10:00:00Z", Some(&theirs), 50)),
+        )
         .await;
     assert_eq!(borrowed.status, 422, "{}", borrowed.body);
     // Not JSON, unknown fields, too many segments.
-    let garbage = h.app.send(Method::POST, &path, Some(&h.freelancer.access), Some("{"), &[]).await;
+    let garbage = h
+        .app
+        .send(
+            Method::POST,
+            &path,
+            Some(&h.freelancer.access),
+            Some("{"),
+            &[],
+        )
+        .await;
     assert_eq!(garbage.status, 400, "{}", garbage.body);
     let unknown_field = h
         .app
-        .post(&path, Some(&h.freelancer.access), &json!({"segments": [], "extra": 1}))
+        .post(
+            &path,
+            Some(&h.freelancer.access),
+            &json!({"segments": [], "extra": 1}),
+        )
         .await;
     assert_eq!(unknown_field.status, 422, "{}", unknown_field.body);
-    let many: Vec<Value> = slots("2026-12-07T00:00:00Z", 73).iter().map(|s| manual(s)).collect();
-    let too_many = h.app.post(&path, Some(&h.freelancer.access), &json!({"segments": many})).await;
+    let many: Vec<Value> = slots("2026-12-07T00:00:00Z", 73)
+        .iter()
+        .map(|s| manual(s))
+        .collect();
+    let too_many = h
+        .app
+        .post(
+            &path,
+            Some(&h.freelancer.access),
+            &json!({"segments": many}),
+        )
+        .await;
     assert_eq!(too_many.status, 422, "{}", too_many.body);
     // Manual time once the client switches it off.
     let off = h
@@ -565,24 +784,47 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
         )
         .await;
     assert_eq!(off.status, 200, "{}", off.body);
-    let refused = h.app.post(&path, Some(&h.freelancer.access), &one(manual("2026-12-07T10:00:00Z"))).await;
-    assert_eq!(refused.body["errors"][0]["field"], "segments[0].manual", "{}", refused.body);
+    let refused = h
+        .app
+        .post(
+            &path,
+            Some(&h.freelancer.access),
+            &one(manual("2026-12-07T10:00:00Z")),
+        )
+        .await;
+    assert_eq!(
+        refused.body["errors"][0]["field"], "segments[0].manual",
+        "{}",
+        refused.body
+    );
     // Nothing was logged by any of it.
     assert!(h.timesheets(&h.freelancer.access).await.is_empty());
     // The diary needs a date; the timesheets are the parties' only.
     let no_date = h
         .app
-        .get(&format!("/v1/contracts/{}/work-diary", h.contract), Some(&h.client.access))
+        .get(
+            &format!("/v1/contracts/{}/work-diary", h.contract),
+            Some(&h.client.access),
+        )
         .await;
     assert_eq!(no_date.status, 422);
     let stranger_sheets = h
         .app
-        .get(&format!("/v1/contracts/{}/timesheets", h.contract), Some(&h.stranger.access))
+        .get(
+            &format!("/v1/contracts/{}/timesheets", h.contract),
+            Some(&h.stranger.access),
+        )
         .await;
     assert_eq!(stranger_sheets.status, 404);
     let bad_segment = h
         .app
-        .send(Method::DELETE, "/v1/time-segments/seg_x", Some(&h.freelancer.access), None, &[])
+        .send(
+            Method::DELETE,
+            "/v1/time-segments/seg_x",
+            Some(&h.freelancer.access),
+            None,
+            &[],
+        )
         .await;
     assert_eq!(bad_segment.status, 404);
 }

@@ -121,7 +121,9 @@ fn contract_of(ulid: &str) -> Option<ContractId> {
 /// A segment's id names its slot: `seg_<contract ulid>_<yyyymmddhhmm>`. A contract has at
 /// most one segment per slot, so the id is also what makes a re-sent batch collide with
 /// itself instead of logging time twice.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schemars(with = "String")]
 pub struct SegmentId {
@@ -181,7 +183,9 @@ impl TryFrom<String> for SegmentId {
 }
 
 /// A timesheet (one contract-week) id: `wk_<contract ulid>_<yyyymmdd of the Monday>`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schemars(with = "String")]
 pub struct TimesheetId {
@@ -392,7 +396,10 @@ impl TimeBatch {
             let memo = text(&mut v, &field("memo"), &input.memo, 0, MAX_MEMO);
             if input.manual {
                 if !settings.manual_time_allowed {
-                    v.push(&field("manual"), "manual time is not allowed on this contract");
+                    v.push(
+                        &field("manual"),
+                        "manual time is not allowed on this contract",
+                    );
                 }
                 v.check(
                     !memo.is_empty(),
@@ -704,7 +711,11 @@ impl Timesheet {
 
     /// Monday 12:00 (`at` is the schedule's time): the week becomes its invoice. Nothing to
     /// bill ends the week at once; otherwise the charge is due.
-    pub fn close(&self, invoice: Invoice, at: DateTime<Utc>) -> Result<Self, TimesheetRuleViolation> {
+    pub fn close(
+        &self,
+        invoice: Invoice,
+        at: DateTime<Utc>,
+    ) -> Result<Self, TimesheetRuleViolation> {
         if self.state != TimesheetState::Open {
             return Err(TimesheetRuleViolation::WrongState(self.state));
         }
@@ -729,7 +740,11 @@ impl Timesheet {
     }
 
     /// The charge went through: the money is held for review.
-    pub fn charged(&self, hold: TransferId, now: DateTime<Utc>) -> Result<Self, TimesheetRuleViolation> {
+    pub fn charged(
+        &self,
+        hold: TransferId,
+        now: DateTime<Utc>,
+    ) -> Result<Self, TimesheetRuleViolation> {
         if self.state != TimesheetState::PaymentDue {
             return Err(TimesheetRuleViolation::WrongState(self.state));
         }
@@ -742,7 +757,11 @@ impl Timesheet {
     }
 
     /// The charge was refused; it is tried again later.
-    pub fn charge_failed(&self, error: &str, now: DateTime<Utc>) -> Result<Self, TimesheetRuleViolation> {
+    pub fn charge_failed(
+        &self,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, TimesheetRuleViolation> {
         if self.state != TimesheetState::PaymentDue {
             return Err(TimesheetRuleViolation::WrongState(self.state));
         }
@@ -782,7 +801,11 @@ impl Timesheet {
     }
 
     /// After Friday 23:59:59 an undisputed week is paid to the freelancer.
-    pub fn release(&self, payment: Payment, at: DateTime<Utc>) -> Result<Self, TimesheetRuleViolation> {
+    pub fn release(
+        &self,
+        payment: Payment,
+        at: DateTime<Utc>,
+    ) -> Result<Self, TimesheetRuleViolation> {
         if self.state != TimesheetState::InReview {
             return Err(TimesheetRuleViolation::WrongState(self.state));
         }
@@ -865,7 +888,9 @@ mod tests {
         let week = BillingWeek::containing(t("2026-12-13T23:59:59Z"));
         assert_eq!(week.monday().to_string(), "2026-12-07");
         assert_eq!(
-            BillingWeek::containing(t("2026-12-14T00:00:00Z")).monday().to_string(),
+            BillingWeek::containing(t("2026-12-14T00:00:00Z"))
+                .monday()
+                .to_string(),
             "2026-12-14"
         );
         assert_eq!(week.closes_at(), t("2026-12-14T12:00:00Z"));
@@ -874,7 +899,9 @@ mod tests {
         assert_eq!(week.available_at().weekday(), chrono::Weekday::Wed);
         assert_eq!(BillingWeek::last_closed_at(t("2026-12-14T12:00:00Z")), week);
         assert_eq!(
-            BillingWeek::last_closed_at(t("2026-12-14T11:59:59Z")).monday().to_string(),
+            BillingWeek::last_closed_at(t("2026-12-14T11:59:59Z"))
+                .monday()
+                .to_string(),
             "2026-11-30"
         );
     }
@@ -901,7 +928,10 @@ mod tests {
         let freelancer = c.parties.freelancer_id.clone();
         let now = t("2026-12-07T12:00:00Z");
         let ok = TimeBatch {
-            segments: vec![tracked("2026-12-07T10:00:00Z"), tracked("2026-12-07T11:50:00Z")],
+            segments: vec![
+                tracked("2026-12-07T10:00:00Z"),
+                tracked("2026-12-07T11:50:00Z"),
+            ],
         };
         assert_eq!(ok.check(&c, &freelancer, now).unwrap().len(), 2);
 
@@ -909,12 +939,12 @@ mod tests {
         manual.manual = true;
         let bad = TimeBatch {
             segments: vec![
-                tracked("2026-12-07T10:05:00Z"),  // not aligned
-                tracked("2026-12-07T12:00:00Z"),  // ends 12:10 > now + skew
-                tracked("2026-12-07T07:40:00Z"),  // ends before the start
+                tracked("2026-12-07T10:05:00Z"), // not aligned
+                tracked("2026-12-07T12:00:00Z"), // ends 12:10 > now + skew
+                tracked("2026-12-07T07:40:00Z"), // ends before the start
                 tracked("2026-12-07T10:00:00Z"),
-                tracked("2026-12-07T10:00:00Z"),  // twice
-                manual,                           // not allowed, and has tracker fields
+                tracked("2026-12-07T10:00:00Z"), // twice
+                manual,                          // not allowed, and has tracker fields
             ],
         };
         let got = fields(bad.check(&c, &freelancer, now).unwrap_err());
@@ -995,7 +1025,9 @@ mod tests {
     #[test]
     fn the_invoice_caps_at_the_limit_in_the_order_worked() {
         let c = contract("2026-12-07T00:00:00Z", 1, true);
-        let schedule = FeeCatalogue::standard().in_force(t("2026-12-07T00:00:00Z")).clone();
+        let schedule = FeeCatalogue::standard()
+            .in_force(t("2026-12-07T00:00:00Z"))
+            .clone();
         // 8 slots, given out of order: the first 6 worked are billable.
         let mut segments: Vec<TimeSegment> = (0..8)
             .map(|i| {
@@ -1024,7 +1056,9 @@ mod tests {
     #[test]
     fn a_third_of_an_hour_rounds_to_the_cent() {
         let c = contract("2026-12-07T00:00:00Z", 40, false);
-        let schedule = FeeCatalogue::standard().in_force(t("2026-12-07T00:00:00Z")).clone();
+        let schedule = FeeCatalogue::standard()
+            .in_force(t("2026-12-07T00:00:00Z"))
+            .clone();
         let segments = vec![
             segment(&c, "2026-12-08T09:00:00Z", false, 50),
             segment(&c, "2026-12-08T09:10:00Z", false, 50),
@@ -1067,7 +1101,9 @@ mod tests {
     }
 
     fn invoiced(c: &Contract) -> Timesheet {
-        let schedule = FeeCatalogue::standard().in_force(t("2026-12-07T00:00:00Z")).clone();
+        let schedule = FeeCatalogue::standard()
+            .in_force(t("2026-12-07T00:00:00Z"))
+            .clone();
         let week = BillingWeek::containing(t("2026-12-08T00:00:00Z"));
         let segments = vec![segment(c, "2026-12-08T09:00:00Z", false, 50)];
         let (inv, _) = invoice(&segments, Money::usd("30.00").unwrap(), 40, true, &schedule);
@@ -1080,7 +1116,9 @@ mod tests {
         assert_eq!(closed.state, TimesheetState::PaymentDue);
         assert_eq!(
             closed.close(closed.invoice.clone().unwrap(), t("2026-12-14T12:00:00Z")),
-            Err(TimesheetRuleViolation::WrongState(TimesheetState::PaymentDue))
+            Err(TimesheetRuleViolation::WrongState(
+                TimesheetState::PaymentDue
+            ))
         );
         closed
     }
@@ -1099,15 +1137,24 @@ mod tests {
         );
         let dispute = DisputeId::generate(t("2026-12-15T00:00:00Z"));
         assert_eq!(
-            failed.dispute(&c.parties.client_id, dispute.clone(), t("2026-12-15T00:00:00Z")),
+            failed.dispute(
+                &c.parties.client_id,
+                dispute.clone(),
+                t("2026-12-15T00:00:00Z")
+            ),
             Err(TimesheetRuleViolation::NotCharged)
         );
         let held = failed
-            .charged(TransferId::generate(t("2026-12-15T12:00:00Z")), t("2026-12-15T12:00:00Z"))
+            .charged(
+                TransferId::generate(t("2026-12-15T12:00:00Z")),
+                t("2026-12-15T12:00:00Z"),
+            )
             .unwrap();
         assert_eq!(held.display_state(t("2026-12-16T00:00:00Z")), "in_review");
         let last_second = t("2026-12-18T23:59:59Z");
-        assert!(held.dispute(&c.parties.client_id, dispute.clone(), last_second).is_ok());
+        assert!(held
+            .dispute(&c.parties.client_id, dispute.clone(), last_second)
+            .is_ok());
         assert_eq!(
             held.dispute(&c.parties.freelancer_id, dispute.clone(), last_second),
             Err(TimesheetRuleViolation::NotClient)
@@ -1126,14 +1173,22 @@ mod tests {
             Err(TimesheetRuleViolation::InReview)
         );
         let released = held.release(payment, t("2026-12-19T00:00:00Z")).unwrap();
-        assert_eq!(released.display_state(t("2026-12-22T23:59:59Z")), "released");
-        assert_eq!(released.display_state(t("2026-12-23T00:00:00Z")), "available");
+        assert_eq!(
+            released.display_state(t("2026-12-22T23:59:59Z")),
+            "released"
+        );
+        assert_eq!(
+            released.display_state(t("2026-12-23T00:00:00Z")),
+            "available"
+        );
     }
 
     #[test]
     fn a_week_with_nothing_billable_ends_at_the_close() {
         let c = contract("2026-12-01T00:00:00Z", 40, false);
-        let schedule = FeeCatalogue::standard().in_force(t("2026-12-07T00:00:00Z")).clone();
+        let schedule = FeeCatalogue::standard()
+            .in_force(t("2026-12-07T00:00:00Z"))
+            .clone();
         let week = BillingWeek::containing(t("2026-12-08T00:00:00Z"));
         let (inv, _) = invoice(&[], Money::usd("30.00").unwrap(), 40, true, &schedule);
         let closed = Timesheet::open(&c, week)

@@ -644,11 +644,15 @@ impl Contract {
     /// A client disputes a week of hourly work (§8.5, §13.1): the contract pauses and the
     /// weekly limit drops to zero at once, so no more billable time accrues while the dispute
     /// runs. An ended contract stays ended; a paused one stays paused.
-    pub fn hourly_dispute_opened(&self, now: DateTime<Utc>) -> Result<Contract, ContractRuleViolation> {
+    pub fn hourly_dispute_opened(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Contract, ContractRuleViolation> {
         let current = self
             .hourly_at(now)
             .ok_or(ContractRuleViolation::NotHourly)?;
-        let mut next = if current.weekly_limit_hours > 0 || current.scheduled_weekly_limit.is_some() {
+        let mut next = if current.weekly_limit_hours > 0 || current.scheduled_weekly_limit.is_some()
+        {
             self.amended(
                 vec![AmendmentChange::WeeklyLimitChanged {
                     from: current.weekly_limit_hours,

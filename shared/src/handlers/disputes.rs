@@ -40,10 +40,7 @@ pub async fn open(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
             .filter(|c| Side::of(&c.parties, &caller.user_id).is_some())
             .ok_or_else(not_found)?;
         let week = week.ok_or_else(not_found)?;
-        let id = DisputeId::derived(
-            week.week().starts_at(),
-            &format!("dispute:{}", week.id),
-        );
+        let id = DisputeId::derived(week.week().starts_at(), &format!("dispute:{}", week.id));
         let disputed = week.dispute(&caller.user_id, id.clone(), req.now)?;
         let paused = contract.hourly_dispute_opened(req.now)?;
         let amount = week

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod connects;
 pub mod contracts;
+pub mod disputes;
 pub mod docs;
 pub mod escrow;
 pub mod files;
@@ -14,7 +15,6 @@ pub mod profiles;
 pub mod proposals;
 pub mod search;
 pub mod time_tracking;
-pub mod disputes;
 pub mod wallet;
 
 use crate::domain::account::Role;

@@ -347,7 +347,12 @@ pub async fn work_diary(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let date = match req.query_param("date") {
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .map_err(|_| ApiError::validation("date", "a UTC date, e.g. 2026-12-07"))?,
-        None => return Err(ApiError::validation("date", "required, e.g. ?date=2026-12-07")),
+        None => {
+            return Err(ApiError::validation(
+                "date",
+                "required, e.g. ?date=2026-12-07",
+            ))
+        }
     };
     let (contract, side) = of_party(app.store.contract(&id).await?, &caller)?;
     let ContractTerms::Hourly { hourly_rate, .. } = &contract.terms else {
@@ -421,8 +426,8 @@ pub async fn delete_segment(app: &App, req: ApiRequest) -> Result<ApiResponse, A
             .store
             .logging_view(id.contract(), &[week], std::slice::from_ref(&id))
             .await?;
-        let (contract, _) = of_party(view.contract, &caller)
-            .map_err(|_| ApiError::NotFound("time segment"))?;
+        let (contract, _) =
+            of_party(view.contract, &caller).map_err(|_| ApiError::NotFound("time segment"))?;
         let Some(segment) = view.existing.into_iter().next().flatten() else {
             return Err(ApiError::NotFound("time segment"));
         };
@@ -455,7 +460,10 @@ pub async fn delete_segment(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     // The record is gone with the segment; the object follows. Should this fail, the object
     // is unreachable (no record presigns it) and the bucket's lifecycle rule removes it.
     if let Some(file) = file {
-        if let Err(err) = FileBlobs::new(&app.s3, &app.config.bucket).delete(&file).await {
+        if let Err(err) = FileBlobs::new(&app.s3, &app.config.bucket)
+            .delete(&file)
+            .await
+        {
             tracing::warn!(file = %file.id, error = %err, "screenshot object not deleted");
         }
     }

@@ -156,11 +156,7 @@ pub fn log_time_tx(
 
 /// Deletes a segment (and its screenshot's record: the object goes after the commit).
 pub fn delete_segment_tx(segment: &TimeSegment, before: &Timesheet, after: &Timesheet) -> Tx {
-    let mut tx = Tx::new().delete(
-        "segment",
-        segment_key(&segment.id),
-        Some(Cond::exists()),
-    );
+    let mut tx = Tx::new().delete("segment", segment_key(&segment.id), Some(Cond::exists()));
     if let Some(file) = &segment.screenshot_file_id {
         tx = tx.delete("file", super::keys::as_key(keys::file(file)), None);
     }
@@ -200,7 +196,10 @@ pub fn hold_of(timesheet: &Timesheet) -> Option<Transfer> {
 /// The close seals the week into its invoice (no money yet: the charge follows, and may be
 /// retried, but the invoice is never made twice).
 pub fn close_tx(before: &Timesheet, after: &Timesheet, at: DateTime<Utc>) -> Tx {
-    let invoice = after.invoice.as_ref().expect("a closed week has its invoice");
+    let invoice = after
+        .invoice
+        .as_ref()
+        .expect("a closed week has its invoice");
     let event = DomainEvent::new(
         EventPayload::WeekInvoiced {
             timesheet_id: after.id.clone(),
@@ -224,7 +223,10 @@ pub fn charged_tx(
     schedule: &FeeSchedule,
     now: DateTime<Utc>,
 ) -> Result<Tx, TransferError> {
-    let invoice = before.invoice.as_ref().expect("a week due for payment has its invoice");
+    let invoice = before
+        .invoice
+        .as_ref()
+        .expect("a week due for payment has its invoice");
     let client = AccountId::client(&before.client_id);
     let reference = before.id.to_string();
     let fee_id = id_for(before, "client-fee");
@@ -345,13 +347,24 @@ pub fn release_tx(
         matures_at: before.week().available_at(),
     };
     // The week's own write goes first: a lost race reads as "the week changed".
-    let (tx, figures) = earn(timesheet_put_op(Tx::new(), before, after), movement, &earning, &id)?;
+    let (tx, figures) = earn(
+        timesheet_put_op(Tx::new(), before, after),
+        movement,
+        &earning,
+        &id,
+    )?;
     let ReleaseFigures {
         gross,
         service_fee,
         net,
     } = figures;
-    if after.payment != Some(Payment { gross, service_fee, net }) {
+    if after.payment
+        != Some(Payment {
+            gross,
+            service_fee,
+            net,
+        })
+    {
         return Err(TransferError::PendingMismatch);
     }
     let event = DomainEvent::new(
@@ -445,8 +458,8 @@ impl Store {
         );
         wanted.extend(slots.iter().map(segment_key));
         let mut found = self.get_many(&wanted).await?.into_iter();
-        let contract = parse::<super::contracts::ContractRecord>(found.next().flatten())?
-            .map(|r| r.contract);
+        let contract =
+            parse::<super::contracts::ContractRecord>(found.next().flatten())?.map(|r| r.contract);
         let weeks = (0..weeks.len())
             .map(|_| {
                 parse::<TimesheetRecord>(found.next().flatten()).map(|r| r.map(|r| r.timesheet))
@@ -495,10 +508,7 @@ impl Store {
                 .query()
                 .table_name(self.table())
                 .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(keys::contract(contract).0),
-                )
+                .expression_attribute_values(":pk", AttributeValue::S(keys::contract(contract).0))
                 .expression_attribute_values(":from", AttributeValue::S(sort(from)))
                 // Exclusive end: the last slot before `to` sorts below "SEG#<to>".
                 .expression_attribute_values(

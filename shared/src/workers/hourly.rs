@@ -112,7 +112,10 @@ pub async fn handle_invoicing(app: &App, event: SqsEvent, now: DateTime<Utc>) ->
     super::each_message(
         event,
         "hourly-invoicing",
-        |body| serde_json::from_str::<CloseRequest>(body).map_err(|e| WorkerError::Poison(e.to_string())),
+        |body| {
+            serde_json::from_str::<CloseRequest>(body)
+                .map_err(|e| WorkerError::Poison(e.to_string()))
+        },
         |request| async move { invoice_week(app, &request, now).await.map(|_| ()) },
     )
     .await
@@ -157,7 +160,10 @@ pub async fn invoice_week(
         let contract = contract
             .ok_or_else(|| WorkerError::Poison(format!("no contract {}", request.contract_id)))?;
         let ContractTerms::Hourly { hourly_rate, .. } = contract.terms else {
-            return Err(WorkerError::Poison(format!("{} is not hourly", contract.id)));
+            return Err(WorkerError::Poison(format!(
+                "{} is not hourly",
+                contract.id
+            )));
         };
         let segments = app
             .store
@@ -298,7 +304,11 @@ pub async fn retry_charges(app: &App, time: DateTime<Utc>) -> Result<ScheduleSum
 }
 
 /// What a release pays: the service fee at the pair's marginal rates (§10.1).
-pub fn payment_for(schedule: &FeeSchedule, lifetime_billed: rust_decimal::Decimal, gross: Money) -> Payment {
+pub fn payment_for(
+    schedule: &FeeSchedule,
+    lifetime_billed: rust_decimal::Decimal,
+    gross: Money,
+) -> Payment {
     let fee = freelancer_fee(schedule, lifetime_billed, gross.amount);
     let money = |amount| Money {
         amount,
@@ -313,7 +323,10 @@ pub fn payment_for(schedule: &FeeSchedule, lifetime_billed: rust_decimal::Decima
 
 /// `hourly-review-release`: weeks whose review ended undisputed at `time` are paid to the
 /// freelancer (a disputed week left the release index when it was disputed).
-pub async fn release_reviewed(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
+pub async fn release_reviewed(
+    app: &App,
+    time: DateTime<Utc>,
+) -> Result<ScheduleSummary, StoreError> {
     super::escrow::sweep(app, RELEASE_DUE, time, |app, item| async move {
         let before = from_item::<TimesheetRecord>(item)?.timesheet;
         let Some(invoice) = before.invoice.as_ref() else {
