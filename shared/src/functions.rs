@@ -30,6 +30,12 @@ pub enum Function {
     HourlyInvoicing,
     HourlyReviewRelease,
     HourlyChargeRetry,
+    Inbox,
+    NotificationReminders,
+    Feedback,
+    FeedbackReveal,
+    Messages,
+    MessageRooms,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub enum Trigger {
 }
 
 impl Function {
-    pub const ALL: [Function; 26] = [
+    pub const ALL: [Function; 32] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
@@ -72,6 +78,12 @@ impl Function {
         Function::HourlyInvoicing,
         Function::HourlyReviewRelease,
         Function::HourlyChargeRetry,
+        Function::Inbox,
+        Function::NotificationReminders,
+        Function::Feedback,
+        Function::FeedbackReveal,
+        Function::Messages,
+        Function::MessageRooms,
     ];
 
     /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
@@ -103,6 +115,12 @@ impl Function {
             Function::HourlyInvoicing => "hourly-invoicing",
             Function::HourlyReviewRelease => "hourly-review-release",
             Function::HourlyChargeRetry => "hourly-charge-retry",
+            Function::Inbox => "inbox",
+            Function::NotificationReminders => "notification-reminders",
+            Function::Feedback => "feedback",
+            Function::FeedbackReveal => "feedback-reveal",
+            Function::Messages => "messages",
+            Function::MessageRooms => "message-rooms",
         }
     }
 
@@ -122,18 +140,24 @@ impl Function {
             | Function::Escrow
             | Function::Wallet
             | Function::TimeTracking
-            | Function::Disputes => Trigger::Http,
+            | Function::Disputes
+            | Function::Inbox
+            | Function::Feedback
+            | Function::Messages => Trigger::Http,
             Function::EventForwarder => Trigger::Stream,
             Function::Notifications
             | Function::SearchIndexer
             | Function::MarketplaceEvents
-            | Function::HourlyInvoicing => Trigger::Queue,
+            | Function::HourlyInvoicing
+            | Function::MessageRooms => Trigger::Queue,
             Function::ConnectsMonthlyGrant
             | Function::EscrowAutoRelease
             | Function::EarningsAvailability
             | Function::WeeklyBillingClose
             | Function::HourlyReviewRelease
-            | Function::HourlyChargeRetry => Trigger::Schedule,
+            | Function::HourlyChargeRetry
+            | Function::NotificationReminders
+            | Function::FeedbackReveal => Trigger::Schedule,
         }
     }
 
@@ -173,6 +197,7 @@ impl Function {
             Function::HourlyInvoicing => {
                 Some(workers::hourly::handle_invoicing(app, event, now).await)
             }
+            Function::MessageRooms => Some(workers::message_rooms::handle(app, event, now).await),
             _ => None,
         }
     }
@@ -217,6 +242,10 @@ impl Function {
             Function::HourlyChargeRetry => {
                 Some(crate::workers::hourly::retry_charges(app, time).await)
             }
+            Function::NotificationReminders => {
+                Some(crate::workers::notifications::send_reminders(app, time).await)
+            }
+            Function::FeedbackReveal => Some(crate::workers::feedback::reveal_due(app, time).await),
             _ => None,
         }
     }

@@ -185,11 +185,32 @@ pub enum EventPayload {
         freelancer_id: UserId,
         amount: super::money::Money,
     },
+    /// One side left feedback on an ended contract (its content stays hidden until revealed).
+    FeedbackSubmitted {
+        contract_id: super::ids::ContractId,
+        from: UserId,
+        to: UserId,
+    },
+    /// Feedback became visible: both sides left theirs, or the 14-day window closed.
+    FeedbackRevealed {
+        contract_id: super::ids::ContractId,
+        from: UserId,
+        to: UserId,
+        from_side: super::offer::Side,
+    },
     /// A newly posted job matches a freelancer's saved search (the alert of §3.4).
     SavedSearchMatched {
         user_id: UserId,
         saved_search_id: SavedSearchId,
         job_id: JobId,
+    },
+    /// A message was posted to a room; `recipient_id` is the other member.
+    MessagePosted {
+        message_id: super::ids::MessageId,
+        room_id: super::messaging::RoomId,
+        sender_id: UserId,
+        recipient_id: UserId,
+        attachments: u32,
     },
 }
 
@@ -220,11 +241,14 @@ impl DomainEvent {
             EventPayload::BoostOutbid { .. } => "BoostOutbid",
             EventPayload::InvitationSent { .. } => "InvitationSent",
             EventPayload::SavedSearchMatched { .. } => "SavedSearchMatched",
+            EventPayload::MessagePosted { .. } => "MessagePosted",
             EventPayload::OfferSent { .. } => "OfferSent",
             EventPayload::OfferDeclined { .. } => "OfferDeclined",
             EventPayload::OfferWithdrawn { .. } => "OfferWithdrawn",
             EventPayload::ContractStarted { .. } => "ContractStarted",
             EventPayload::ContractChanged { .. } => "ContractChanged",
+            EventPayload::FeedbackSubmitted { .. } => "FeedbackSubmitted",
+            EventPayload::FeedbackRevealed { .. } => "FeedbackRevealed",
             EventPayload::WeekInvoiced { .. } => "WeekInvoiced",
             EventPayload::WeekCharged { .. } => "WeekCharged",
             EventPayload::WeekPaymentFailed { .. } => "WeekPaymentFailed",

@@ -694,7 +694,7 @@ impl Timesheet {
         next
     }
 
-    /// Segments written (`sign` 1) or deleted (`sign` -1) while the week is open.
+    /// The running totals after `segments` were logged (or, with `removed`, deleted).
     pub fn counted(&self, segments: &[&TimeSegment], removed: bool) -> Self {
         let mut next = self.next();
         let n = segments.len() as u32;

@@ -135,6 +135,11 @@ typed_id!(
     DisputeId,
     "dsp"
 );
+typed_id!(
+    /// A message in a room (PRODUCT §12.1); its time order is the room's order.
+    MessageId,
+    "msg"
+);
 
 #[cfg(test)]
 mod tests {

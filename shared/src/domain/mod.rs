@@ -7,6 +7,7 @@ pub mod connects;
 pub mod contract;
 pub mod dispute;
 pub mod events;
+pub mod feedback;
 pub mod fees;
 pub mod file;
 pub mod hourly;
@@ -14,11 +15,14 @@ pub mod ids;
 pub mod job;
 pub mod job_search;
 pub mod ledger;
+pub mod messaging;
 pub mod money;
+pub mod notification;
 pub mod offer;
 pub mod payout;
 pub mod profile;
 pub mod proposal;
+pub mod reputation;
 pub mod search_query;
 
 /// A broken business rule about one field of a request, in the caller's terms.

@@ -7,9 +7,12 @@ pub mod contracts;
 pub mod disputes;
 pub mod docs;
 pub mod escrow;
+pub mod feedback;
 pub mod files;
+pub mod inbox;
 pub mod jobs;
 pub mod me;
+pub mod messages;
 pub mod payments;
 pub mod profiles;
 pub mod proposals;
@@ -141,6 +144,9 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     routes.extend(wallet::routes());
     routes.extend(time_tracking::routes());
     routes.extend(disputes::routes());
+    routes.extend(inbox::routes());
+    routes.extend(messages::routes());
+    routes.extend(feedback::routes());
     routes
 });
 

@@ -274,6 +274,7 @@ pub fn release_tx(
     let gross = money(payout.from_escrow.amount + payout.bonus.amount);
     let tx = milestone_put_op(Tx::new(), after, Some(before.version));
     let earning = Earning {
+        contract: &before.contract_id,
         client: &before.client_id,
         freelancer: &before.freelancer_id,
         gross,
@@ -360,6 +361,9 @@ fn bonus_transfers(
 
 /// The freelancer side of any payment to them.
 pub struct Earning<'a> {
+    /// The contract the payment is for: its earnings counter weighs it in the Job Success
+    /// Score (§11.3).
+    pub contract: &'a crate::domain::ids::ContractId,
     pub client: &'a UserId,
     pub freelancer: &'a UserId,
     /// What the client pays the freelancer, before the service fee.
@@ -405,6 +409,7 @@ pub(crate) fn earn(
         );
     }
     let mut tx = movement.write(tx)?;
+    tx = contract_earnings_op(tx, earning.contract, earning.gross.amount);
     tx = lifetime_op(
         tx,
         earning.client,
@@ -459,6 +464,7 @@ pub fn bonus_tx(
         now,
     );
     let earning = Earning {
+        contract: &contract.id,
         client,
         freelancer,
         gross: bonus,
@@ -519,6 +525,19 @@ pub fn refund_tx(
     );
     let tx = milestone_put_op(Tx::new(), after, Some(before.version));
     Ok(movement.write(tx)?.emit(&event))
+}
+
+/// What a contract paid its freelancer so far, `ADD`ed by every payment (never conditioned:
+/// the payment's own transfers make it once-only).
+fn contract_earnings_op(tx: Tx, contract: &crate::domain::ids::ContractId, add: Decimal) -> Tx {
+    let (pk, sk) = keys::contract_earnings(contract);
+    tx.update(
+        "contract_earnings",
+        key(pk, sk),
+        Cond::new("ADD earned :add")
+            .attribute_value(":add", AttributeValue::N(add.normalize().to_string())),
+        None,
+    )
 }
 
 fn lifetime_op(

@@ -337,6 +337,7 @@ pub fn release_tx(
             at,
         ));
     let earning = Earning {
+        contract: &before.contract_id,
         client: &before.client_id,
         freelancer: &before.freelancer_id,
         gross,

@@ -256,6 +256,29 @@ pub fn contract(id: &crate::domain::ids::ContractId) -> (String, String) {
 }
 
 /// gsi1 partition of a freelancer's contracts, newest first.
+pub fn contract_earnings(id: &crate::domain::ids::ContractId) -> (String, String) {
+    (format!("CONTRACT#{id}"), "EARNED".into())
+}
+
+pub fn contract_feedback(
+    id: &crate::domain::ids::ContractId,
+    side: crate::domain::offer::Side,
+) -> (String, String) {
+    let side = match side {
+        crate::domain::offer::Side::Client => "client",
+        crate::domain::offer::Side::Freelancer => "freelancer",
+    };
+    (format!("CONTRACT#{id}"), format!("FEEDBACK#{side}"))
+}
+
+pub fn feedback_received(user: &UserId) -> String {
+    format!("USER#{user}#FEEDBACK")
+}
+
+pub fn reputation(user: &UserId) -> (String, String) {
+    (format!("USER#{user}"), "REPUTATION".into())
+}
+
 pub fn freelancer_contracts(freelancer: &UserId) -> String {
     format!("FREELANCER#{freelancer}#CONTRACTS")
 }
@@ -263,6 +286,28 @@ pub fn freelancer_contracts(freelancer: &UserId) -> String {
 /// gsi2 partition of a client's contracts, newest first.
 pub fn client_contracts(client: &UserId) -> String {
     format!("CLIENT#{client}#CONTRACTS")
+}
+
+/// A user's inbox partition: the notifications (`NTF#<ntf_id>`, newest last) and its state.
+pub fn inbox(user: &UserId) -> String {
+    format!("INBOX#{user}")
+}
+
+pub fn notification(
+    user: &UserId,
+    id: &crate::domain::notification::NotificationId,
+) -> (String, String) {
+    (inbox(user), format!("NTF#{id}"))
+}
+
+/// The inbox's unread counter and its mark-all epoch.
+pub fn inbox_state(user: &UserId) -> (String, String) {
+    (inbox(user), "STATE".into())
+}
+
+/// A notification due later (`Reminder::key`), in the `due` index until it is sent.
+pub fn reminder(reminder_key: &str) -> (String, String) {
+    (format!("REMINDER#{reminder_key}"), "REMINDER".into())
 }
 
 pub fn dev_mailbox(canonical_email: &str) -> String {

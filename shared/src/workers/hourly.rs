@@ -169,10 +169,12 @@ pub async fn invoice_week(
             .store
             .segments_between(&contract.id, week.starts_at(), week.ends_at())
             .await?;
-        let verified = app
+        let method = app
             .store
             .default_billing_method(&contract.parties.client_id)
-            .await?
+            .await?;
+        let verified = method
+            .as_ref()
             .is_some_and(|method| method.usable_at(request.close_time));
         let schedule = schedule_of(&contract.fee_schedule)?;
         let limit = weekly_limit_for(&contract, week).unwrap_or(0);
@@ -186,7 +188,7 @@ pub async fn invoice_week(
             .await
         {
             Ok(()) if sealed.state == TimesheetState::PaymentDue => {
-                return collect(app, &sealed, now).await
+                return charge(app, &sealed, method, now).await
             }
             Ok(()) => return Ok(Outcome::Done),
             Err(TxError::ConditionFailed { .. }) => continue,
@@ -203,15 +205,25 @@ pub async fn collect(
     timesheet: &Timesheet,
     now: DateTime<Utc>,
 ) -> Result<Outcome, WorkerError> {
+    let method = app
+        .store
+        .default_billing_method(&timesheet.client_id)
+        .await?;
+    charge(app, timesheet, method, now).await
+}
+
+/// `collect` with the client's default billing method already read (the close read it).
+async fn charge(
+    app: &App,
+    timesheet: &Timesheet,
+    method: Option<crate::store::payments::BillingMethodRecord>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, WorkerError> {
     let invoice = timesheet
         .invoice
         .as_ref()
         .ok_or_else(|| WorkerError::Poison(format!("{} has no invoice", timesheet.id)))?;
-    let method = app
-        .store
-        .default_billing_method(&timesheet.client_id)
-        .await?
-        .filter(|method| method.usable_at(now));
+    let method = method.filter(|method| method.usable_at(now));
     let charged = match &method {
         Some(method) => {
             app.payments

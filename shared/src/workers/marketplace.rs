@@ -1,5 +1,6 @@
 //! Marketplace reactions to domain events: when a client cancels a job before hiring, every
-//! applicant gets their Connects back (§4.3). Each refund is its own transaction with a
+//! applicant gets their Connects back (§4.3); when a contract ends or a client's feedback is
+//! revealed, the freelancer's reputation is recomputed (§11.3). Each refund is its own transaction with a
 //! once-only entry, so a redelivered event or a retry after a crash refunds nobody twice.
 
 use super::WorkerError;
@@ -22,6 +23,20 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
         } => refund_applicants(app, job_id, event.occurred_at)
             .await
             .map(|_| ()),
+        // A contract's end and a revealed client feedback change the freelancer's Job
+        // Success Score and badges (§11.3).
+        EventPayload::ContractChanged {
+            freelancer_id,
+            state: crate::domain::contract::ContractState::Ended,
+            ..
+        } => Ok(
+            super::feedback::recompute_reputation(app, freelancer_id, event.occurred_at).await?,
+        ),
+        EventPayload::FeedbackRevealed {
+            to,
+            from_side: crate::domain::offer::Side::Client,
+            ..
+        } => Ok(super::feedback::recompute_reputation(app, to, event.occurred_at).await?),
         _ => Ok(()),
     }
 }

@@ -3,9 +3,11 @@
 
 pub mod connects_grant;
 pub mod escrow;
+pub mod feedback;
 pub mod forwarder;
 pub mod hourly;
 pub mod marketplace;
+pub mod message_rooms;
 pub mod notifications;
 pub mod search_indexer;
 

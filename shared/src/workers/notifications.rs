@@ -1,9 +1,16 @@
-//! Domain events → emails (and, as the product grows, inbox items). Each effect is recorded
-//! as delivered, so a redelivered event does not send twice.
+//! Domain events → inbox items and emails (§12.2), and the reminders schedule. An inbox
+//! item's key derives from the event (or reminder) and its recipient and is created with
+//! `attribute_not_exists`, so a redelivery adds nothing; emails are recorded as delivered
+//! (`DELIVERED#<evt>` / effect), so a redelivered event does not send twice.
 
 use super::WorkerError;
 use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::ids::EventId;
+use crate::domain::notification::{self, Draft, NotificationId, Reminder};
+use crate::functions::ScheduleSummary;
 use crate::mail::Email;
+use crate::store::notifications::{ReminderRecord, REMINDER_DUE};
+use crate::store::{from_item, StoreError};
 use crate::store::accounts::{ConfirmationRecord, CONFIRMATION_TTL};
 use crate::store::keys::{self, as_key};
 use crate::App;
@@ -30,9 +37,147 @@ pub async fn handle_notifications(
 }
 
 async fn process(app: &App, event: DomainEvent, now: DateTime<Utc>) -> Result<(), WorkerError> {
+    account_emails(app, &event, now).await?;
+    inbox(app, &event, now).await
+}
+
+/// One inbox item (and, for the important kinds, one email) per recipient of the event, and
+/// the reminders it calls for.
+async fn inbox(app: &App, event: &DomainEvent, now: DateTime<Utc>) -> Result<(), WorkerError> {
+    let milestone = match notification::milestone_to_read(&event.payload) {
+        Some(id) => app.store.milestone(id).await?,
+        None => None,
+    };
+    for draft in notification::drafts(event, milestone.as_ref()) {
+        let id = NotificationId::for_event(event, &draft.recipient);
+        let item = draft.clone().notification(id, event.occurred_at);
+        app.store
+            .deliver_notification(&draft.recipient, &item, now)
+            .await?;
+        email(app, &event.id, &draft, now).await?;
+    }
+    let reminder = match &event.payload {
+        // Read after the event: a milestone approved meanwhile needs no reminder.
+        EventPayload::MilestoneSubmitted { .. } => {
+            milestone.as_ref().and_then(Reminder::for_milestone)
+        }
+        EventPayload::WeekCharged {
+            timesheet_id,
+            review_ends_at,
+            ..
+        } => Some(Reminder::ReviewClosing {
+            timesheet_id: timesheet_id.clone(),
+            review_ends_at: *review_ends_at,
+        }),
+        _ => None,
+    };
+    if let Some(reminder) = reminder {
+        app.store.schedule_reminder(&reminder).await?;
+    }
+    Ok(())
+}
+
+/// The email of an inbox item whose kind is emailed, once per cause and recipient.
+async fn email(
+    app: &App,
+    cause: &EventId,
+    draft: &Draft,
+    now: DateTime<Utc>,
+) -> Result<(), WorkerError> {
+    if !draft.kind.emailed() {
+        return Ok(());
+    }
+    let effect = format!("email:{}:{}", draft.kind.as_str(), draft.recipient);
+    once(app, cause, &effect, now, || async {
+        let Some(user) = app.store.user(&draft.recipient).await? else {
+            return Ok(());
+        };
+        let email = Email {
+            to: user.email.clone(),
+            subject: draft.title.clone(),
+            text: format!(
+                "Hi {},\n\n{}\n\nSee it in your Worklane notifications.\n",
+                user.name, draft.text
+            ),
+        };
+        app.mailer
+            .send(&app.store, &email, now)
+            .await
+            .map_err(|e| WorkerError::Retryable(e.to_string()))
+    })
+    .await
+}
+
+/// Sends the reminders whose time has come at `time` (the schedule's time): each is checked
+/// against the milestone or week as it is now and dropped if it no longer holds (approved,
+/// disputed, submitted again with a new deadline). The inbox item's id derives from the
+/// reminder, so a re-run or a late run tells nobody twice.
+pub async fn send_reminders(
+    app: &App,
+    time: DateTime<Utc>,
+) -> Result<ScheduleSummary, StoreError> {
+    let mut summary = ScheduleSummary::default();
+    let mut start = None;
+    loop {
+        let (items, next) = app.store.due(REMINDER_DUE, time, 100, start).await?;
+        for item in items {
+            summary.examined += 1;
+            let record = from_item::<ReminderRecord>(item)?;
+            if record.remind_at > time {
+                summary.skipped += 1;
+                continue;
+            }
+            let reminder = &record.reminder;
+            let draft = match reminder {
+                Reminder::AutoReleaseSoon { milestone_id, .. } => app
+                    .store
+                    .milestone(milestone_id)
+                    .await?
+                    .and_then(|m| reminder.milestone_draft(&m)),
+                Reminder::ReviewClosing { timesheet_id, .. } => app
+                    .store
+                    .timesheet(timesheet_id)
+                    .await?
+                    .and_then(|w| reminder.timesheet_draft(&w)),
+            };
+            match draft {
+                Some(draft) => {
+                    let id = notification::reminder_notification_id(reminder, &draft.recipient);
+                    let item = draft.clone().notification(id, record.remind_at);
+                    let new = app
+                        .store
+                        .deliver_notification(&draft.recipient, &item, time)
+                        .await?;
+                    email(app, &notification::reminder_basis(reminder), &draft, time)
+                        .await
+                        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                    if new {
+                        summary.applied += 1;
+                    } else {
+                        summary.skipped += 1;
+                    }
+                }
+                None => summary.skipped += 1,
+            }
+            app.store.retire_reminder(reminder).await?;
+        }
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(summary),
+        }
+    }
+}
+
+/// The emails of the account's own steps and of saved-search alerts (not inbox items).
+async fn account_emails(
+    app: &App,
+    event: &DomainEvent,
+    now: DateTime<Utc>,
+) -> Result<(), WorkerError> {
+    let event = event.clone();
     match &event.payload {
         EventPayload::AccountSignedUp { user_id, email, name } => {
-            once(app, &event, "email:confirmation", now, || async {
+            once(app, &event.id, "email:confirmation", now, || async {
                 let token = confirmation_token(app, &event);
                 let (pk, sk) = keys::email_confirmation(&crate::security::token_digest(&token));
                 app.store
@@ -68,7 +213,7 @@ async fn process(app: &App, event: DomainEvent, now: DateTime<Utc>) -> Result<()
             saved_search_id,
             job_id,
         } => {
-            once(app, &event, "email:saved-search-alert", now, || async {
+            once(app, &event.id, "email:saved-search-alert", now, || async {
                 // Read at delivery: the freelancer's address and the job as they are now.
                 let (Some(user), Some(job)) =
                     (app.store.user(user_id).await?, app.store.job(job_id).await?)
@@ -106,10 +251,10 @@ fn confirmation_token(app: &App, event: &DomainEvent) -> String {
     ))
 }
 
-/// Runs an effect of an event unless it was already delivered, then records it.
+/// Runs an effect of an event (or reminder) unless it was already delivered, then records it.
 async fn once<F, Fut>(
     app: &App,
-    event: &DomainEvent,
+    cause: &EventId,
     effect: &str,
     now: DateTime<Utc>,
     run: F,
@@ -118,7 +263,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(), WorkerError>>,
 {
-    let key = keys::delivered(&event.id, effect);
+    let key = keys::delivered(cause, effect);
     let already = app
         .store
         .get::<DeliveredMarker>(&as_key(key.clone()))

@@ -1,0 +1,511 @@
+//! `bench-hourly-close`: the Monday close of N hourly contracts on the local stack, through the
+//! real SQS fan-out, with the DynamoDB round trips of each phase counted by operation.
+//!
+//!     cargo run --release -p worklane-devstack --bin bench-hourly-close [-- N ...]
+//!
+//! Each N (default 1000 5000 10000) gets a fresh stack (its own table and queues) on one pair
+//! of services. Seeding writes straight to the table (not timed with the close): N/50 clients
+//! with a sandbox card each, and N hourly contracts ($30/h, 40 h limit, started Monday
+//! 2026-12-07) with one hour of tracked time that week, each as one transaction (contract,
+//! six segments, the week's timesheet — which puts the week in the `due` index).
+//!
+//! Measured, like production runs it: `weekly-billing-close` at Monday 2026-12-14 12:00 (the
+//! fan-out: one Query page of the `due` index per 100 weeks, one SendMessageBatch per 10),
+//! then `hourly-invoicing` consuming the billing queue through the event pump (the pump plays
+//! Lambda's SQS event source: receive ≤ 10, invoke, delete each; one batch at a time). The
+//! invoicing pump handles the billing queue only, with a DynamoDB client that counts; the
+//! events the invoices emit (outbox → stream → forwarder → subscribers) are drained
+//! afterwards by the stack's own pump and timed separately. DynamoDB Local and moto share
+//! the machine's cores with this process: read times as relative, round trips as exact.
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_sqs::types::QueueAttributeName;
+use chrono::{DateTime, Duration, Utc};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use worklane::domain::billing::BillingMethodInput;
+use worklane::domain::contract::Parties;
+use worklane::domain::fees::FeeCatalogue;
+use worklane::domain::hourly::{BillingWeek, SegmentId, TimeSegment, Timesheet, TimesheetState};
+use worklane::domain::ids::{BillingMethodId, JobId, OfferId, UserId};
+use worklane::domain::money::Money;
+use worklane::domain::offer::{Contract, ContractTerms, Offer, OfferContent};
+use worklane::store::contracts::contract_put_op;
+use worklane::store::hourly::{
+    timesheet_put_op, SegmentRecord, TimesheetRecord, CHARGE_DUE, CLOSE_DUE, RELEASE_DUE,
+};
+use worklane::store::payments::BillingMethodRecord;
+use worklane::store::{from_item, Cond, Store, Tx};
+use worklane::{App, Function};
+use worklane_devstack::clock::DevClock;
+use worklane_devstack::pump::EventPump;
+use worklane_devstack::services::LocalServices;
+use worklane_devstack::stack::{Stack, BILLING_QUEUE};
+
+/// Contracts per client.
+const CONTRACTS_PER_CLIENT: usize = 50;
+/// Concurrent seeding transactions.
+const SEED_CONCURRENCY: usize = 24;
+/// Segments (10 minutes each) logged per contract: one hour.
+const SEGMENTS: i64 = 6;
+
+/// Counts request attempts per operation (the `x-amz-target` header); a Query or Scan is
+/// named with the index it reads (`Query(due)`, `Query(table)`), so a scan cannot hide.
+#[derive(Debug, Default, Clone)]
+struct RoundTrips(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl RoundTrips {
+    fn take(&self) -> BTreeMap<String, u64> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_attempt(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let request = context.request();
+        let mut operation = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.split('.').nth(1))
+            .unwrap_or("?")
+            .to_string();
+        if operation == "Query" || operation == "Scan" {
+            let index = request
+                .body()
+                .bytes()
+                .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
+                .and_then(|body| body["IndexName"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "table".into());
+            operation = format!("{operation}({index})");
+        }
+        *self.0.lock().unwrap().entry(operation).or_default() += 1;
+        Ok(())
+    }
+}
+
+fn at(raw: &str) -> DateTime<Utc> {
+    raw.parse().expect("a valid time")
+}
+
+/// `Query(due) 1, TransactWriteItems 2`; with `per`, each count divided by it.
+fn ops(trips: &BTreeMap<String, u64>, per: Option<usize>) -> String {
+    let parts: Vec<String> = trips
+        .iter()
+        .map(|(op, n)| match per {
+            None => format!("{op} {n}"),
+            Some(per) => format!("{op} {:.2}", *n as f64 / per as f64),
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// One client with a sandbox test card, its default billing method.
+async fn seed_client(app: &App, now: DateTime<Utc>) -> anyhow::Result<UserId> {
+    let client = UserId::generate(now);
+    let input: BillingMethodInput = serde_json::from_value(serde_json::json!({
+        "type": "card",
+        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}
+    }))?;
+    let details = input
+        .check(now)
+        .map_err(|v| anyhow::anyhow!("card: {v:?}"))?;
+    let id = BillingMethodId::generate(now);
+    let vaulted = app
+        .payments
+        .add_billing_method(id.as_str(), &details)
+        .await?;
+    let record = BillingMethodRecord {
+        id,
+        user_id: client.clone(),
+        kind: details.kind(),
+        brand: vaulted.brand,
+        last4: vaulted.last4,
+        exp_month: vaulted.exp_month,
+        exp_year: vaulted.exp_year,
+        holder_name: None,
+        processor_token: vaulted.token,
+        created_at: now,
+    };
+    let default = app
+        .store
+        .add_billing_method(&record)
+        .await
+        .map_err(|e| anyhow::anyhow!("billing method: {e:?}"))?;
+    anyhow::ensure!(default.as_deref() == Some(record.id.as_str()));
+    Ok(client)
+}
+
+/// One hourly contract with an hour of tracked time on the Tuesday, in one transaction.
+async fn seed_contract(app: &App, client: UserId, started: DateTime<Utc>) -> anyhow::Result<()> {
+    let parties = Parties {
+        job_id: JobId::generate(started),
+        proposal_id: None,
+        client_id: client,
+        freelancer_id: UserId::generate(started),
+    };
+    let content = OfferContent {
+        terms: ContractTerms::Hourly {
+            hourly_rate: Money::usd("30.00").map_err(|e| anyhow::anyhow!("{e:?}"))?,
+            weekly_limit_hours: 40,
+            manual_time_allowed: false,
+        },
+        message: String::new(),
+    };
+    let offer = Offer::new(OfferId::generate(started), parties, content, started);
+    let fee_schedule = FeeCatalogue::standard().in_force(started).id.clone();
+    let contract = Contract::start(&offer, fee_schedule, started);
+    let first = started + Duration::days(1) + Duration::hours(9);
+    let segments: Vec<TimeSegment> = (0..SEGMENTS)
+        .map(|i| {
+            let start = first + Duration::minutes(10 * i);
+            TimeSegment {
+                id: SegmentId::new(&contract.id, start),
+                contract_id: contract.id.clone(),
+                start,
+                manual: false,
+                activity: Some(60),
+                keystrokes: Some(300),
+                mouse: Some(120),
+                memo: "benchmark work".into(),
+                screenshot_file_id: None,
+                logged_at: start + Duration::minutes(10),
+            }
+        })
+        .collect();
+    let open = Timesheet::open(&contract, BillingWeek::containing(first));
+    let counted = open.counted(&segments.iter().collect::<Vec<_>>(), false);
+    let mut tx = contract_put_op(Tx::new(), &contract, None);
+    for segment in segments {
+        tx = tx.put(
+            "segment",
+            &SegmentRecord::new(segment),
+            Some(Cond::absent()),
+        );
+    }
+    // Through `TimesheetRecord::new` (inside the op): the week lands in `DUE#weekly-billing-close`.
+    tx = timesheet_put_op(tx, &open, &counted);
+    app.store
+        .transact(tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("seed contract: {e:?}"))
+}
+
+/// Every due item of `partition` up to `until`, with its week.
+async fn due_weeks(
+    app: &App,
+    partition: &str,
+    until: DateTime<Utc>,
+) -> anyhow::Result<Vec<Timesheet>> {
+    let mut weeks = Vec::new();
+    let mut start = None;
+    loop {
+        let (items, next) = app.store.due(partition, until, 1000, start).await?;
+        for item in items {
+            weeks.push(from_item::<TimesheetRecord>(item)?.timesheet);
+        }
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(weeks),
+        }
+    }
+}
+
+async fn queue_depth(stack: &Stack, url: &str) -> anyhow::Result<(u64, u64)> {
+    let attributes = stack
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await?
+        .attributes
+        .unwrap_or_default();
+    let read = |name: QueueAttributeName| {
+        attributes
+            .get(&name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok((
+        read(QueueAttributeName::ApproximateNumberOfMessages),
+        read(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    ))
+}
+
+/// Settles `pump` until a whole pass delivers nothing (`settle` stops after 50 passes).
+async fn drain(pump: &EventPump) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let delivered = pump.settle().await?;
+        if delivered == 0 {
+            return Ok(total);
+        }
+        total += delivered;
+    }
+}
+
+struct Row {
+    n: usize,
+    seed_s: f64,
+    fanout_ms: f64,
+    messages: u64,
+    fanout_trips: BTreeMap<String, u64>,
+    sqs_calls: BTreeMap<String, u64>,
+    invoicing_s: f64,
+    per_contract: BTreeMap<String, u64>,
+    pump_describes: u64,
+    events_s: f64,
+    in_review: usize,
+    balanced: bool,
+    rerun_messages: u64,
+    rerun_trips: BTreeMap<String, u64>,
+}
+
+async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
+    let prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
+    let stack = Stack::create(services, &prefix).await?;
+    let counter = RoundTrips::default();
+    let sqs_counter = RoundTrips::default();
+    let sdk = worklane::config::sdk_config(true).await;
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(&services.dynamodb)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let mut app = stack.app.clone();
+    app.store = Store::new(dynamodb, stack.app.store.table());
+    app.sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&sdk)
+            .endpoint_url(&services.moto)
+            .interceptor(sqs_counter.clone())
+            .build(),
+    );
+    let queue = stack
+        .provisioned
+        .queues
+        .get(BILLING_QUEUE)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no {BILLING_QUEUE}"))?;
+    let close = at("2026-12-14T12:00:00Z");
+    // The invoicing worker as Lambda runs it: the billing queue only, on the counted client,
+    // with the clock at the close (the pump hands its clock's `now` to queue workers).
+    let clock = Arc::new(DevClock::new());
+    clock.freeze(close);
+    let functions: Vec<_> = stack
+        .template
+        .functions()
+        .into_iter()
+        .filter(|f| f.queues.iter().any(|q| q == BILLING_QUEUE))
+        .map(|mut f| {
+            f.stream = false;
+            f
+        })
+        .collect();
+    anyhow::ensure!(
+        functions.len() == 1 && functions[0].binary == Function::HourlyInvoicing.binary(),
+        "the template's billing queue consumer is not hourly-invoicing"
+    );
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
+            .endpoint_url(&services.dynamodb)
+            .build(),
+    );
+    let invoicing = EventPump::new(
+        app.clone(),
+        streams,
+        stack.sqs.clone(),
+        &functions,
+        &stack.provisioned,
+        clock,
+    );
+
+    let started = Instant::now();
+    let monday = at("2026-12-07T00:00:00Z");
+    let clients: Vec<UserId> = stream::iter(0..n.div_ceil(CONTRACTS_PER_CLIENT))
+        .map(|_| seed_client(&app, monday))
+        .buffer_unordered(SEED_CONCURRENCY)
+        .try_collect()
+        .await?;
+    stream::iter(0..n)
+        .map(|i| seed_contract(&app, clients[i % clients.len()].clone(), monday))
+        .buffer_unordered(SEED_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    // The seed's own stream records go by before the clock starts (both pumps read them).
+    drain(&stack.pump).await?;
+    drain(&invoicing).await?;
+    let seed_s = started.elapsed().as_secs_f64();
+    let waiting = due_weeks(&app, CLOSE_DUE, close).await?.len();
+    anyhow::ensure!(
+        waiting == n,
+        "{waiting} weeks due for the close, {n} seeded"
+    );
+    counter.take();
+    sqs_counter.take();
+
+    // The fan-out.
+    let started = Instant::now();
+    let summary = Function::WeeklyBillingClose
+        .handle_schedule(&app, close)
+        .await
+        .expect("weekly-billing-close is scheduled")?;
+    let fanout_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let fanout_trips = counter.take();
+    let sqs_calls = sqs_counter.take();
+    anyhow::ensure!(summary.applied == n as u64, "fan-out: {summary:?}");
+    let (visible, in_flight) = queue_depth(&stack, &queue).await?;
+    anyhow::ensure!(
+        visible + in_flight == n as u64,
+        "{visible} + {in_flight} messages on the billing queue, {n} expected"
+    );
+
+    // The invoicing, until the billing queue is empty.
+    let started = Instant::now();
+    drain(&invoicing).await?;
+    let invoicing_s = started.elapsed().as_secs_f64();
+    let mut per_contract = counter.take();
+    // The pump's own DescribeTable (it looks for the stream each pass), not the worker's.
+    let pump_describes = per_contract.remove("DescribeTable").unwrap_or(0);
+    let (visible, in_flight) = queue_depth(&stack, &queue).await?;
+    anyhow::ensure!(
+        visible + in_flight == 0,
+        "{visible} + {in_flight} messages left on the billing queue"
+    );
+
+    // What the invoices emitted (WeekInvoiced, WeekCharged): forwarder and subscribers.
+    let started = Instant::now();
+    let events = drain(&stack.pump).await?;
+    let events_s = started.elapsed().as_secs_f64();
+    println!(
+        "  N={n}: events drain delivered {events} stream records + messages in {events_s:.1} s"
+    );
+
+    // Every week charged and held for review; nothing left to close or to charge.
+    let in_review = due_weeks(&app, RELEASE_DUE, close + Duration::days(7)).await?;
+    let in_review = in_review
+        .iter()
+        .filter(|w| w.state == TimesheetState::InReview)
+        .count();
+    let left_to_close = due_weeks(&app, CLOSE_DUE, close + Duration::days(7))
+        .await?
+        .len();
+    let charge_due = due_weeks(&app, CHARGE_DUE, close + Duration::days(30))
+        .await?
+        .len();
+    let charges = app.payments.sandbox_journal().len();
+    let audit = app.store.audit_ledger().await?;
+    println!(
+        "  N={n}: in review {in_review}, left to close {left_to_close}, charge due {charge_due}, \
+         sandbox charges {charges}, ledger: {} accounts, {} transfers, balanced = {}",
+        audit.accounts, audit.transfers, audit.balanced
+    );
+    anyhow::ensure!(in_review == n && left_to_close == 0 && charge_due == 0);
+    counter.take();
+    sqs_counter.take();
+
+    // The close again: nothing is due any more.
+    let rerun = Function::WeeklyBillingClose
+        .handle_schedule(&app, close)
+        .await
+        .expect("weekly-billing-close is scheduled")?;
+    let rerun_trips = counter.take();
+    let (visible, in_flight) = queue_depth(&stack, &queue).await?;
+    anyhow::ensure!(visible + in_flight == 0, "the re-run queued messages");
+
+    Ok(Row {
+        n,
+        seed_s,
+        fanout_ms,
+        messages: summary.applied,
+        fanout_trips,
+        sqs_calls,
+        invoicing_s,
+        per_contract,
+        pump_describes,
+        events_s,
+        in_review,
+        balanced: audit.balanced,
+        rerun_messages: rerun.applied,
+        rerun_trips,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|n| n.parse())
+        .collect::<Result<_, _>>()?;
+    if sizes.is_empty() {
+        sizes = vec![1000, 5000, 10_000];
+    }
+    let services = LocalServices::start().await?;
+    let mut rows = Vec::new();
+    for n in sizes {
+        println!("N={n}: seeding, closing, invoicing …");
+        let row = run(&services, n).await?;
+        println!(
+            "  N={n}: seed {:.1} s; fan-out {:.0} ms, {} messages, DynamoDB {{{}}}, SQS {{{}}}; \
+             invoicing {:.1} s ({:.1} contracts/s), per contract {{{}}} (+{} pump DescribeTable); \
+             re-run {} messages, DynamoDB {{{}}}",
+            row.seed_s,
+            row.fanout_ms,
+            row.messages,
+            ops(&row.fanout_trips, None),
+            ops(&row.sqs_calls, None),
+            row.invoicing_s,
+            n as f64 / row.invoicing_s,
+            ops(&row.per_contract, Some(n)),
+            row.pump_describes,
+            row.rerun_messages,
+            ops(&row.rerun_trips, None),
+        );
+        rows.push(row);
+    }
+    println!();
+    println!(
+        "| N | seed (s, not measured) | fan-out | messages | fan-out DynamoDB calls | fan-out SQS calls \
+         | invoicing wall time | DynamoDB calls per contract | contracts/s | µs/contract \
+         | events drain | in_review | ledger balanced | re-run messages |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {:.1} | {:.0} ms | {} | {} | {} | {:.1} s | {} (total {:.2}) | {:.1} | {:.0} | {:.1} s | {} | {} | {} |",
+            row.n,
+            row.seed_s,
+            row.fanout_ms,
+            row.messages,
+            ops(&row.fanout_trips, None),
+            ops(&row.sqs_calls, None),
+            row.invoicing_s,
+            ops(&row.per_contract, Some(row.n)),
+            row.per_contract.values().sum::<u64>() as f64 / row.n as f64,
+            row.n as f64 / row.invoicing_s,
+            row.invoicing_s * 1e6 / row.n as f64,
+            row.events_s,
+            row.in_review,
+            row.balanced,
+            row.rerun_messages,
+        );
+    }
+    Ok(())
+}
