@@ -105,21 +105,17 @@ fn expect(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 }
 
 async fn mailbox(app: &TestApp, email: &str) -> Vec<Value> {
-    app.get(&format!("/_dev/mailbox?to={email}"), None).await.body["items"]
+    app.get(&format!("/_dev/mailbox?to={email}"), None)
+        .await
+        .body["items"]
         .as_array()
         .unwrap()
         .clone()
 }
 
 async fn mark(app: &TestApp, token: Option<&str>, body: Option<&str>) -> Reply {
-    app.send(
-        Method::POST,
-        "/v1/me/notifications/read",
-        token,
-        body,
-        &[],
-    )
-    .await
+    app.send(Method::POST, "/v1/me/notifications/read", token, body, &[])
+        .await
 }
 
 /// Every event in the outbox (test-only inspection, never a request path).
@@ -238,11 +234,15 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     let act = |token: String, milestone: String, action: &'static str| {
         let app = &app;
         async move {
+            let body = match action {
+                "submit" | "request-changes" => json!({"message": "see the notes"}),
+                _ => json!({}),
+            };
             let reply = app
                 .post(
                     &format!("/v1/milestones/{milestone}/{action}"),
                     Some(&token),
-                    &json!({}),
+                    &body,
                 )
                 .await;
             assert_eq!(reply.status, 200, "{action}: {}", reply.body);
@@ -251,9 +251,19 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     };
     act(client.access.clone(), first.clone(), "fund").await;
     act(freelancer.access.clone(), first.clone(), "submit").await;
-    at(&app, "2026-12-01T10:05:00Z", &mut [&mut client, &mut freelancer, &mut stranger]).await;
+    at(
+        &app,
+        "2026-12-01T10:05:00Z",
+        &mut [&mut client, &mut freelancer, &mut stranger],
+    )
+    .await;
     act(client.access.clone(), first.clone(), "request-changes").await;
-    at(&app, "2026-12-01T10:10:00Z", &mut [&mut client, &mut freelancer, &mut stranger]).await;
+    at(
+        &app,
+        "2026-12-01T10:10:00Z",
+        &mut [&mut client, &mut freelancer, &mut stranger],
+    )
+    .await;
     let resubmitted = act(freelancer.access.clone(), first.clone(), "submit").await;
     let auto_release_at = t(resubmitted.body["auto_release_at"].as_str().unwrap());
     assert_eq!(auto_release_at, t("2026-12-15T10:10:00Z"));
@@ -261,27 +271,43 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     // The 48-hour reminder: not a minute early; once at its time (the first submission's
     // reminder, made stale by the changes, tells nobody); a re-run adds nothing.
     let remind_at = auto_release_at - Duration::hours(48);
-    let early = fire(&app, "notification-reminders", remind_at - Duration::minutes(1)).await;
+    let early = fire(
+        &app,
+        "notification-reminders",
+        remind_at - Duration::minutes(1),
+    )
+    .await;
     assert_eq!(early["applied"], 0, "{early}");
     let (items, _) = inbox(&app, &client.access, 100).await;
     assert_eq!(kinds(&items).get("auto_release_soon"), None);
     let due = fire(&app, "notification-reminders", remind_at).await;
     assert_eq!(due["applied"], 1, "{due}");
-    let again = fire(&app, "notification-reminders", remind_at + Duration::minutes(15)).await;
+    let again = fire(
+        &app,
+        "notification-reminders",
+        remind_at + Duration::minutes(15),
+    )
+    .await;
     assert_eq!(again["applied"], 0, "{again}");
 
     // Back at the resubmission's time: approve; then a second milestone, funded and refunded.
-    at(&app, "2026-12-01T10:20:00Z", &mut [&mut client, &mut freelancer, &mut stranger]).await;
+    at(
+        &app,
+        "2026-12-01T10:20:00Z",
+        &mut [&mut client, &mut freelancer, &mut stranger],
+    )
+    .await;
     act(client.access.clone(), first.clone(), "approve").await;
     let second = worklane_tests::add_milestone(&app, &client.access, &contract, "100.00").await;
     act(client.access.clone(), second.clone(), "fund").await;
-    act(client.access.clone(), second.clone(), "refund").await;
+    act(freelancer.access.clone(), second.clone(), "refund").await;
 
     let client_expected = expect(&[
         ("proposal_received", 1),
         ("contract_started", 1),
         ("milestone_submitted", 2),
         ("auto_release_soon", 1),
+        ("milestone_refunded", 1),
     ]);
     let freelancer_expected = expect(&[
         ("invitation_received", 1),
@@ -291,7 +317,6 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
         ("milestone_changes_requested", 1),
         ("milestone_released", 1),
         ("contract_changed", 1),
-        ("milestone_refunded", 1),
     ]);
     let (client_items, client_unread) = inbox(&app, &client.access, 3).await;
     assert_eq!(kinds(&client_items), client_expected);
@@ -321,7 +346,8 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     let subjects = |mails: &[Value]| -> BTreeMap<String, usize> {
         let mut s = BTreeMap::new();
         for m in mails {
-            *s.entry(m["subject"].as_str().unwrap().to_string()).or_default() += 1;
+            *s.entry(m["subject"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
         s
     };
@@ -347,15 +373,32 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     assert!(events.len() >= 15, "{}", events.len());
     let mut doubled = events.clone();
     doubled.extend(events.iter().cloned());
-    let failed = redeliver(&app, &doubled, &[("poison", "not json"), ("poison-2", r#"{"detail":{"type":"NoSuchEvent"}}"#)]).await;
+    let failed = redeliver(
+        &app,
+        &doubled,
+        &[
+            ("poison", "not json"),
+            ("poison-2", r#"{"detail":{"type":"NoSuchEvent"}}"#),
+        ],
+    )
+    .await;
     assert_eq!(failed, vec!["poison".to_string(), "poison-2".to_string()]);
-    assert_eq!(inbox(&app, &client.access, 100).await, (client_items.clone(), client_unread));
+    assert_eq!(
+        inbox(&app, &client.access, 100).await,
+        (client_items.clone(), client_unread)
+    );
     assert_eq!(
         inbox(&app, &freelancer.access, 100).await,
         (freelancer_items.clone(), freelancer_unread)
     );
-    assert_eq!(mailbox(&app, "client@example.com").await.len(), client_mail.len());
-    assert_eq!(mailbox(&app, "freelancer@example.com").await.len(), freelancer_mail.len());
+    assert_eq!(
+        mailbox(&app, "client@example.com").await.len(),
+        client_mail.len()
+    );
+    assert_eq!(
+        mailbox(&app, "freelancer@example.com").await.len(),
+        freelancer_mail.len()
+    );
 
     // Mark two read (one of them twice, plus the stranger's view of an id that is not theirs):
     // the count drops by exactly two; the same request again marks nothing.
@@ -369,7 +412,13 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     assert_eq!(marked.body["marked"], 2);
     assert_eq!(marked.body["unread_count"], client_unread - 2);
     let again = mark(&app, Some(&client.access), Some(&body)).await;
-    assert_eq!((again.body["marked"].clone(), again.body["unread_count"].clone()), (json!(0), json!(client_unread - 2)));
+    assert_eq!(
+        (
+            again.body["marked"].clone(),
+            again.body["unread_count"].clone()
+        ),
+        (json!(0), json!(client_unread - 2))
+    );
     let (after, unread) = inbox(&app, &client.access, 100).await;
     assert_eq!(unread, client_unread - 2);
     assert!(after[0]["read_at"].is_string() && after[1]["read_at"].is_string());
@@ -382,7 +431,10 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     // A stranger can neither see nor mark the client's items.
     let theirs = json!({"ids": [ids[2], ids[3]]}).to_string();
     let tried = mark(&app, Some(&stranger.access), Some(&theirs)).await;
-    assert_eq!((tried.status, tried.body["marked"].clone()), (200, json!(0)));
+    assert_eq!(
+        (tried.status, tried.body["marked"].clone()),
+        (200, json!(0))
+    );
     assert_eq!(inbox(&app, &client.access, 100).await.1, client_unread - 2);
     let cursor_of_client = app
         .get("/v1/me/notifications?limit=1", Some(&client.access))
@@ -397,7 +449,10 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
             Some(&stranger.access),
         )
         .await;
-    assert_eq!((replayed.status, replayed.code()), (422, "validation_failed"));
+    assert_eq!(
+        (replayed.status, replayed.code()),
+        (422, "validation_failed")
+    );
 
     // Bad input: problem+json 4xx.
     for (body, status) in [
@@ -413,7 +468,12 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
         assert_eq!(reply.content_type(), "application/problem+json", "{body}");
     }
     let many: Vec<String> = (0..51).map(|_| ids[0].clone()).collect();
-    let too_many = mark(&app, Some(&client.access), Some(&json!({ "ids": many }).to_string())).await;
+    let too_many = mark(
+        &app,
+        Some(&client.access),
+        Some(&json!({ "ids": many }).to_string()),
+    )
+    .await;
     assert_eq!(too_many.status, 422);
     let named = mark(&app, Some(&client.access), Some(r#"{"ids": [" x"]}"#)).await;
     assert_eq!(named.body["errors"][0]["field"], "ids[0]");
@@ -421,7 +481,10 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     assert_eq!(mark(&app, None, None).await.status, 401);
     for query in ["limit=0", "limit=101", "limit=x", "cursor=forged.cursor"] {
         let reply = app
-            .get(&format!("/v1/me/notifications?{query}"), Some(&client.access))
+            .get(
+                &format!("/v1/me/notifications?{query}"),
+                Some(&client.access),
+            )
             .await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.body);
     }
@@ -429,25 +492,54 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     // Mark all (no body): everything read, in one step; a later event is unread again.
     let all = mark(&app, Some(&client.access), None).await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert_eq!((all.body["marked"].clone(), all.body["unread_count"].clone()), (json!(client_unread - 2), json!(0)));
+    assert_eq!(
+        (all.body["marked"].clone(), all.body["unread_count"].clone()),
+        (json!(client_unread - 2), json!(0))
+    );
     let (after, unread) = inbox(&app, &client.access, 100).await;
     assert_eq!(unread, 0);
     assert!(after.iter().all(|i| i["read_at"].is_string()), "{after:?}");
-    at(&app, "2026-12-01T10:30:00Z", &mut [&mut client, &mut freelancer, &mut stranger]).await;
-    let paused = app
-        .post(&format!("/v1/contracts/{contract}/pause"), Some(&freelancer.access), &json!({}))
+    at(
+        &app,
+        "2026-12-01T10:30:00Z",
+        &mut [&mut client, &mut freelancer, &mut stranger],
+    )
+    .await;
+    let ended = app
+        .post(
+            &format!("/v1/contracts/{contract}/end"),
+            Some(&freelancer.access),
+            &json!({}),
+        )
         .await;
-    assert_eq!(paused.status, 200, "{}", paused.body);
+    assert_eq!(ended.status, 200, "{}", ended.body);
     let (after, unread) = inbox(&app, &client.access, 100).await;
     assert_eq!(unread, 1);
-    assert_eq!(after[0]["kind"], "contract_changed");
-    assert!(after[0]["read_at"].is_null());
+    // (The reminder, dated in this test's future, sorts first.)
+    let fresh = after
+        .iter()
+        .find(|i| i["kind"] == "contract_changed")
+        .unwrap();
+    assert!(fresh["read_at"].is_null());
+    assert_eq!(after.iter().filter(|i| i["read_at"].is_null()).count(), 1);
     // Marking it by id after a mark-all counts right; `{"all": true}` with nothing unread is 0.
-    let one = json!({"ids": [after[0]["id"]]}).to_string();
+    let one = json!({"ids": [fresh["id"]]}).to_string();
     let marked = mark(&app, Some(&client.access), Some(&one)).await;
-    assert_eq!((marked.body["marked"].clone(), marked.body["unread_count"].clone()), (json!(1), json!(0)));
+    assert_eq!(
+        (
+            marked.body["marked"].clone(),
+            marked.body["unread_count"].clone()
+        ),
+        (json!(1), json!(0))
+    );
     let none = mark(&app, Some(&client.access), Some(r#"{"all": true}"#)).await;
-    assert_eq!((none.body["marked"].clone(), none.body["unread_count"].clone()), (json!(0), json!(0)));
+    assert_eq!(
+        (
+            none.body["marked"].clone(),
+            none.body["unread_count"].clone()
+        ),
+        (json!(0), json!(0))
+    );
     let _ = freelancer_unread;
 }
 
@@ -492,7 +584,12 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     let contract = accepted.body["contract_id"].as_str().unwrap().to_string();
 
     // An hour of manual time on Monday; the Monday after, the close invoices and charges it.
-    at(&app, "2026-12-07T12:00:00Z", &mut [&mut client, &mut freelancer]).await;
+    at(
+        &app,
+        "2026-12-07T12:00:00Z",
+        &mut [&mut client, &mut freelancer],
+    )
+    .await;
     let segments: Vec<Value> = (0..6)
         .map(|i| {
             json!({"start": rfc(t("2026-12-07T09:00:00Z") + Duration::minutes(10 * i)),
@@ -507,7 +604,12 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
         )
         .await;
     assert_eq!(logged.status, 200, "{}", logged.body);
-    at(&app, "2026-12-14T12:00:00Z", &mut [&mut client, &mut freelancer]).await;
+    at(
+        &app,
+        "2026-12-14T12:00:00Z",
+        &mut [&mut client, &mut freelancer],
+    )
+    .await;
     let close = fire(&app, "weekly-billing-close", t("2026-12-14T12:00:00Z")).await;
     assert_eq!(close["applied"], 1, "{close}");
 
@@ -519,10 +621,20 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     );
     assert_eq!(
         kinds(&freelancer_items),
-        expect(&[("contract_started", 1), ("week_charged", 1)])
+        expect(&[
+            ("offer_received", 1),
+            ("contract_started", 1),
+            ("week_charged", 1)
+        ])
     );
-    let invoiced = client_items.iter().find(|i| i["kind"] == "week_invoiced").unwrap();
-    let timesheet = invoiced["links"]["timesheet_id"].as_str().unwrap().to_string();
+    let invoiced = client_items
+        .iter()
+        .find(|i| i["kind"] == "week_invoiced")
+        .unwrap();
+    let timesheet = invoiced["links"]["timesheet_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(timesheet.starts_with("wk_"));
 
     // The review ends Saturday 2026-12-19 00:00: the client is reminded on Thursday 00:00.
@@ -530,15 +642,24 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     assert_eq!(early["applied"], 0, "{early}");
     let thursday = fire(&app, "notification-reminders", t("2026-12-17T00:00:00Z")).await;
     assert_eq!(thursday["applied"], 1, "{thursday}");
-    assert_eq!(fire(&app, "notification-reminders", t("2026-12-17T00:15:00Z")).await["applied"], 0);
+    assert_eq!(
+        fire(&app, "notification-reminders", t("2026-12-17T00:15:00Z")).await["applied"],
+        0
+    );
     let (client_items, client_unread) = inbox(&app, &client.access, 100).await;
-    let reminder = client_items.iter().find(|i| i["kind"] == "review_closing").unwrap();
+    let reminder = client_items
+        .iter()
+        .find(|i| i["kind"] == "review_closing")
+        .unwrap();
     assert_eq!(reminder["links"]["timesheet_id"], json!(timesheet));
     assert_eq!(reminder["created_at"], "2026-12-17T00:00:00Z");
     assert_eq!(client_unread, 3);
     let mails = mailbox(&app, "client@example.com").await;
     assert_eq!(
-        mails.iter().filter(|m| m["subject"] == "The review of a week closes soon").count(),
+        mails
+            .iter()
+            .filter(|m| m["subject"] == "The review of a week closes soon")
+            .count(),
         1
     );
 
@@ -548,13 +669,18 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     let (freelancer_items, unread) = inbox(&app, &freelancer.access, 100).await;
     assert_eq!(
         kinds(&freelancer_items),
-        expect(&[("contract_started", 1), ("week_charged", 1), ("week_released", 1)])
+        expect(&[
+            ("offer_received", 1),
+            ("contract_started", 1),
+            ("week_charged", 1),
+            ("week_released", 1)
+        ])
     );
-    assert_eq!(unread, 3);
+    assert_eq!(unread, 4);
     // Delivered again: nothing new.
     let events = outbox_events(&app).await;
     assert!(redeliver(&app, &events, &[]).await.is_empty());
-    assert_eq!(inbox(&app, &freelancer.access, 100).await.1, 3);
+    assert_eq!(inbox(&app, &freelancer.access, 100).await.1, 4);
     assert_eq!(inbox(&app, &client.access, 100).await.1, 3);
 }
 
@@ -595,7 +721,12 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
         .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     let contract = accepted.body["contract_id"].as_str().unwrap().to_string();
-    at(&app, "2026-12-07T12:00:00Z", &mut [&mut client, &mut freelancer]).await;
+    at(
+        &app,
+        "2026-12-07T12:00:00Z",
+        &mut [&mut client, &mut freelancer],
+    )
+    .await;
     let segments: Vec<Value> = (0..3)
         .map(|i| {
             json!({"start": rfc(t("2026-12-07T09:00:00Z") + Duration::minutes(10 * i)),
@@ -610,7 +741,12 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
         )
         .await;
     assert_eq!(logged.status, 200, "{}", logged.body);
-    at(&app, "2026-12-14T12:00:00Z", &mut [&mut client, &mut freelancer]).await;
+    at(
+        &app,
+        "2026-12-14T12:00:00Z",
+        &mut [&mut client, &mut freelancer],
+    )
+    .await;
     fire(&app, "weekly-billing-close", t("2026-12-14T12:00:00Z")).await;
     let (client_items, _) = inbox(&app, &client.access, 100).await;
     let timesheet = client_items
@@ -619,7 +755,12 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
         .expect("invoiced")["links"]["timesheet_id"]
         .clone();
 
-    at(&app, "2026-12-15T09:00:00Z", &mut [&mut client, &mut freelancer]).await;
+    at(
+        &app,
+        "2026-12-15T09:00:00Z",
+        &mut [&mut client, &mut freelancer],
+    )
+    .await;
     let disputed = app
         .post(
             "/v1/disputes",
@@ -639,7 +780,10 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
     // The client is not told of their own dispute, and the week is no longer in review: the
     // Thursday reminder is dropped.
     let thursday = fire(&app, "notification-reminders", t("2026-12-17T00:00:00Z")).await;
-    assert_eq!((thursday["examined"].clone(), thursday["applied"].clone()), (json!(1), json!(0)));
+    assert_eq!(
+        (thursday["examined"].clone(), thursday["applied"].clone()),
+        (json!(1), json!(0))
+    );
     let (client_items, _) = inbox(&app, &client.access, 100).await;
     assert_eq!(kinds(&client_items).get("week_disputed"), None);
     assert_eq!(kinds(&client_items).get("review_closing"), None);

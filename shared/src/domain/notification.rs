@@ -38,7 +38,11 @@ impl NotificationId {
         let hash = (u128::from(crate::security::stable_hash(&basis)) << 16)
             | u128::from(crate::security::stable_hash(&format!("{basis}#2")) & 0xffff);
         let ulid = Ulid::from_parts(ms, hash);
-        Self(format!("{}_{}", Self::PREFIX, ulid.to_string().to_lowercase()))
+        Self(format!(
+            "{}_{}",
+            Self::PREFIX,
+            ulid.to_string().to_lowercase()
+        ))
     }
 
     pub fn for_event(event: &DomainEvent, recipient: &UserId) -> Self {
@@ -347,10 +351,11 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             change,
             ..
         } => {
-            // Pauses, resumptions and the end concern both parties (either may cause them);
-            // amendments are the client's, so they are news to the freelancer.
+            // Pauses, resumptions and amendments are the client's: news to the freelancer.
+            // Either party may end a contract, and both then have 14 days for feedback, so
+            // the end is told to both.
             let recipients = match change.as_str() {
-                "paused" | "resumed" | "ended" => vec![client_id, freelancer_id],
+                "ended" => vec![client_id, freelancer_id],
                 _ => vec![freelancer_id],
             };
             recipients
@@ -446,12 +451,13 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             amount,
         } => milestone
             .map(|m| {
+                // The freelancer refunds (§7.5): news to the client.
                 milestone_draft(
-                    &m.freelancer_id,
+                    &m.client_id,
                     K::MilestoneRefunded,
                     "A milestone was refunded",
                     format!(
-                        "The client was refunded {amount} held in escrow for \"{}\".",
+                        "The {amount} held in escrow for \"{}\" was refunded to you.",
                         m.description
                     ),
                     contract_id,
@@ -758,8 +764,8 @@ impl Reminder {
         let Reminder::ReviewClosing { review_ends_at, .. } = self else {
             return None;
         };
-        let current =
-            week.state == TimesheetState::InReview && week.week().review_ends_at() == *review_ends_at;
+        let current = week.state == TimesheetState::InReview
+            && week.week().review_ends_at() == *review_ends_at;
         current.then(|| {
             week_draft(
                 &week.client_id,
@@ -789,7 +795,10 @@ pub fn reminder_notification_id(reminder: &Reminder, recipient: &UserId) -> Noti
 
 /// The event id a reminder's once-only effects (its email) are recorded under.
 pub fn reminder_basis(reminder: &Reminder) -> EventId {
-    EventId::derived(reminder.remind_at(), &format!("reminder:{}", reminder.key()))
+    EventId::derived(
+        reminder.remind_at(),
+        &format!("reminder:{}", reminder.key()),
+    )
 }
 
 #[cfg(test)]
@@ -811,7 +820,10 @@ mod tests {
         assert_eq!(a, NotificationId::for_event(&e, &ann));
         assert_ne!(a, NotificationId::for_event(&e, &bob));
         assert_eq!(NotificationId::parse(a.as_str()), Some(a.clone()));
-        assert_eq!(NotificationId::parse("usr_01jxxxxxxxxxxxxxxxxxxxxxxx"), None);
+        assert_eq!(
+            NotificationId::parse("usr_01jxxxxxxxxxxxxxxxxxxxxxxx"),
+            None
+        );
         let later = NotificationId::derived(now + Duration::seconds(1), "x", &ann);
         assert!(a < later, "ids sort by time");
     }

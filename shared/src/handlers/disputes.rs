@@ -51,15 +51,8 @@ pub async fn open(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         let dispute = Dispute::hourly(id, &week, amount, reason.clone(), req.now);
         let response = ApiResponse::created(&dispute);
         let tx = dispute_tx((&week, &disputed), (&contract, &paused), &dispute, req.now);
-        match app
-            .store
-            .transact(req.record_response_in(tx, &response))
-            .await
-        {
-            Ok(()) => {
-                req.response_recorded();
-                Ok(Some(response))
-            }
+        match super::commit_answer(app, &req, tx, response).await {
+            Ok(response) => Ok(Some(response)),
             // The week or the contract moved (a release, a pause, a segment): decide again.
             Err(TxError::ConditionFailed {
                 label: "timesheet" | "contract" | "dispute",

@@ -186,15 +186,8 @@ async fn commit(
     tx: Tx,
     response: ApiResponse,
 ) -> Result<ApiResponse, ApiError> {
-    match app
-        .store
-        .transact(req.record_response_in(tx, &response))
-        .await
-    {
-        Ok(()) => {
-            req.response_recorded();
-            Ok(response)
-        }
+    match super::commit_answer(app, req, tx, response).await {
+        Ok(response) => Ok(response),
         Err(TxError::ConditionFailed { label, .. }) => Err(match label {
             "milestone" | "pending" | "transfer" | "availability" | "idempotency" => {
                 ApiError::conflict(

@@ -132,15 +132,8 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         }
         answer.mine = Some(mine_shown);
         let response = ApiResponse::created(&answer);
-        match app
-            .store
-            .transact(req.record_response_in(tx, &response))
-            .await
-        {
-            Ok(()) => {
-                req.response_recorded();
-                Ok(Some(response))
-            }
+        match super::commit_answer(app, &req, tx, response).await {
+            Ok(response) => Ok(Some(response)),
             // Our slot was taken by a parallel submission of ours (the next round says so),
             // or the other side submitted meanwhile (the next round reveals both).
             Err(TxError::ConditionFailed {

@@ -25,7 +25,7 @@ use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
 use crate::http::router::{schema_of, Access, Route};
-use crate::http::{ApiError, ApiRequest};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::App;
 use http::Method;
 use std::sync::LazyLock;
@@ -171,6 +171,22 @@ where
         "concurrent_update",
         "the item is being changed by someone else; retry",
     ))
+}
+
+/// Writes `tx` together with the request's answer in its Idempotency-Key record, so money,
+/// state and the answer a retry will get commit at once. Condition failures are the caller's
+/// to translate (each knows what its labels mean).
+pub(crate) async fn commit_answer(
+    app: &App,
+    req: &ApiRequest,
+    tx: crate::store::Tx,
+    response: ApiResponse,
+) -> Result<ApiResponse, crate::store::TxError> {
+    app.store
+        .transact(req.record_response_in(tx, &response))
+        .await?;
+    req.response_recorded();
+    Ok(response)
 }
 
 /// A confirmed user holding `role`.

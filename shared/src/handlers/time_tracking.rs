@@ -164,15 +164,8 @@ async fn commit(
     tx: Tx,
     response: ApiResponse,
 ) -> Result<Option<ApiResponse>, ApiError> {
-    match app
-        .store
-        .transact(req.record_response_in(tx, &response))
-        .await
-    {
-        Ok(()) => {
-            req.response_recorded();
-            Ok(Some(response))
-        }
+    match super::commit_answer(app, req, tx, response).await {
+        Ok(response) => Ok(Some(response)),
         Err(TxError::ConditionFailed { label, .. }) => match label {
             "timesheet" | "segment" | "dispute" => Ok(None),
             "contract" => Err(ApiError::conflict(

@@ -5,7 +5,7 @@
 //! else, so the double blind cannot leak through it.
 
 use super::keys::{self, as_key};
-use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
+use super::{from_item, key, Cond, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::feedback::{window_closes_at, Feedback};
 use crate::domain::ids::{ContractId, UserId};
@@ -219,27 +219,16 @@ impl Store {
         &self,
         freelancer: &UserId,
     ) -> Result<(Vec<EndedContract>, bool), StoreError> {
-        let mut contracts = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let (items, next) = self
-                .query_prefix(
-                    Some("gsi1"),
-                    &keys::freelancer_contracts(freelancer),
-                    "",
-                    false,
-                    100,
-                    start,
-                )
-                .await?;
-            for item in items {
-                contracts.push(from_item::<super::contracts::ContractRecord>(item)?.contract);
-            }
-            match next {
-                Some(key) => start = Some(key),
-                None => break,
-            }
-        }
+        let contracts: Vec<Contract> = self
+            .query_all::<super::contracts::ContractRecord>(
+                Some("gsi1"),
+                &keys::freelancer_contracts(freelancer),
+                "",
+            )
+            .await?
+            .into_iter()
+            .map(|record| record.contract)
+            .collect();
         let active = contracts.iter().any(|c| {
             matches!(
                 c.state,

@@ -2,7 +2,7 @@
 //! its auto-release time, so the release sweep reads only what is due.
 
 use super::keys;
-use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
+use super::{key, Cond, Store, StoreError, Tx};
 use crate::domain::contract::{Milestone, MilestoneState};
 use crate::domain::ids::{ContractId, MilestoneId};
 use serde::{Deserialize, Serialize};
@@ -90,26 +90,11 @@ impl Store {
         &self,
         contract: &ContractId,
     ) -> Result<Vec<Milestone>, StoreError> {
-        let mut milestones = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let (items, next) = self
-                .query_prefix(
-                    Some("gsi1"),
-                    &keys::contract_milestones(contract),
-                    "",
-                    false,
-                    100,
-                    start,
-                )
-                .await?;
-            for item in items {
-                milestones.push(from_item::<MilestoneRecord>(item)?.milestone);
-            }
-            match next {
-                Some(key) => start = Some(key),
-                None => return Ok(milestones),
-            }
-        }
+        Ok(self
+            .query_all::<MilestoneRecord>(Some("gsi1"), &keys::contract_milestones(contract), "")
+            .await?
+            .into_iter()
+            .map(|record| record.milestone)
+            .collect())
     }
 }

@@ -295,6 +295,30 @@ impl Store {
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
     }
 
+    /// Every item of one partition (of an index or the table) whose sort key begins with
+    /// `sk_prefix`, in sort-key order, page after page.
+    pub async fn query_all<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let (items, next) = self
+                .query_prefix(index, pk, sk_prefix, false, 100, start)
+                .await?;
+            for item in items {
+                all.push(from_item::<T>(item)?);
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(all),
+            }
+        }
+    }
+
     pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
         use std::sync::atomic::Ordering::Relaxed;
         let faults = self.faults.as_ref().filter(|f| f.applies_to(&tx));

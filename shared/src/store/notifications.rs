@@ -66,9 +66,11 @@ impl NotificationRecord {
 
     /// As its owner sees it: read when marked, or when a later "mark all" covered it.
     pub fn view(self, state: &InboxState) -> Notification {
-        let read_at = self
-            .read_at
-            .or_else(|| (self.epoch < state.epoch).then_some(state.read_all_at).flatten());
+        let read_at = self.read_at.or_else(|| {
+            (self.epoch < state.epoch)
+                .then_some(state.read_all_at)
+                .flatten()
+        });
         Notification {
             id: self.id,
             kind: self.kind,
@@ -207,7 +209,11 @@ impl Store {
         distinct.dedup();
         let (state_pk, state_sk) = keys::inbox_state(user);
         let mut wanted = vec![key(state_pk.clone(), state_sk.clone())];
-        wanted.extend(distinct.iter().map(|id| keys::as_key(keys::notification(user, id))));
+        wanted.extend(
+            distinct
+                .iter()
+                .map(|id| keys::as_key(keys::notification(user, id))),
+        );
         for _ in 0..ROUNDS {
             let mut found = self.get_many(&wanted).await?.into_iter();
             let Some(state) = found

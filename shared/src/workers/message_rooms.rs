@@ -49,3 +49,54 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{ContractId, JobId, ProposalId, UserId};
+    use crate::domain::messaging::RoomId;
+
+    #[test]
+    fn proposals_and_contracts_get_their_room_and_nothing_else_does() {
+        let now: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        let (client, freelancer) = (UserId::generate(now), UserId::generate(now));
+        let (proposal, contract) = (ProposalId::generate(now), ContractId::generate(now));
+        let job = JobId::generate(now);
+        let submitted = DomainEvent::new(
+            EventPayload::ProposalSubmitted {
+                proposal_id: proposal.clone(),
+                job_id: job.clone(),
+                freelancer_id: freelancer.clone(),
+                client_id: client.clone(),
+            },
+            now,
+        );
+        let room = room_for(&submitted).expect("a proposal room");
+        assert_eq!(room.room_id, RoomId::for_proposal(&proposal));
+        assert_eq!(
+            (&room.client_id, &room.freelancer_id),
+            (&client, &freelancer)
+        );
+        let started = DomainEvent::new(
+            EventPayload::ContractStarted {
+                contract_id: contract.clone(),
+                job_id: job.clone(),
+                client_id: client.clone(),
+                freelancer_id: freelancer.clone(),
+            },
+            now,
+        );
+        assert_eq!(
+            room_for(&started).map(|r| r.room_id),
+            Some(RoomId::for_contract(&contract))
+        );
+        let posted = DomainEvent::new(
+            EventPayload::JobPosted {
+                job_id: job,
+                client_id: client,
+            },
+            now,
+        );
+        assert_eq!(room_for(&posted), None);
+    }
+}

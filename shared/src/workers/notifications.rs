@@ -9,10 +9,10 @@ use crate::domain::ids::EventId;
 use crate::domain::notification::{self, Draft, NotificationId, Reminder};
 use crate::functions::ScheduleSummary;
 use crate::mail::Email;
-use crate::store::notifications::{ReminderRecord, REMINDER_DUE};
-use crate::store::{from_item, StoreError};
 use crate::store::accounts::{ConfirmationRecord, CONFIRMATION_TTL};
 use crate::store::keys::{self, as_key};
+use crate::store::notifications::{ReminderRecord, REMINDER_DUE};
+use crate::store::{from_item, StoreError};
 use crate::App;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -112,10 +112,7 @@ async fn email(
 /// against the milestone or week as it is now and dropped if it no longer holds (approved,
 /// disputed, submitted again with a new deadline). The inbox item's id derives from the
 /// reminder, so a re-run or a late run tells nobody twice.
-pub async fn send_reminders(
-    app: &App,
-    time: DateTime<Utc>,
-) -> Result<ScheduleSummary, StoreError> {
+pub async fn send_reminders(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
     let mut summary = ScheduleSummary::default();
     let mut start = None;
     loop {

@@ -18,14 +18,17 @@
 //! afterwards by the stack's own pump and timed separately. DynamoDB Local and moto share
 //! the machine's cores with this process: read times as relative, round trips as exact.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sqs::types::QueueAttributeName;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use chrono::{DateTime, Duration, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration as StdDuration, Instant};
 use worklane::domain::billing::BillingMethodInput;
 use worklane::domain::contract::Parties;
 use worklane::domain::fees::FeeCatalogue;
@@ -52,27 +55,44 @@ const SEED_CONCURRENCY: usize = 24;
 /// Segments (10 minutes each) logged per contract: one hour.
 const SEGMENTS: i64 = 6;
 
-/// Counts request attempts per operation (the `x-amz-target` header); a Query or Scan is
-/// named with the index it reads (`Query(due)`, `Query(table)`), so a scan cannot hide.
+/// Counts request attempts per operation (the `x-amz-target` header) and the time spent in
+/// them (signing, the round trip, parsing); a Query or Scan is named with the index it reads
+/// (`Query(due)`, `Query(table)`), so a scan cannot hide. One per client.
 #[derive(Debug, Default, Clone)]
-struct RoundTrips(Arc<Mutex<BTreeMap<String, u64>>>);
+struct Calls(Arc<Mutex<BTreeMap<String, Tally>>>);
 
-impl RoundTrips {
-    fn take(&self) -> BTreeMap<String, u64> {
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    count: u64,
+    time: StdDuration,
+}
+
+/// When the current attempt started, and of which operation.
+#[derive(Debug)]
+struct AttemptStart(Instant, String);
+
+impl Storable for AttemptStart {
+    type Storer = StoreReplace<Self>;
+}
+
+type Tallies = BTreeMap<String, Tally>;
+
+impl Calls {
+    fn take(&self) -> Tallies {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
 
-impl Intercept for RoundTrips {
+impl Intercept for Calls {
     fn name(&self) -> &'static str {
-        "RoundTrips"
+        "Calls"
     }
 
     fn read_before_attempt(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
         let request = context.request();
         let mut operation = request
@@ -90,9 +110,33 @@ impl Intercept for RoundTrips {
                 .unwrap_or_else(|| "table".into());
             operation = format!("{operation}({index})");
         }
-        *self.0.lock().unwrap().entry(operation).or_default() += 1;
+        cfg.interceptor_state()
+            .store_put(AttemptStart(Instant::now(), operation));
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        _: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if let Some(AttemptStart(started, operation)) = cfg.load::<AttemptStart>() {
+            let mut tallies = self.0.lock().unwrap();
+            let tally = tallies.entry(operation.clone()).or_default();
+            tally.count += 1;
+            tally.time += started.elapsed();
+        }
+        Ok(())
+    }
+}
+
+fn count(tallies: &Tallies) -> u64 {
+    tallies.values().map(|t| t.count).sum()
+}
+
+fn seconds(tallies: &Tallies) -> f64 {
+    tallies.values().map(|t| t.time.as_secs_f64()).sum()
 }
 
 fn at(raw: &str) -> DateTime<Utc> {
@@ -100,13 +144,26 @@ fn at(raw: &str) -> DateTime<Utc> {
 }
 
 /// `Query(due) 1, TransactWriteItems 2`; with `per`, each count divided by it.
-fn ops(trips: &BTreeMap<String, u64>, per: Option<usize>) -> String {
-    let parts: Vec<String> = trips
+fn ops(tallies: &Tallies, per: Option<usize>) -> String {
+    let parts: Vec<String> = tallies
         .iter()
-        .map(|(op, n)| match per {
-            None => format!("{op} {n}"),
-            Some(per) => format!("{op} {:.2}", *n as f64 / per as f64),
+        .map(|(op, t)| match per {
+            None => format!("{op} {}", t.count),
+            Some(per) => format!("{op} {:.2}", t.count as f64 / per as f64),
         })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `Query(due) 1 in 12 ms, …`: counts and the time spent in them.
+fn timed(tallies: &Tallies) -> String {
+    let parts: Vec<String> = tallies
+        .iter()
+        .map(|(op, t)| format!("{op} {} in {:.0} ms", t.count, t.time.as_secs_f64() * 1000.0))
         .collect();
     if parts.is_empty() {
         "none".into()
