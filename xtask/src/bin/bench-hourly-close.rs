@@ -163,7 +163,13 @@ fn ops(tallies: &Tallies, per: Option<usize>) -> String {
 fn timed(tallies: &Tallies) -> String {
     let parts: Vec<String> = tallies
         .iter()
-        .map(|(op, t)| format!("{op} {} in {:.0} ms", t.count, t.time.as_secs_f64() * 1000.0))
+        .map(|(op, t)| {
+            format!(
+                "{op} {} in {:.0} ms",
+                t.count,
+                t.time.as_secs_f64() * 1000.0
+            )
+        })
         .collect();
     if parts.is_empty() {
         "none".into()
@@ -321,38 +327,68 @@ async fn drain(pump: &EventPump) -> anyhow::Result<usize> {
 struct Row {
     n: usize,
     seed_s: f64,
-    fanout_ms: f64,
+    fanout_s: f64,
     messages: u64,
-    fanout_trips: BTreeMap<String, u64>,
-    sqs_calls: BTreeMap<String, u64>,
+    /// The close's DynamoDB and SQS calls.
+    fanout_dynamodb: Tallies,
+    fanout_sqs: Tallies,
     invoicing_s: f64,
-    per_contract: BTreeMap<String, u64>,
-    pump_describes: u64,
-    events_s: f64,
+    /// The worker's DynamoDB calls (the pump's DescribeTable taken out).
+    worker_dynamodb: Tallies,
+    /// What the pump itself spent: SQS receive/delete (moto), stream polling.
+    pump_sqs: Tallies,
+    pump_other_s: f64,
+    events: Option<(usize, f64)>,
     in_review: usize,
     balanced: bool,
     rerun_messages: u64,
-    rerun_trips: BTreeMap<String, u64>,
+    rerun_dynamodb: Tallies,
 }
 
-async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
-    let prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
-    let stack = Stack::create(services, &prefix).await?;
-    let counter = RoundTrips::default();
-    let sqs_counter = RoundTrips::default();
-    let sdk = worklane::config::sdk_config(true).await;
+impl Row {
+    /// Invoicing time that is not the pump's: the worker's own (DynamoDB + CPU).
+    fn worker_s(&self) -> f64 {
+        self.invoicing_s - seconds(&self.pump_sqs) - self.pump_other_s
+    }
+}
+
+fn sdk_clients(
+    sdk: &aws_config::SdkConfig,
+    services: &LocalServices,
+) -> (Calls, aws_sdk_dynamodb::Client, Calls, aws_sdk_sqs::Client) {
+    let dynamodb_calls = Calls::default();
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk)
+        aws_sdk_dynamodb::config::Builder::from(sdk)
             .endpoint_url(&services.dynamodb)
-            .interceptor(counter.clone())
+            .interceptor(dynamodb_calls.clone())
             .build(),
     );
+    let sqs_calls = Calls::default();
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(sdk)
+            .endpoint_url(&services.moto)
+            .interceptor(sqs_calls.clone())
+            .build(),
+    );
+    (dynamodb_calls, dynamodb, sqs_calls, sqs)
+}
+
+async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::Result<Row> {
+    let prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
+    let stack = Stack::create(services, &prefix).await?;
+    let sdk = worklane::config::sdk_config(true).await;
+    // The app (the close and the worker) on counting clients; the invoicing pump's own SQS
+    // and stream clients count separately, so what is the pump's is not the worker's.
+    let (calls, dynamodb, sqs_calls, sqs) = sdk_clients(&sdk, services);
     let mut app = stack.app.clone();
     app.store = Store::new(dynamodb, stack.app.store.table());
-    app.sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&sdk)
-            .endpoint_url(&services.moto)
-            .interceptor(sqs_counter.clone())
+    app.sqs = sqs;
+    let (_, _, pump_sqs_calls, pump_sqs) = sdk_clients(&sdk, services);
+    let stream_calls = Calls::default();
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
+            .endpoint_url(&services.dynamodb)
+            .interceptor(stream_calls.clone())
             .build(),
     );
     let queue = stack
@@ -362,8 +398,8 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("no {BILLING_QUEUE}"))?;
     let close = at("2026-12-14T12:00:00Z");
-    // The invoicing worker as Lambda runs it: the billing queue only, on the counted client,
-    // with the clock at the close (the pump hands its clock's `now` to queue workers).
+    // The invoicing worker as Lambda runs it: the billing queue only, with the clock at the
+    // close (the pump hands its clock's `now` to queue workers).
     let clock = Arc::new(DevClock::new());
     clock.freeze(close);
     let functions: Vec<_> = stack
@@ -380,15 +416,10 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
         functions.len() == 1 && functions[0].binary == Function::HourlyInvoicing.binary(),
         "the template's billing queue consumer is not hourly-invoicing"
     );
-    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-        aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
-            .endpoint_url(&services.dynamodb)
-            .build(),
-    );
     let invoicing = EventPump::new(
         app.clone(),
         streams,
-        stack.sqs.clone(),
+        pump_sqs,
         &functions,
         &stack.provisioned,
         clock,
@@ -415,8 +446,9 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
         waiting == n,
         "{waiting} weeks due for the close, {n} seeded"
     );
-    counter.take();
-    sqs_counter.take();
+    for counter in [&calls, &sqs_calls, &pump_sqs_calls, &stream_calls] {
+        counter.take();
+    }
 
     // The fan-out.
     let started = Instant::now();
@@ -424,9 +456,9 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
         .handle_schedule(&app, close)
         .await
         .expect("weekly-billing-close is scheduled")?;
-    let fanout_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let fanout_trips = counter.take();
-    let sqs_calls = sqs_counter.take();
+    let fanout_s = started.elapsed().as_secs_f64();
+    let fanout_dynamodb = calls.take();
+    let fanout_sqs = sqs_calls.take();
     anyhow::ensure!(summary.applied == n as u64, "fan-out: {summary:?}");
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;
     anyhow::ensure!(
@@ -438,9 +470,11 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
     let started = Instant::now();
     drain(&invoicing).await?;
     let invoicing_s = started.elapsed().as_secs_f64();
-    let mut per_contract = counter.take();
-    // The pump's own DescribeTable (it looks for the stream each pass), not the worker's.
-    let pump_describes = per_contract.remove("DescribeTable").unwrap_or(0);
+    let mut worker_dynamodb = calls.take();
+    // The pump looks for the table's stream on every pass: its DescribeTable is not the worker's.
+    let describe = worker_dynamodb.remove("DescribeTable").unwrap_or_default();
+    let pump_sqs = pump_sqs_calls.take();
+    let pump_other_s = describe.time.as_secs_f64() + seconds(&stream_calls.take());
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;
     anyhow::ensure!(
         visible + in_flight == 0,
@@ -448,12 +482,13 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
     );
 
     // What the invoices emitted (WeekInvoiced, WeekCharged): forwarder and subscribers.
-    let started = Instant::now();
-    let events = drain(&stack.pump).await?;
-    let events_s = started.elapsed().as_secs_f64();
-    println!(
-        "  N={n}: events drain delivered {events} stream records + messages in {events_s:.1} s"
-    );
+    let events = if with_events {
+        let started = Instant::now();
+        let delivered = drain(&stack.pump).await?;
+        Some((delivered, started.elapsed().as_secs_f64()))
+    } else {
+        None
+    };
 
     // Every week charged and held for review; nothing left to close or to charge.
     let in_review = due_weeks(&app, RELEASE_DUE, close + Duration::days(7)).await?;
@@ -474,43 +509,48 @@ async fn run(services: &LocalServices, n: usize) -> anyhow::Result<Row> {
          sandbox charges {charges}, ledger: {} accounts, {} transfers, balanced = {}",
         audit.accounts, audit.transfers, audit.balanced
     );
-    anyhow::ensure!(in_review == n && left_to_close == 0 && charge_due == 0);
-    counter.take();
-    sqs_counter.take();
+    anyhow::ensure!(in_review == n && left_to_close == 0 && charge_due == 0 && charges == n);
+    calls.take();
+    sqs_calls.take();
 
     // The close again: nothing is due any more.
     let rerun = Function::WeeklyBillingClose
         .handle_schedule(&app, close)
         .await
         .expect("weekly-billing-close is scheduled")?;
-    let rerun_trips = counter.take();
+    let rerun_dynamodb = calls.take();
+    let rerun_sqs = sqs_calls.take();
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;
-    anyhow::ensure!(visible + in_flight == 0, "the re-run queued messages");
+    anyhow::ensure!(
+        visible + in_flight == 0 && count(&rerun_sqs) == 0,
+        "the re-run queued messages"
+    );
 
     Ok(Row {
         n,
         seed_s,
-        fanout_ms,
+        fanout_s,
         messages: summary.applied,
-        fanout_trips,
-        sqs_calls,
+        fanout_dynamodb,
+        fanout_sqs,
         invoicing_s,
-        per_contract,
-        pump_describes,
-        events_s,
+        worker_dynamodb,
+        pump_sqs,
+        pump_other_s,
+        events,
         in_review,
         balanced: audit.balanced,
         rerun_messages: rerun.applied,
-        rerun_trips,
+        rerun_dynamodb,
     })
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|n| n.parse())
-        .collect::<Result<_, _>>()?;
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let with_events = args.iter().any(|a| a == "--events");
+    args.retain(|a| a != "--events");
+    let mut sizes: Vec<usize> = args.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
     if sizes.is_empty() {
         sizes = vec![1000, 5000, 10_000];
     }
@@ -518,47 +558,68 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for n in sizes {
         println!("N={n}: seeding, closing, invoicing …");
-        let row = run(&services, n).await?;
+        let row = run(&services, n, with_events).await?;
+        let per = |s: f64| s * 1000.0 / n as f64;
         println!(
-            "  N={n}: seed {:.1} s; fan-out {:.0} ms, {} messages, DynamoDB {{{}}}, SQS {{{}}}; \
-             invoicing {:.1} s ({:.1} contracts/s), per contract {{{}}} (+{} pump DescribeTable); \
+            "  N={n}: seed {:.1} s (not measured)\n  \
+             fan-out {:.2} s, {} messages: DynamoDB {{{}}}, SQS {{{}}}\n  \
+             invoicing {:.1} s = {:.1} contracts/s ({:.1} ms/contract): \
+             pump's SQS {{{}}} {:.1} ms/contract, pump's stream polling {:.1} ms/contract, \
+             worker {:.1} ms/contract, of which DynamoDB {:.1} ms/contract {{{}}}\n  \
+             worker DynamoDB calls per contract {{{}}}\n  \
              re-run {} messages, DynamoDB {{{}}}",
             row.seed_s,
-            row.fanout_ms,
+            row.fanout_s,
             row.messages,
-            ops(&row.fanout_trips, None),
-            ops(&row.sqs_calls, None),
+            timed(&row.fanout_dynamodb),
+            timed(&row.fanout_sqs),
             row.invoicing_s,
             n as f64 / row.invoicing_s,
-            ops(&row.per_contract, Some(n)),
-            row.pump_describes,
+            per(row.invoicing_s),
+            timed(&row.pump_sqs),
+            per(seconds(&row.pump_sqs)),
+            per(row.pump_other_s),
+            per(row.worker_s()),
+            per(seconds(&row.worker_dynamodb)),
+            timed(&row.worker_dynamodb),
+            ops(&row.worker_dynamodb, Some(n)),
             row.rerun_messages,
-            ops(&row.rerun_trips, None),
+            timed(&row.rerun_dynamodb),
         );
+        if let Some((delivered, s)) = row.events {
+            println!(
+                "  events drain (not measured): {delivered} stream records + messages in {s:.1} s"
+            );
+        }
         rows.push(row);
     }
     println!();
     println!(
-        "| N | seed (s, not measured) | fan-out | messages | fan-out DynamoDB calls | fan-out SQS calls \
-         | invoicing wall time | DynamoDB calls per contract | contracts/s | µs/contract \
-         | events drain | in_review | ledger balanced | re-run messages |"
+        "| N | fan-out | messages | fan-out DynamoDB calls | fan-out SQS calls (time in moto) \
+         | invoicing wall time | contracts/s | DynamoDB calls per contract | worker ms/contract \
+         (DynamoDB ms) | pump's SQS ms/contract | in_review | ledger balanced | re-run messages |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for row in &rows {
+        let per = |s: f64| s * 1000.0 / row.n as f64;
         println!(
-            "| {} | {:.1} | {:.0} ms | {} | {} | {} | {:.1} s | {} (total {:.2}) | {:.1} | {:.0} | {:.1} s | {} | {} | {} |",
+            "| {} | {:.2} s | {} | {} | {} | {:.1} s | {:.1} | {} (= {:.2}) | {:.1} ({:.1}) | {:.1} | {} | {} | {} |",
             row.n,
-            row.seed_s,
-            row.fanout_ms,
+            row.fanout_s,
             row.messages,
-            ops(&row.fanout_trips, None),
-            ops(&row.sqs_calls, None),
+            ops(&row.fanout_dynamodb, None),
+            row.fanout_sqs
+                .iter()
+                .map(|(op, t)| format!("{op} {} ({:.2} s)", t.count, t.time.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", "),
             row.invoicing_s,
-            ops(&row.per_contract, Some(row.n)),
-            row.per_contract.values().sum::<u64>() as f64 / row.n as f64,
             row.n as f64 / row.invoicing_s,
-            row.invoicing_s * 1e6 / row.n as f64,
-            row.events_s,
+            ops(&row.worker_dynamodb, Some(row.n)),
+            count(&row.worker_dynamodb) as f64 / row.n as f64,
+            per(row.worker_s()),
+            per(seconds(&row.worker_dynamodb)),
+            per(seconds(&row.pump_sqs)),
             row.in_review,
             row.balanced,
             row.rerun_messages,
