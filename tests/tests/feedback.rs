@@ -217,6 +217,20 @@ async fn double_blind_feedback_the_window_and_the_job_success_score() {
         "Great client"
     );
 
+    // Each side is told once that feedback arrived and once that it can be read.
+    for token in [&w.freelancer.access, &client] {
+        let inbox = w.app.get("/v1/me/notifications", Some(token)).await;
+        let kinds: Vec<&str> = inbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["kind"].as_str())
+            .filter(|kind| kind.starts_with("feedback"))
+            .collect();
+        assert_eq!(kinds.len(), 2, "{}", inbox.body);
+        assert!(kinds.contains(&"feedback_received") && kinds.contains(&"feedback_revealed"));
+    }
+
     // A second client, $200, who never leaves feedback: the freelancer's, alone, stays
     // hidden until the window closes 14 days after the end.
     w.at("2026-12-02T09:00:00Z").await;

@@ -508,6 +508,16 @@ async fn saved_searches_alert_once_per_matching_new_job() {
     assert_eq!(alert_markers(&m.app, &rust_id).await, 1);
     assert_eq!(alert_events(&m.app, &rust_id).await, 1);
     assert_eq!(alert_events(&m.app, &any_id).await, 2);
+    // One inbox item per alert (two searches matched the first job, one the second).
+    let inbox = m.app.get("/v1/me/notifications", Some(&m.freelancer)).await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    let alerts = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "saved_search_matched")
+        .count();
+    assert_eq!(alerts, 3, "{}", inbox.body);
 
     // Invite-only jobs alert nobody.
     let mut secret = fixed(
