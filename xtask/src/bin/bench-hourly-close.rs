@@ -1,22 +1,31 @@
 //! `bench-hourly-close`: the Monday close of N hourly contracts on the local stack, through the
 //! real SQS fan-out, with the DynamoDB round trips of each phase counted by operation.
 //!
-//!     cargo run --release -p worklane-devstack --bin bench-hourly-close [-- N ...]
+//!     cargo run --release -p worklane-devstack --bin bench-hourly-close [-- [--events] N ...]
 //!
-//! Each N (default 1000 5000 10000) gets a fresh stack (its own table and queues) on one pair
-//! of services. Seeding writes straight to the table (not timed with the close): N/50 clients
+//! Each N (default 1000 5000 10000) gets a fresh stack on freshly started services (DynamoDB
+//! Local slows down severalfold with an earlier run's table in it). Seeding writes straight to the table (not timed with the close): N/50 clients
 //! with a sandbox card each, and N hourly contracts ($30/h, 40 h limit, started Monday
 //! 2026-12-07) with one hour of tracked time that week, each as one transaction (contract,
 //! six segments, the week's timesheet — which puts the week in the `due` index).
 //!
 //! Measured, like production runs it: `weekly-billing-close` at Monday 2026-12-14 12:00 (the
 //! fan-out: one Query page of the `due` index per 100 weeks, one SendMessageBatch per 10),
-//! then `hourly-invoicing` consuming the billing queue through the event pump (the pump plays
-//! Lambda's SQS event source: receive ≤ 10, invoke, delete each; one batch at a time). The
-//! invoicing pump handles the billing queue only, with a DynamoDB client that counts; the
-//! events the invoices emit (outbox → stream → forwarder → subscribers) are drained
-//! afterwards by the stack's own pump and timed separately. DynamoDB Local and moto share
-//! the machine's cores with this process: read times as relative, round trips as exact.
+//! then `hourly-invoicing` consuming the billing queue through an event pump (the pump plays
+//! Lambda's SQS event source: receive ≤ 10, invoke, delete each; one batch at a time). That
+//! pump handles the billing queue only; the app's DynamoDB and SQS clients and the pump's own
+//! SQS and stream clients each count calls and the time spent in them, so the invoicing wall
+//! time splits into the pump's (moto, stream polling) and the worker's. With `--events`, the
+//! events the invoices emit (outbox → stream → forwarder → subscribers) are drained afterwards
+//! by the stack's own pump and timed separately. Then: every week in review, nothing left to
+//! close or charge, one sandbox charge per contract, the ledger audit balanced, and the close
+//! run again sends nothing.
+//!
+//! moto's SQS does work proportional to the queue's depth on every SendMessageBatch and
+//! ReceiveMessage, so with a whole close on the queue its calls grow with N (quadratic in
+//! total): read the worker's figures for Worklane's cost, the moto figures for moto's. DynamoDB
+//! Local and moto share the machine's cores with this process: read times as relative, round
+//! trips as exact.
 
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -41,7 +50,7 @@ use worklane::store::hourly::{
     timesheet_put_op, SegmentRecord, TimesheetRecord, CHARGE_DUE, CLOSE_DUE, RELEASE_DUE,
 };
 use worklane::store::payments::BillingMethodRecord;
-use worklane::store::{from_item, Cond, Store, Tx};
+use worklane::store::{from_item, Cond, Store, StoreError, Tx, TxError};
 use worklane::{App, Function};
 use worklane_devstack::clock::DevClock;
 use worklane_devstack::pump::EventPump;
@@ -51,7 +60,7 @@ use worklane_devstack::stack::{Stack, BILLING_QUEUE};
 /// Contracts per client.
 const CONTRACTS_PER_CLIENT: usize = 50;
 /// Concurrent seeding transactions.
-const SEED_CONCURRENCY: usize = 24;
+const SEED_CONCURRENCY: usize = 16;
 /// Segments (10 minutes each) logged per contract: one hour.
 const SEGMENTS: i64 = 6;
 
@@ -253,20 +262,31 @@ async fn seed_contract(app: &App, client: UserId, started: DateTime<Utc>) -> any
         .collect();
     let open = Timesheet::open(&contract, BillingWeek::containing(first));
     let counted = open.counted(&segments.iter().collect::<Vec<_>>(), false);
-    let mut tx = contract_put_op(Tx::new(), &contract, None);
-    for segment in segments {
-        tx = tx.put(
-            "segment",
-            &SegmentRecord::new(segment),
-            Some(Cond::absent()),
-        );
+    let transaction = || {
+        let mut tx = contract_put_op(Tx::new(), &contract, None);
+        for segment in &segments {
+            tx = tx.put(
+                "segment",
+                &SegmentRecord::new(segment.clone()),
+                Some(Cond::absent()),
+            );
+        }
+        // Through `TimesheetRecord::new` (in the op): the week lands in `DUE#weekly-billing-close`.
+        timesheet_put_op(tx, &open, &counted)
+    };
+    // DynamoDB Local times out concurrent transactions waiting for its lock ("this request
+    // will succeed in actual DynamoDB"): try again; a retry that finds its own write is done.
+    for attempt in 0..10 {
+        match app.store.transact(transaction()).await {
+            Ok(()) => return Ok(()),
+            Err(TxError::ConditionFailed { .. }) if attempt > 0 => return Ok(()),
+            Err(TxError::Store(StoreError::Unavailable(_))) => {
+                tokio::time::sleep(StdDuration::from_millis(50 << attempt.min(5))).await;
+            }
+            Err(err) => anyhow::bail!("seed contract: {err:?}"),
+        }
     }
-    // Through `TimesheetRecord::new` (inside the op): the week lands in `DUE#weekly-billing-close`.
-    tx = timesheet_put_op(tx, &open, &counted);
-    app.store
-        .transact(tx)
-        .await
-        .map_err(|e| anyhow::anyhow!("seed contract: {e:?}"))
+    anyhow::bail!("seed contract: DynamoDB Local kept timing out")
 }
 
 /// Every due item of `partition` up to `until`, with its week.
@@ -554,11 +574,14 @@ async fn main() -> anyhow::Result<()> {
     if sizes.is_empty() {
         sizes = vec![1000, 5000, 10_000];
     }
-    let services = LocalServices::start().await?;
     let mut rows = Vec::new();
     for n in sizes {
         println!("N={n}: seeding, closing, invoicing …");
+        // Fresh services for every N: DynamoDB Local slows down severalfold once an earlier
+        // run's table is in it, which would be charged to this N.
+        let services = LocalServices::start().await?;
         let row = run(&services, n, with_events).await?;
+        drop(services);
         let per = |s: f64| s * 1000.0 / n as f64;
         println!(
             "  N={n}: seed {:.1} s (not measured)\n  \
