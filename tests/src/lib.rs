@@ -353,3 +353,40 @@ pub async fn add_milestone(app: &TestApp, client: &str, contract: &str, amount: 
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["id"].as_str().unwrap().to_string()
 }
+
+/// An hourly contract between `client` and `freelancer`: a job, an offer at $30/h with a
+/// weekly limit of `limit` hours and manual time allowed, accepted. Returns the contract id.
+pub async fn hourly_contract(app: &TestApp, client: &str, freelancer: &str, limit: u32) -> String {
+    let job = app
+        .post(
+            "/v1/jobs",
+            Some(client),
+            &json!({"title": "Rust backend, ongoing hourly work",
+                "description": "Ongoing work on a serverless Rust backend with DynamoDB and SQS.",
+                "category": "web-mobile-software-dev", "skills": ["rust", "aws-lambda"],
+                "experience_level": "expert", "type": "hourly",
+                "hourly_rate": {"min": "25.00", "max": "40.00", "currency": "USD"},
+                "duration": "3-6 months"}),
+        )
+        .await;
+    assert_eq!(job.status, 201, "{}", job.body);
+    let offer = app
+        .post(
+            "/v1/offers",
+            Some(client),
+            &json!({"job_id": job.body["id"], "freelancer_id": user_id(app, freelancer).await,
+                "type": "hourly", "hourly_rate": {"amount": "30.00", "currency": "USD"},
+                "weekly_limit_hours": limit, "manual_time_allowed": true}),
+        )
+        .await;
+    assert_eq!(offer.status, 201, "{}", offer.body);
+    let accepted = app
+        .post(
+            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
+            Some(freelancer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    accepted.body["contract_id"].as_str().unwrap().to_string()
+}

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
-use worklane_tests::{png, ready_file, user_id, Reply, TestApp};
+use worklane_tests::{hourly_contract, png, ready_file, Reply, TestApp};
 
 struct Party {
     access: String,
@@ -172,42 +172,6 @@ async fn delete(app: &TestApp, token: &str, segment: &str) -> Reply {
         &[],
     )
     .await
-}
-
-/// Job → hourly offer → accepted; returns the contract id.
-async fn hourly_contract(app: &TestApp, client: &str, freelancer: &str, limit: u32) -> String {
-    let job = app
-        .post(
-            "/v1/jobs",
-            Some(client),
-            &json!({"title": "Rust backend, ongoing hourly work",
-                "description": "Ongoing work on a serverless Rust backend with DynamoDB and SQS.",
-                "category": "web-mobile-software-dev", "skills": ["rust", "aws-lambda"],
-                "experience_level": "expert", "type": "hourly",
-                "hourly_rate": {"min": "25.00", "max": "40.00", "currency": "USD"},
-                "duration": "3-6 months"}),
-        )
-        .await;
-    assert_eq!(job.status, 201, "{}", job.body);
-    let offer = app
-        .post(
-            "/v1/offers",
-            Some(client),
-            &json!({"job_id": job.body["id"], "freelancer_id": user_id(app, freelancer).await,
-                "type": "hourly", "hourly_rate": {"amount": "30.00", "currency": "USD"},
-                "weekly_limit_hours": limit, "manual_time_allowed": true}),
-        )
-        .await;
-    assert_eq!(offer.status, 201, "{}", offer.body);
-    let accepted = app
-        .post(
-            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
-            Some(freelancer),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    accepted.body["contract_id"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

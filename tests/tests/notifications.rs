@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use worklane_tests::{fixed_contract, user_id, Reply, TestApp};
+use worklane_tests::{fixed_contract, hourly_contract, user_id, Reply, TestApp};
 
 struct Party {
     access: String,
@@ -550,38 +550,7 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     let mut client = party(&app, "client@example.com", &["client"]).await;
     let mut freelancer = party(&app, "freelancer@example.com", &["freelancer"]).await;
     add_card(&app, &client.access).await;
-    let job = app
-        .post(
-            "/v1/jobs",
-            Some(&client.access),
-            &json!({"title": "Rust backend, ongoing hourly work",
-                "description": "Ongoing work on a serverless Rust backend with DynamoDB and SQS.",
-                "category": "web-mobile-software-dev", "skills": ["rust"],
-                "experience_level": "expert", "type": "hourly",
-                "hourly_rate": {"min": "25.00", "max": "40.00", "currency": "USD"},
-                "duration": "3-6 months"}),
-        )
-        .await;
-    assert_eq!(job.status, 201, "{}", job.body);
-    let offer = app
-        .post(
-            "/v1/offers",
-            Some(&client.access),
-            &json!({"job_id": job.body["id"], "freelancer_id": user_id(&app, &freelancer.access).await,
-                "type": "hourly", "hourly_rate": {"amount": "30.00", "currency": "USD"},
-                "weekly_limit_hours": 10, "manual_time_allowed": true}),
-        )
-        .await;
-    assert_eq!(offer.status, 201, "{}", offer.body);
-    let accepted = app
-        .post(
-            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
-            Some(&freelancer.access),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    let contract = accepted.body["contract_id"].as_str().unwrap().to_string();
+    let contract = hourly_contract(&app, &client.access, &freelancer.access, 10).await;
 
     // An hour of manual time on Monday; the Monday after, the close invoices and charges it.
     at(
@@ -691,36 +660,7 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
     let mut client = party(&app, "client@example.com", &["client"]).await;
     let mut freelancer = party(&app, "freelancer@example.com", &["freelancer"]).await;
     add_card(&app, &client.access).await;
-    let job = app
-        .post(
-            "/v1/jobs",
-            Some(&client.access),
-            &json!({"title": "Rust backend, ongoing hourly work",
-                "description": "Ongoing work on a serverless Rust backend with DynamoDB and SQS.",
-                "category": "web-mobile-software-dev", "skills": ["rust"],
-                "experience_level": "expert", "type": "hourly",
-                "hourly_rate": {"min": "25.00", "max": "40.00", "currency": "USD"},
-                "duration": "3-6 months"}),
-        )
-        .await;
-    let offer = app
-        .post(
-            "/v1/offers",
-            Some(&client.access),
-            &json!({"job_id": job.body["id"], "freelancer_id": user_id(&app, &freelancer.access).await,
-                "type": "hourly", "hourly_rate": {"amount": "30.00", "currency": "USD"},
-                "weekly_limit_hours": 10, "manual_time_allowed": true}),
-        )
-        .await;
-    let accepted = app
-        .post(
-            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
-            Some(&freelancer.access),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    let contract = accepted.body["contract_id"].as_str().unwrap().to_string();
+    let contract = hourly_contract(&app, &client.access, &freelancer.access, 10).await;
     at(
         &app,
         "2026-12-07T12:00:00Z",
