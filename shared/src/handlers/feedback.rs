@@ -67,7 +67,15 @@ async fn view(
     caller: &Caller,
     id: &ContractId,
     now: DateTime<Utc>,
-) -> Result<(crate::domain::offer::Contract, Side, ContractFeedback), ApiError> {
+) -> Result<
+    (
+        crate::domain::offer::Contract,
+        Side,
+        ContractFeedback,
+        Option<Feedback>,
+    ),
+    ApiError,
+> {
     let (contract, client, freelancer) = app.store.contract_feedback(id).await?;
     let (contract, side) = contract
         .and_then(|c| Side::of(&c.parties, &caller.user_id).map(|side| (c, side)))
@@ -87,7 +95,8 @@ async fn view(
         theirs: shown,
         mine,
     };
-    Ok((contract, side, answer))
+    // The other side's full item travels along: leaving feedback reveals or checks it.
+    Ok((contract, side, answer, theirs))
 }
 
 fn contract_id(req: &ApiRequest) -> Result<ContractId, ApiError> {
@@ -99,7 +108,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
     let id = contract_id(&req)?;
     let body: FeedbackRequest = req.json()?;
     retry_stale(|| async {
-        let (contract, side, before) = view(app, &caller, &id, req.now).await?;
+        let (contract, side, before, other) = view(app, &caller, &id, req.now).await?;
         if before.mine.is_some() {
             return Err(ApiError::conflict(
                 "feedback_given",
@@ -112,12 +121,6 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
                 FeedbackError::Rule(rule) => ApiError::from(rule),
                 FeedbackError::Invalid(violations) => ApiError::from(violations),
             })?;
-        // The other side's full item (the view above only carries its public part).
-        let (_, client, freelancer) = app.store.contract_feedback(&id).await?;
-        let other = match side {
-            Side::Client => freelancer,
-            Side::Freelancer => client,
-        };
         let tx = submit_tx(&contract, &mine, other.as_ref(), req.now);
         let mut answer = before;
         let revealed = other.is_some();
@@ -151,7 +154,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
 
 pub async fn contract_feedback(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
-    let (_, _, answer) = view(app, &caller, &contract_id(&req)?, req.now).await?;
+    let (_, _, answer, _) = view(app, &caller, &contract_id(&req)?, req.now).await?;
     Ok(ApiResponse::ok(&answer))
 }
 
