@@ -7,6 +7,7 @@ use crate::provision::Provisioned;
 use crate::template::FunctionDef;
 use anyhow::Result;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -196,7 +197,9 @@ impl EventPump {
         Ok(delivered)
     }
 
-    async fn poll_queues(&self) -> Result<usize> {
+    /// One receive (≤ 10 messages) per queue, delivered and deleted: a poller of Lambda's SQS
+    /// event source. Several may run at once on one pump, as Lambda runs several pollers.
+    pub async fn poll_queues(&self) -> Result<usize> {
         let mut delivered = 0;
         for (function, url) in &self.queue_functions {
             let output = self
@@ -232,13 +235,15 @@ impl EventPump {
                 .into_iter()
                 .map(|f| f.item_identifier)
                 .collect();
-            for message in &messages {
+            // Like Lambda: failures visible again at once (after maxReceiveCount moto moves
+            // them to the DLQ), the rest deleted in one batch.
+            let mut done = Vec::new();
+            for (index, message) in messages.iter().enumerate() {
                 let handle = message.receipt_handle.clone().unwrap_or_default();
                 if failed
                     .iter()
                     .any(|id| Some(id) == message.message_id.as_ref())
                 {
-                    // Visible again at once; after maxReceiveCount moto moves it to the DLQ.
                     self.sqs
                         .change_message_visibility()
                         .queue_url(url)
@@ -247,13 +252,27 @@ impl EventPump {
                         .send()
                         .await?;
                 } else {
-                    self.sqs
-                        .delete_message()
-                        .queue_url(url)
-                        .receipt_handle(handle)
-                        .send()
-                        .await?;
+                    done.push(
+                        DeleteMessageBatchRequestEntry::builder()
+                            .id(index.to_string())
+                            .receipt_handle(handle)
+                            .build()?,
+                    );
                 }
+            }
+            if !done.is_empty() {
+                let output = self
+                    .sqs
+                    .delete_message_batch()
+                    .queue_url(url)
+                    .set_entries(Some(done))
+                    .send()
+                    .await?;
+                anyhow::ensure!(
+                    output.failed.is_empty(),
+                    "DeleteMessageBatch failed: {:?}",
+                    output.failed
+                );
             }
             delivered += messages.len();
         }

@@ -10,22 +10,23 @@
 //! six segments, the week's timesheet — which puts the week in the `due` index).
 //!
 //! Measured, like production runs it: `weekly-billing-close` at Monday 2026-12-14 12:00 (the
-//! fan-out: one Query page of the `due` index per 100 weeks, one SendMessageBatch per 10),
-//! then `hourly-invoicing` consuming the billing queue through an event pump (the pump plays
-//! Lambda's SQS event source: receive ≤ 10, invoke, delete each; one batch at a time). That
-//! pump handles the billing queue only; the app's DynamoDB and SQS clients and the pump's own
-//! SQS and stream clients each count calls and the time spent in them, so the invoicing wall
-//! time splits into the pump's (moto, stream polling) and the worker's. With `--events`, the
-//! events the invoices emit (outbox → stream → forwarder → subscribers) are drained afterwards
-//! by the stack's own pump and timed separately. Then: every week in review, nothing left to
-//! close or charge, one sandbox charge per contract, the ledger audit balanced, and the close
-//! run again sends nothing.
+//! fan-out: one Query page of the `due` index per 100 weeks, one SendMessageBatch per 10)
+//! while `hourly-invoicing` already consumes the billing queue with `--consumers` pollers
+//! (default 8; Lambda's SQS event source starts with five and scales up): each receives ≤ 10,
+//! invokes the worker, deletes each. The close, the worker and the pollers each count their
+//! calls on their own clients. Reported: the close's own time and calls, the time from the
+//! close's start until the queue is empty (every week invoiced, charged and held), the deepest
+//! the queue got, and the worker's DynamoDB calls per contract. With `--events`, the events the
+//! invoices emit (outbox → stream → forwarder → subscribers) are drained afterwards by the
+//! stack's own pump and timed separately. Then: every week in review, nothing left to close or
+//! charge, one sandbox charge per contract, the ledger audit balanced, and the close run again
+//! sends nothing.
 //!
-//! moto's SQS does work proportional to the queue's depth on every SendMessageBatch and
-//! ReceiveMessage, so with a whole close on the queue its calls grow with N (quadratic in
-//! total): read the worker's figures for Worklane's cost, the moto figures for moto's. DynamoDB
-//! Local and moto share the machine's cores with this process: read times as relative, round
-//! trips as exact.
+//! moto's SQS does work proportional to the queue's depth on every SendMessage entry,
+//! ReceiveMessage and DeleteMessage (it recomputes the queue's attributes from every message),
+//! which real SQS does not: consuming while the close sends keeps the queue shallow, so the
+//! figures are Worklane's, not the emulator's. DynamoDB Local and moto share the machine's
+//! cores with this process: read times as relative, round trips as exact.
 
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -36,6 +37,7 @@ use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use chrono::{DateTime, Duration, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 use worklane::domain::billing::BillingMethodInput;
@@ -59,6 +61,8 @@ use worklane_devstack::stack::{Stack, BILLING_QUEUE};
 
 /// Contracts per client.
 const CONTRACTS_PER_CLIENT: usize = 50;
+/// Billing-queue pollers running at once (Lambda starts with five and scales up).
+const DEFAULT_CONSUMERS: usize = 8;
 /// Concurrent seeding transactions.
 const SEED_CONCURRENCY: usize = 16;
 /// Segments (10 minutes each) logged per contract: one hour.
@@ -346,30 +350,27 @@ async fn drain(pump: &EventPump) -> anyhow::Result<usize> {
 
 struct Row {
     n: usize,
+    consumers: usize,
     seed_s: f64,
+    /// The close's own run (its Query pages and SendMessageBatch calls), while the pollers
+    /// already consume.
     fanout_s: f64,
     messages: u64,
-    /// The close's DynamoDB and SQS calls.
     fanout_dynamodb: Tallies,
     fanout_sqs: Tallies,
-    invoicing_s: f64,
+    /// From the close's start until the billing queue is empty: every week invoiced and held.
+    end_to_end_s: f64,
+    /// The deepest the billing queue was seen (visible + in flight), sampled every 250 ms.
+    max_depth: u64,
     /// The worker's DynamoDB calls (the pump's DescribeTable taken out).
     worker_dynamodb: Tallies,
-    /// What the pump itself spent: SQS receive/delete (moto), stream polling.
+    /// What the pollers spent in moto: ReceiveMessage, DeleteMessage.
     pump_sqs: Tallies,
-    pump_other_s: f64,
     events: Option<(usize, f64)>,
     in_review: usize,
     balanced: bool,
     rerun_messages: u64,
     rerun_dynamodb: Tallies,
-}
-
-impl Row {
-    /// Invoicing time that is not the pump's: the worker's own (DynamoDB + CPU).
-    fn worker_s(&self) -> f64 {
-        self.invoicing_s - seconds(&self.pump_sqs) - self.pump_other_s
-    }
 }
 
 fn sdk_clients(
@@ -393,22 +394,66 @@ fn sdk_clients(
     (dynamodb_calls, dynamodb, sqs_calls, sqs)
 }
 
-async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::Result<Row> {
+/// Polls the billing queue with `consumers` pollers until `closed` is set and the queue is
+/// empty, as Lambda's event source does while the close is still sending.
+async fn consume(
+    stack: &Stack,
+    pump: &EventPump,
+    queue: &str,
+    consumers: usize,
+    closed: &AtomicBool,
+    max_depth: &AtomicU64,
+) -> anyhow::Result<()> {
+    let poller = || async {
+        loop {
+            let delivered = pump.poll_queues().await?;
+            if delivered == 0 {
+                if closed.load(Ordering::Acquire) {
+                    let (visible, in_flight) = queue_depth(stack, queue).await?;
+                    if visible + in_flight == 0 {
+                        return anyhow::Ok(());
+                    }
+                }
+                tokio::time::sleep(StdDuration::from_millis(20)).await;
+            }
+        }
+    };
+    let sampler = async {
+        while !closed.load(Ordering::Acquire) {
+            let (visible, in_flight) = queue_depth(stack, queue).await?;
+            max_depth.fetch_max(visible + in_flight, Ordering::Relaxed);
+            tokio::time::sleep(StdDuration::from_millis(250)).await;
+        }
+        anyhow::Ok(())
+    };
+    let pollers = futures::future::try_join_all((0..consumers).map(|_| poller()));
+    futures::try_join!(pollers, sampler)?;
+    Ok(())
+}
+
+async fn run(
+    services: &LocalServices,
+    n: usize,
+    consumers: usize,
+    with_events: bool,
+) -> anyhow::Result<Row> {
     let prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
     let stack = Stack::create(services, &prefix).await?;
     let sdk = worklane::config::sdk_config(true).await;
-    // The app (the close and the worker) on counting clients; the invoicing pump's own SQS
-    // and stream clients count separately, so what is the pump's is not the worker's.
-    let (calls, dynamodb, sqs_calls, sqs) = sdk_clients(&sdk, services);
-    let mut app = stack.app.clone();
-    app.store = Store::new(dynamodb, stack.app.store.table());
-    app.sqs = sqs;
+    // The close and the worker run at the same time, each on its own counting clients, so
+    // what is the close's is not the worker's; the pollers' SQS client counts moto's share.
+    let (close_calls, dynamodb, close_sqs_calls, sqs) = sdk_clients(&sdk, services);
+    let mut closer = stack.app.clone();
+    closer.store = Store::new(dynamodb, stack.app.store.table());
+    closer.sqs = sqs;
+    let (worker_calls, dynamodb, _, sqs) = sdk_clients(&sdk, services);
+    let mut worker = stack.app.clone();
+    worker.store = Store::new(dynamodb, stack.app.store.table());
+    worker.sqs = sqs;
     let (_, _, pump_sqs_calls, pump_sqs) = sdk_clients(&sdk, services);
-    let stream_calls = Calls::default();
     let streams = aws_sdk_dynamodbstreams::Client::from_conf(
         aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
             .endpoint_url(&services.dynamodb)
-            .interceptor(stream_calls.clone())
             .build(),
     );
     let queue = stack
@@ -437,7 +482,7 @@ async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::R
         "the template's billing queue consumer is not hourly-invoicing"
     );
     let invoicing = EventPump::new(
-        app.clone(),
+        worker.clone(),
         streams,
         pump_sqs,
         &functions,
@@ -447,54 +492,59 @@ async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::R
 
     let started = Instant::now();
     let monday = at("2026-12-07T00:00:00Z");
+    let app = &stack.app;
     let clients: Vec<UserId> = stream::iter(0..n.div_ceil(CONTRACTS_PER_CLIENT))
-        .map(|_| seed_client(&app, monday))
+        .map(|_| seed_client(app, monday))
         .buffer_unordered(SEED_CONCURRENCY)
         .try_collect()
         .await?;
     stream::iter(0..n)
-        .map(|i| seed_contract(&app, clients[i % clients.len()].clone(), monday))
+        .map(|i| seed_contract(app, clients[i % clients.len()].clone(), monday))
         .buffer_unordered(SEED_CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await?;
-    // The seed's own stream records go by before the clock starts (both pumps read them).
+    // The seed's own stream records go by before the clock starts.
     drain(&stack.pump).await?;
-    drain(&invoicing).await?;
     let seed_s = started.elapsed().as_secs_f64();
-    let waiting = due_weeks(&app, CLOSE_DUE, close).await?.len();
+    let waiting = due_weeks(app, CLOSE_DUE, close).await?.len();
     anyhow::ensure!(
         waiting == n,
         "{waiting} weeks due for the close, {n} seeded"
     );
-    for counter in [&calls, &sqs_calls, &pump_sqs_calls, &stream_calls] {
+    for counter in [
+        &close_calls,
+        &close_sqs_calls,
+        &worker_calls,
+        &pump_sqs_calls,
+    ] {
         counter.take();
     }
 
-    // The fan-out.
+    // The close, with the pollers consuming from its first message on.
+    let closed = AtomicBool::new(false);
+    let max_depth = AtomicU64::new(0);
     let started = Instant::now();
-    let summary = Function::WeeklyBillingClose
-        .handle_schedule(&app, close)
-        .await
-        .expect("weekly-billing-close is scheduled")?;
-    let fanout_s = started.elapsed().as_secs_f64();
-    let fanout_dynamodb = calls.take();
-    let fanout_sqs = sqs_calls.take();
+    let fan_out = async {
+        let summary = Function::WeeklyBillingClose
+            .handle_schedule(&closer, close)
+            .await
+            .expect("weekly-billing-close is scheduled");
+        let fanout_s = started.elapsed().as_secs_f64();
+        closed.store(true, Ordering::Release);
+        anyhow::Ok((summary?, fanout_s))
+    };
+    let ((summary, fanout_s), ()) = futures::try_join!(
+        fan_out,
+        consume(&stack, &invoicing, &queue, consumers, &closed, &max_depth)
+    )?;
+    let end_to_end_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(summary.applied == n as u64, "fan-out: {summary:?}");
-    let (visible, in_flight) = queue_depth(&stack, &queue).await?;
-    anyhow::ensure!(
-        visible + in_flight == n as u64,
-        "{visible} + {in_flight} messages on the billing queue, {n} expected"
-    );
-
-    // The invoicing, until the billing queue is empty.
-    let started = Instant::now();
-    drain(&invoicing).await?;
-    let invoicing_s = started.elapsed().as_secs_f64();
-    let mut worker_dynamodb = calls.take();
-    // The pump looks for the table's stream on every pass: its DescribeTable is not the worker's.
-    let describe = worker_dynamodb.remove("DescribeTable").unwrap_or_default();
+    let fanout_dynamodb = close_calls.take();
+    let fanout_sqs = close_sqs_calls.take();
+    let mut worker_dynamodb = worker_calls.take();
+    // The pump's stream lookup is not the worker's (it polls no stream here; kept for safety).
+    worker_dynamodb.remove("DescribeTable");
     let pump_sqs = pump_sqs_calls.take();
-    let pump_other_s = describe.time.as_secs_f64() + seconds(&stream_calls.take());
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;
     anyhow::ensure!(
         visible + in_flight == 0,
@@ -511,15 +561,15 @@ async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::R
     };
 
     // Every week charged and held for review; nothing left to close or to charge.
-    let in_review = due_weeks(&app, RELEASE_DUE, close + Duration::days(7)).await?;
+    let in_review = due_weeks(app, RELEASE_DUE, close + Duration::days(7)).await?;
     let in_review = in_review
         .iter()
         .filter(|w| w.state == TimesheetState::InReview)
         .count();
-    let left_to_close = due_weeks(&app, CLOSE_DUE, close + Duration::days(7))
+    let left_to_close = due_weeks(app, CLOSE_DUE, close + Duration::days(7))
         .await?
         .len();
-    let charge_due = due_weeks(&app, CHARGE_DUE, close + Duration::days(30))
+    let charge_due = due_weeks(app, CHARGE_DUE, close + Duration::days(30))
         .await?
         .len();
     let charges = app.payments.sandbox_journal().len();
@@ -530,16 +580,14 @@ async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::R
         audit.accounts, audit.transfers, audit.balanced
     );
     anyhow::ensure!(in_review == n && left_to_close == 0 && charge_due == 0 && charges == n);
-    calls.take();
-    sqs_calls.take();
 
     // The close again: nothing is due any more.
     let rerun = Function::WeeklyBillingClose
-        .handle_schedule(&app, close)
+        .handle_schedule(&closer, close)
         .await
         .expect("weekly-billing-close is scheduled")?;
-    let rerun_dynamodb = calls.take();
-    let rerun_sqs = sqs_calls.take();
+    let rerun_dynamodb = close_calls.take();
+    let rerun_sqs = close_sqs_calls.take();
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;
     anyhow::ensure!(
         visible + in_flight == 0 && count(&rerun_sqs) == 0,
@@ -548,15 +596,16 @@ async fn run(services: &LocalServices, n: usize, with_events: bool) -> anyhow::R
 
     Ok(Row {
         n,
+        consumers,
         seed_s,
         fanout_s,
         messages: summary.applied,
         fanout_dynamodb,
         fanout_sqs,
-        invoicing_s,
+        end_to_end_s,
+        max_depth: max_depth.load(Ordering::Relaxed),
         worker_dynamodb,
         pump_sqs,
-        pump_other_s,
         events,
         in_review,
         balanced: audit.balanced,
@@ -570,25 +619,33 @@ async fn main() -> anyhow::Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let with_events = args.iter().any(|a| a == "--events");
     args.retain(|a| a != "--events");
+    let mut consumers = DEFAULT_CONSUMERS;
+    if let Some(at) = args.iter().position(|a| a == "--consumers") {
+        consumers = args
+            .get(at + 1)
+            .ok_or_else(|| anyhow::anyhow!("--consumers needs a number"))?
+            .parse()?;
+        args.drain(at..at + 2);
+    }
     let mut sizes: Vec<usize> = args.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
     if sizes.is_empty() {
         sizes = vec![1000, 5000, 10_000];
     }
     let mut rows = Vec::new();
     for n in sizes {
-        println!("N={n}: seeding, closing, invoicing …");
+        println!("N={n}: seeding, then the close with {consumers} pollers consuming …");
         // Fresh services for every N: DynamoDB Local slows down severalfold once an earlier
         // run's table is in it, which would be charged to this N.
         let services = LocalServices::start().await?;
-        let row = run(&services, n, with_events).await?;
+        let row = run(&services, n, consumers, with_events).await?;
         drop(services);
         let per = |s: f64| s * 1000.0 / n as f64;
         println!(
             "  N={n}: seed {:.1} s (not measured)\n  \
-             fan-out {:.2} s, {} messages: DynamoDB {{{}}}, SQS {{{}}}\n  \
-             invoicing {:.1} s = {:.1} contracts/s ({:.1} ms/contract): \
-             pump's SQS {{{}}} {:.1} ms/contract, pump's stream polling {:.1} ms/contract, \
-             worker {:.1} ms/contract, of which DynamoDB {:.1} ms/contract {{{}}}\n  \
+             close {:.2} s, {} messages: DynamoDB {{{}}}, SQS {{{}}}\n  \
+             close start → queue empty {:.1} s = {:.1} contracts/s; deepest queue {}\n  \
+             pollers' SQS (moto) {{{}}}\n  \
+             worker DynamoDB {{{}}}, {:.1} ms/contract in DynamoDB\n  \
              worker DynamoDB calls per contract {{{}}}\n  \
              re-run {} messages, DynamoDB {{{}}}",
             row.seed_s,
@@ -596,15 +653,12 @@ async fn main() -> anyhow::Result<()> {
             row.messages,
             timed(&row.fanout_dynamodb),
             timed(&row.fanout_sqs),
-            row.invoicing_s,
-            n as f64 / row.invoicing_s,
-            per(row.invoicing_s),
+            row.end_to_end_s,
+            n as f64 / row.end_to_end_s,
+            row.max_depth,
             timed(&row.pump_sqs),
-            per(seconds(&row.pump_sqs)),
-            per(row.pump_other_s),
-            per(row.worker_s()),
-            per(seconds(&row.worker_dynamodb)),
             timed(&row.worker_dynamodb),
+            per(seconds(&row.worker_dynamodb)),
             ops(&row.worker_dynamodb, Some(n)),
             row.rerun_messages,
             timed(&row.rerun_dynamodb),
@@ -618,31 +672,26 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| N | fan-out | messages | fan-out DynamoDB calls | fan-out SQS calls (time in moto) \
-         | invoicing wall time | contracts/s | DynamoDB calls per contract | worker ms/contract \
-         (DynamoDB ms) | pump's SQS ms/contract | in_review | ledger balanced | re-run messages |"
+        "| N | pollers | close | messages | close's DynamoDB calls | close's SQS calls \
+         | close start → all invoiced | contracts/s | deepest queue | worker DynamoDB calls per \
+         contract | worker DynamoDB ms/contract | in review | ledger balanced | re-run messages |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for row in &rows {
-        let per = |s: f64| s * 1000.0 / row.n as f64;
         println!(
-            "| {} | {:.2} s | {} | {} | {} | {:.1} s | {:.1} | {} (= {:.2}) | {:.1} ({:.1}) | {:.1} | {} | {} | {} |",
+            "| {} | {} | {:.2} s | {} | {} | {} | {:.1} s | {:.1} | {} | {} (= {:.2}) | {:.1} | {} | {} | {} |",
             row.n,
+            row.consumers,
             row.fanout_s,
             row.messages,
             ops(&row.fanout_dynamodb, None),
-            row.fanout_sqs
-                .iter()
-                .map(|(op, t)| format!("{op} {} ({:.2} s)", t.count, t.time.as_secs_f64()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            row.invoicing_s,
-            row.n as f64 / row.invoicing_s,
+            ops(&row.fanout_sqs, None),
+            row.end_to_end_s,
+            row.n as f64 / row.end_to_end_s,
+            row.max_depth,
             ops(&row.worker_dynamodb, Some(row.n)),
             count(&row.worker_dynamodb) as f64 / row.n as f64,
-            per(row.worker_s()),
-            per(seconds(&row.worker_dynamodb)),
-            per(seconds(&row.pump_sqs)),
+            seconds(&row.worker_dynamodb) * 1000.0 / row.n as f64,
             row.in_review,
             row.balanced,
             row.rerun_messages,
