@@ -36,6 +36,11 @@ pub enum Function {
     FeedbackReveal,
     Messages,
     MessageRooms,
+    Identity,
+    IdentityRetention,
+    Withdrawals,
+    WithdrawalsProcessing,
+    DisputeDeadlines,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +56,7 @@ pub enum Trigger {
 }
 
 impl Function {
-    pub const ALL: [Function; 32] = [
+    pub const ALL: [Function; 37] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
@@ -84,6 +89,11 @@ impl Function {
         Function::FeedbackReveal,
         Function::Messages,
         Function::MessageRooms,
+        Function::Identity,
+        Function::IdentityRetention,
+        Function::Withdrawals,
+        Function::WithdrawalsProcessing,
+        Function::DisputeDeadlines,
     ];
 
     /// The cargo binary, and `Metadata.BuildProperties.Binary` in the SAM template.
@@ -117,10 +127,15 @@ impl Function {
             Function::HourlyChargeRetry => "hourly-charge-retry",
             Function::Inbox => "inbox",
             Function::NotificationReminders => "notification-reminders",
+            Function::DisputeDeadlines => "dispute-deadlines",
             Function::Feedback => "feedback",
             Function::FeedbackReveal => "feedback-reveal",
             Function::Messages => "messages",
             Function::MessageRooms => "message-rooms",
+            Function::Identity => "identity",
+            Function::IdentityRetention => "identity-retention",
+            Function::Withdrawals => "withdrawals",
+            Function::WithdrawalsProcessing => "withdrawals-processing",
         }
     }
 
@@ -143,13 +158,16 @@ impl Function {
             | Function::Disputes
             | Function::Inbox
             | Function::Feedback
-            | Function::Messages => Trigger::Http,
+            | Function::Messages
+            | Function::Identity
+            | Function::Withdrawals => Trigger::Http,
             Function::EventForwarder => Trigger::Stream,
             Function::Notifications
             | Function::SearchIndexer
             | Function::MarketplaceEvents
             | Function::HourlyInvoicing
-            | Function::MessageRooms => Trigger::Queue,
+            | Function::MessageRooms
+            | Function::WithdrawalsProcessing => Trigger::Queue,
             Function::ConnectsMonthlyGrant
             | Function::EscrowAutoRelease
             | Function::EarningsAvailability
@@ -157,7 +175,9 @@ impl Function {
             | Function::HourlyReviewRelease
             | Function::HourlyChargeRetry
             | Function::NotificationReminders
-            | Function::FeedbackReveal => Trigger::Schedule,
+            | Function::DisputeDeadlines
+            | Function::FeedbackReveal
+            | Function::IdentityRetention => Trigger::Schedule,
         }
     }
 
@@ -198,6 +218,9 @@ impl Function {
                 Some(workers::hourly::handle_invoicing(app, event, now).await)
             }
             Function::MessageRooms => Some(workers::message_rooms::handle(app, event, now).await),
+            Function::WithdrawalsProcessing => {
+                Some(workers::withdrawals::handle(app, event, now).await)
+            }
             _ => None,
         }
     }
@@ -246,6 +269,12 @@ impl Function {
                 Some(crate::workers::notifications::send_reminders(app, time).await)
             }
             Function::FeedbackReveal => Some(crate::workers::feedback::reveal_due(app, time).await),
+            Function::IdentityRetention => {
+                Some(crate::workers::identity::delete_expired_documents(app, time).await)
+            }
+            Function::DisputeDeadlines => {
+                Some(crate::workers::disputes::deadlines(app, time).await)
+            }
             _ => None,
         }
     }

@@ -212,6 +212,27 @@ impl TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The access token of a signed-up, confirmed user holding the admin role (granted through
+/// the store, as an operator would: no API route grants it).
+pub async fn admin(app: &TestApp) -> String {
+    let email = format!(
+        "admin-{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let (token, _) = app.confirmed_user(&email, &["client"]).await;
+    let id = worklane::domain::ids::UserId::parse(&user_id(app, &token).await).expect("a user id");
+    app.stack
+        .app
+        .store
+        .grant_admin(&id, chrono::Utc::now())
+        .await
+        .expect("granting the admin role");
+    // Roles travel in access tokens: log in again to get one that carries the new role.
+    let login = app.login(&email).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    login.body["access_token"].as_str().unwrap().to_string()
+}
+
 // ---- files: shared by every test that uploads something
 
 use serde_json::json;

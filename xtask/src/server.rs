@@ -1,5 +1,6 @@
 //! The local API server: every HTTP handler on the routes of the SAM template, plus the
-//! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`, `/_dev/clock`).
+//! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`, `/_dev/clock`), and
+//! `POST /_dev/users/{id}/admin`, which grants the admin role (no public route does).
 
 use crate::stack::Stack;
 use bytes::Bytes;
@@ -87,6 +88,16 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                 .map(|m| serde_json::json!({"to": m.to, "subject": m.subject, "text": m.text, "sent_at": m.sent_at}))
                 .collect();
             Ok(ApiResponse::ok(&serde_json::json!({"items": items})))
+        }
+        (&Method::POST, path) if path.starts_with("/_dev/users/") && path.ends_with("/admin") => {
+            let raw = &path["/_dev/users/".len()..path.len() - "/admin".len()];
+            let user =
+                worklane::domain::ids::UserId::parse(raw).ok_or(ApiError::NotFound("user"))?;
+            let account = stack.app.store.grant_admin(&user, req.now).await?;
+            // Roles travel in access tokens: the user logs in again to act as an admin.
+            Ok(ApiResponse::ok(
+                &serde_json::json!({"id": account.id, "roles": account.roles}),
+            ))
         }
         (&Method::GET, "/_dev/clock") => Ok(clock_state(stack)),
         (&Method::PUT, "/_dev/clock") => {

@@ -2,7 +2,9 @@
 //! allows, what each decision changes, and when escrow releases on its own. Money moves in
 //! the store (`store::ledger`), in the same transaction as these transitions.
 
-use super::ids::{ContractId, FileId, JobId, MilestoneId, ProposalId, TransferId, UserId};
+use super::ids::{
+    ContractId, DisputeId, FileId, JobId, MilestoneId, ProposalId, TransferId, UserId,
+};
 use super::money::{Currency, Money};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -72,6 +74,9 @@ pub struct Milestone {
     pub client_fee: Option<Money>,
     /// The fee schedule locked by the contract (§10.3).
     pub fee_schedule: String,
+    /// The dispute that froze the escrow (§13), kept after it is settled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_id: Option<DisputeId>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -141,6 +146,7 @@ impl Milestone {
             fee_schedule: contract.fee_schedule.clone(),
             escrow_transfer: None,
             client_fee: None,
+            dispute_id: None,
             created_at: now,
             version: 1,
             description,
@@ -306,6 +312,51 @@ impl Milestone {
         next.state = MilestoneState::Refunded;
         next.auto_release_at = None;
         Ok(next)
+    }
+
+    /// A dispute freezes the escrow (§13.1): no approval, refund or auto-release touches it
+    /// until the dispute is settled, so the auto-release time goes too.
+    pub fn dispute(&self, dispute: DisputeId) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[
+            MilestoneState::Funded,
+            MilestoneState::Submitted,
+            MilestoneState::ChangesRequested,
+        ])?;
+        let mut next = self.clone();
+        next.version += 1;
+        next.state = MilestoneState::Disputed;
+        next.auto_release_at = None;
+        next.dispute_id = Some(dispute);
+        Ok(next)
+    }
+
+    /// The dispute's outcome: the freelancer's share is released from escrow (the rest goes
+    /// back to the client), or, with no share, the whole escrow is refunded.
+    pub fn settle_dispute(
+        &self,
+        to_freelancer: Money,
+        now: DateTime<Utc>,
+    ) -> Result<(Milestone, Option<Payout>), MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Disputed])?;
+        if to_freelancer.currency != self.amount.currency {
+            return Err(MilestoneRuleViolation::CurrencyMismatch);
+        }
+        if to_freelancer.amount <= Decimal::ZERO {
+            let mut next = self.clone();
+            next.version += 1;
+            next.state = MilestoneState::Refunded;
+            return Ok((next, None));
+        }
+        let currency = self.amount.currency;
+        let payout = Payout {
+            from_escrow: to_freelancer,
+            back_to_client: Money {
+                amount: self.amount.amount - to_freelancer.amount,
+                currency,
+            },
+            bonus: Money::zero(currency),
+        };
+        Ok((self.released(to_freelancer, now), Some(payout)))
     }
 
     fn released(&self, pay: Money, now: DateTime<Utc>) -> Milestone {

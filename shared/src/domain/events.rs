@@ -185,6 +185,71 @@ pub enum EventPayload {
         freelancer_id: UserId,
         amount: super::money::Money,
     },
+    /// A dispute gave a week's whole invoice back to the client.
+    WeekRefunded {
+        timesheet_id: super::hourly::TimesheetId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        amount: super::money::Money,
+    },
+    /// A party disputed a milestone: its escrow is frozen and `responder_id` answers by
+    /// `respond_by` (hourly weeks announce theirs with `WeekDisputed`).
+    DisputeOpened {
+        dispute_id: super::ids::DisputeId,
+        contract_id: super::ids::ContractId,
+        milestone_id: super::ids::MilestoneId,
+        kind: super::dispute::DisputeKind,
+        responder_id: UserId,
+        amount: super::money::Money,
+        respond_by: DateTime<Utc>,
+    },
+    /// The other side contested the dispute: an admin mediates.
+    DisputeContested {
+        dispute_id: super::ids::DisputeId,
+        contract_id: super::ids::ContractId,
+        opener_id: UserId,
+    },
+    /// A dispute was settled (by acceptance, the deadline or mediation) and its money moved.
+    DisputeResolved {
+        dispute_id: super::ids::DisputeId,
+        contract_id: super::ids::ContractId,
+        client_id: UserId,
+        freelancer_id: UserId,
+        outcome: super::dispute::Outcome,
+        decided_by: super::dispute::DecidedBy,
+        to_freelancer: super::money::Money,
+        to_client: super::money::Money,
+    },
+    /// An admin approved a user's identity documents: the verified badge shows, withdrawals open.
+    IdentityApproved {
+        user_id: UserId,
+    },
+    /// An admin rejected a user's identity documents; they may submit new ones.
+    IdentityRejected {
+        user_id: UserId,
+        reason: String,
+    },
+    /// A freelancer asked to withdraw `amount` (`fee` + `net`); the processing worker pays it.
+    WithdrawalRequested {
+        withdrawal_id: super::ids::WithdrawalId,
+        user_id: UserId,
+        amount: super::money::Money,
+        fee: super::money::Money,
+        net: super::money::Money,
+    },
+    /// The processor paid `net` to the freelancer's payout method.
+    WithdrawalPaid {
+        withdrawal_id: super::ids::WithdrawalId,
+        user_id: UserId,
+        net: super::money::Money,
+    },
+    /// The payout failed; the whole `amount` went back to available.
+    WithdrawalReturned {
+        withdrawal_id: super::ids::WithdrawalId,
+        user_id: UserId,
+        amount: super::money::Money,
+        reason: String,
+    },
     /// One side left feedback on an ended contract (its content stays hidden until revealed).
     FeedbackSubmitted {
         contract_id: super::ids::ContractId,
@@ -247,6 +312,11 @@ impl DomainEvent {
             EventPayload::OfferWithdrawn { .. } => "OfferWithdrawn",
             EventPayload::ContractStarted { .. } => "ContractStarted",
             EventPayload::ContractChanged { .. } => "ContractChanged",
+            EventPayload::IdentityApproved { .. } => "IdentityApproved",
+            EventPayload::IdentityRejected { .. } => "IdentityRejected",
+            EventPayload::WithdrawalRequested { .. } => "WithdrawalRequested",
+            EventPayload::WithdrawalPaid { .. } => "WithdrawalPaid",
+            EventPayload::WithdrawalReturned { .. } => "WithdrawalReturned",
             EventPayload::FeedbackSubmitted { .. } => "FeedbackSubmitted",
             EventPayload::FeedbackRevealed { .. } => "FeedbackRevealed",
             EventPayload::WeekInvoiced { .. } => "WeekInvoiced",
@@ -254,6 +324,10 @@ impl DomainEvent {
             EventPayload::WeekPaymentFailed { .. } => "WeekPaymentFailed",
             EventPayload::WeekReleased { .. } => "WeekReleased",
             EventPayload::WeekDisputed { .. } => "WeekDisputed",
+            EventPayload::WeekRefunded { .. } => "WeekRefunded",
+            EventPayload::DisputeOpened { .. } => "DisputeOpened",
+            EventPayload::DisputeContested { .. } => "DisputeContested",
+            EventPayload::DisputeResolved { .. } => "DisputeResolved",
         }
     }
 }

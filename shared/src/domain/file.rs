@@ -258,9 +258,14 @@ impl FileRecord {
     }
 
     /// Who may see the file's metadata and download it; `None` is an anonymous caller.
+    /// Identity documents are their owner's alone whatever the record says (admins review
+    /// them through the identity routes): no share or publish can ever expose an ID.
     pub fn may_read(&self, caller: Option<&UserId>) -> bool {
-        self.public
-            || caller.is_some_and(|user| *user == self.owner_id || self.readers.contains(user))
+        let owner = caller.is_some_and(|user| *user == self.owner_id);
+        if self.purpose == FilePurpose::Identity {
+            return owner;
+        }
+        owner || self.public || caller.is_some_and(|user| self.readers.contains(user))
     }
 
     /// The stored object must be what was declared: the URL was signed for that type and size,
@@ -385,6 +390,10 @@ mod tests {
         assert!(!file.may_read(None));
         file.public = true;
         assert!(file.may_read(None));
+        file.purpose = FilePurpose::Identity;
+        assert!(!file.may_read(None), "an ID is never public");
+        assert!(!file.may_read(Some(&stranger)), "nor shared");
+        assert!(file.may_read(Some(&file.owner_id.clone())));
         assert!(file
             .object_key()
             .starts_with(&format!("files/{}/", file.owner_id)));

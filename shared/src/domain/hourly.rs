@@ -576,8 +576,11 @@ pub enum TimesheetState {
     /// Charged and held; the client may dispute until Friday 23:59:59.
     InReview,
     Disputed,
-    /// Paid to the freelancer (available from the Wednesday: see `display_state`).
+    /// Paid to the freelancer (available from `available_at`: see `display_state`) — all of
+    /// it, or a dispute's share with the rest refunded.
     Released,
+    /// A dispute gave the whole invoice back to the client.
+    Refunded,
 }
 
 /// The last charge attempt of an invoice that is not paid yet.
@@ -595,6 +598,23 @@ pub struct Payment {
     pub gross: Money,
     pub service_fee: Money,
     pub net: Money,
+}
+
+impl Payment {
+    /// What paying `gross` costs the freelancer: the service fee at the pair's marginal
+    /// rates after `lifetime_billed` (§10.1).
+    pub fn priced(schedule: &FeeSchedule, lifetime_billed: Decimal, gross: Money) -> Payment {
+        let fee = crate::domain::fees::freelancer_fee(schedule, lifetime_billed, gross.amount);
+        let money = |amount| Money {
+            amount,
+            currency: gross.currency,
+        };
+        Payment {
+            gross,
+            service_fee: money(fee.fee),
+            net: money(fee.net),
+        }
+    }
 }
 
 /// One contract-week: its running totals while open, then its invoice and money.
@@ -629,6 +649,13 @@ pub struct Timesheet {
     pub released_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// What a dispute gave back to the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<Money>,
+    /// When the paid net leaves the security period: the Wednesday of §8.5, or for a week
+    /// settled by a dispute, the security period after the settlement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
@@ -668,6 +695,8 @@ impl Timesheet {
             dispute_id: None,
             released_at: None,
             payment: None,
+            refunded: None,
+            available_at: None,
             version: 0,
         }
     }
@@ -683,9 +712,15 @@ impl Timesheet {
             TimesheetState::PaymentDue => "payment_due",
             TimesheetState::InReview => "in_review",
             TimesheetState::Disputed => "disputed",
-            TimesheetState::Released if now >= self.week().available_at() => "available",
+            TimesheetState::Released if now >= self.matures_at() => "available",
             TimesheetState::Released => "released",
+            TimesheetState::Refunded => "refunded",
         }
+    }
+
+    /// When the week's paid net becomes available.
+    pub fn matures_at(&self) -> DateTime<Utc> {
+        self.available_at.unwrap_or(self.week().available_at())
     }
 
     fn next(&self) -> Self {
@@ -816,6 +851,37 @@ impl Timesheet {
         next.state = TimesheetState::Released;
         next.released_at = Some(at);
         next.payment = Some(payment);
+        next.available_at = Some(self.week().available_at());
+        Ok(next)
+    }
+
+    /// A dispute's outcome (§13.3): the freelancer's share is paid (`payment`, None for a
+    /// full refund) and `refunded` goes back to the client. The share matures no earlier
+    /// than the week would have, and a full security period after the settlement.
+    pub fn settle_dispute(
+        &self,
+        payment: Option<Payment>,
+        refunded: Money,
+        at: DateTime<Utc>,
+    ) -> Result<Self, TimesheetRuleViolation> {
+        if self.state != TimesheetState::Disputed {
+            return Err(TimesheetRuleViolation::WrongState(self.state));
+        }
+        let mut next = self.next();
+        next.released_at = Some(at);
+        next.refunded = (refunded.amount > Decimal::ZERO).then_some(refunded);
+        match payment {
+            Some(payment) => {
+                next.state = TimesheetState::Released;
+                next.payment = Some(payment);
+                next.available_at = Some(
+                    self.week()
+                        .available_at()
+                        .max(at + crate::domain::contract::SECURITY_PERIOD),
+                );
+            }
+            None => next.state = TimesheetState::Refunded,
+        }
         Ok(next)
     }
 }

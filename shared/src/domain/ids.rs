@@ -140,6 +140,11 @@ typed_id!(
     MessageId,
     "msg"
 );
+typed_id!(
+    /// A freelancer's withdrawal of available money to a payout method (PRODUCT §9.4).
+    WithdrawalId,
+    "wd"
+);
 
 #[cfg(test)]
 mod tests {

@@ -54,6 +54,12 @@ impl AccountId {
         Self(format!("available:{user}"))
     }
 
+    /// A freelancer's withdrawals on their way out (§9.4): requested, not yet paid or
+    /// returned. Back to zero once every withdrawal is settled.
+    pub fn payouts_in_flight(user: &UserId) -> Self {
+        Self(format!("payouts:{user}"))
+    }
+
     pub fn fees_for(transfer: &TransferId) -> Self {
         let shard = crate::security::stable_hash(transfer.as_str()) % FEE_SHARDS;
         Self(format!("fees:{shard:02}"))
@@ -63,7 +69,9 @@ impl AccountId {
         let (kind, rest) = raw.split_once(':')?;
         let ok = match kind {
             "world" => rest == "USD",
-            "client" | "earnings" | "available" | "review" => UserId::parse(rest).is_some(),
+            "client" | "earnings" | "available" | "review" | "payouts" => {
+                UserId::parse(rest).is_some()
+            }
             "fees" => rest.parse::<u64>().is_ok_and(|n| n < FEE_SHARDS),
             _ => false,
         };
@@ -122,7 +130,12 @@ pub enum TransferCode {
     /// Earnings leaving the security period.
     Availability,
     Bonus,
+    /// Available money set aside for a withdrawal, then paid out to the world.
     Withdrawal,
+    /// The payout method's fee, to the platform, when a withdrawal is paid.
+    WithdrawalFee,
+    /// A failed payout's whole amount (fee included) back to available.
+    WithdrawalReturn,
     ConnectsPurchase,
 }
 
@@ -525,6 +538,7 @@ mod tests {
     fn account_ids_parse_strictly() {
         let user = UserId::generate(at());
         assert!(AccountId::parse(AccountId::client(&user).as_str()).is_some());
+        assert!(AccountId::parse(AccountId::payouts_in_flight(&user).as_str()).is_some());
         assert!(AccountId::parse("fees:07").is_some());
         assert!(AccountId::parse("fees:08").is_none());
         assert!(AccountId::parse("client:nobody").is_none());

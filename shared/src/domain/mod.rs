@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod fees;
 pub mod file;
 pub mod hourly;
+pub mod identity;
 pub mod ids;
 pub mod job;
 pub mod job_search;
@@ -22,8 +23,10 @@ pub mod offer;
 pub mod payout;
 pub mod profile;
 pub mod proposal;
+pub mod report;
 pub mod reputation;
 pub mod search_query;
+pub mod withdrawal;
 
 /// A broken business rule about one field of a request, in the caller's terms.
 #[derive(Clone, Debug, PartialEq, Eq)]

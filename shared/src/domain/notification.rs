@@ -2,6 +2,7 @@
 //! what an event does not carry (a milestone's parties) and passes it in.
 
 use super::contract::{Milestone, MilestoneState};
+use super::dispute::DisputeKind;
 use super::events::{DomainEvent, EventPayload};
 use super::hourly::{Timesheet, TimesheetId, TimesheetState};
 use super::ids::{
@@ -89,6 +90,10 @@ pub enum NotificationKind {
     WeekPaymentFailed,
     WeekDisputed,
     WeekReleased,
+    WeekRefunded,
+    DisputeOpened,
+    DisputeContested,
+    DisputeResolved,
     ReviewClosing,
     SavedSearchMatched,
     FeedbackReceived,
@@ -119,6 +124,10 @@ impl NotificationKind {
             WeekPaymentFailed => "week_payment_failed",
             WeekDisputed => "week_disputed",
             WeekReleased => "week_released",
+            WeekRefunded => "week_refunded",
+            DisputeOpened => "dispute_opened",
+            DisputeContested => "dispute_contested",
+            DisputeResolved => "dispute_resolved",
             ReviewClosing => "review_closing",
             SavedSearchMatched => "saved_search_matched",
             FeedbackReceived => "feedback_received",
@@ -140,6 +149,8 @@ impl NotificationKind {
                 | AutoReleaseSoon
                 | WeekPaymentFailed
                 | WeekDisputed
+                | DisputeOpened
+                | DisputeResolved
                 | ReviewClosing
                 | FeedbackReceived
         )
@@ -609,6 +620,88 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             "The feedback the other party left on your contract is now visible.".into(),
         )
         .links(|l| l.contract_id = Some(contract_id.clone()))],
+        EventPayload::WeekRefunded {
+            timesheet_id,
+            contract_id,
+            client_id,
+            amount,
+        } => vec![week_draft(
+            client_id,
+            K::WeekRefunded,
+            "Hourly invoice refunded",
+            format!("{amount} for a disputed week of hourly work was refunded to your balance."),
+            contract_id,
+            timesheet_id,
+        )],
+        EventPayload::DisputeOpened {
+            dispute_id,
+            contract_id,
+            milestone_id,
+            kind,
+            responder_id,
+            amount,
+            respond_by,
+        } => {
+            let claim = match kind {
+                DisputeKind::RefundRequest => "The client asks for the milestone's escrow back",
+                _ => "The freelancer disputes the missing approval of a milestone",
+            };
+            vec![milestone_draft(
+                responder_id,
+                K::DisputeOpened,
+                "A milestone was disputed",
+                format!(
+                    "{claim} ({amount}); the money is frozen. Accept or contest by {} — without \
+                     an answer the dispute is decided for the other side.",
+                    respond_by.format("%Y-%m-%d %H:%M UTC")
+                ),
+                contract_id,
+                milestone_id,
+            )
+            .links(|l| l.dispute_id = Some(dispute_id.clone()))]
+        }
+        EventPayload::DisputeContested {
+            dispute_id,
+            contract_id,
+            opener_id,
+        } => vec![Draft::new(
+            opener_id,
+            K::DisputeContested,
+            "Your dispute goes to mediation",
+            "The other side contested your dispute; an admin will review the evidence and \
+             decide."
+                .into(),
+        )
+        .links(|l| {
+            l.contract_id = Some(contract_id.clone());
+            l.dispute_id = Some(dispute_id.clone());
+        })],
+        EventPayload::DisputeResolved {
+            dispute_id,
+            contract_id,
+            client_id,
+            freelancer_id,
+            to_freelancer,
+            to_client,
+            ..
+        } => [client_id, freelancer_id]
+            .into_iter()
+            .map(|recipient| {
+                Draft::new(
+                    recipient,
+                    K::DisputeResolved,
+                    "Dispute resolved",
+                    format!(
+                        "The dispute is settled: {to_freelancer} to the freelancer, {to_client} \
+                         back to the client."
+                    ),
+                )
+                .links(|l| {
+                    l.contract_id = Some(contract_id.clone());
+                    l.dispute_id = Some(dispute_id.clone());
+                })
+            })
+            .collect(),
         // Nobody's inbox: the account's own steps (the confirmation email is sent elsewhere),
         // job upkeep the client did themself, and cancellations whose refunds are visible in
         // the Connects history.

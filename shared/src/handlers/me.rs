@@ -16,6 +16,8 @@ pub struct AccountView {
     pub name: String,
     pub roles: Vec<Role>,
     pub email_confirmed: bool,
+    /// An admin approved the account's identity documents (§1.4): the verified badge.
+    pub identity_verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -27,6 +29,7 @@ impl From<&UserRecord> for AccountView {
             name: user.name.clone(),
             roles: user.roles.clone(),
             email_confirmed: user.email_confirmed_at.is_some(),
+            identity_verified: user.identity_verified_at.is_some(),
             created_at: user.created_at,
         }
     }

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod escrow;
 pub mod feedback;
 pub mod files;
+pub mod identity;
 pub mod inbox;
 pub mod jobs;
 pub mod me;
@@ -19,6 +20,7 @@ pub mod proposals;
 pub mod search;
 pub mod time_tracking;
 pub mod wallet;
+pub mod withdrawals;
 
 use crate::domain::account::Role;
 use crate::functions::Function;
@@ -147,6 +149,8 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     routes.extend(inbox::routes());
     routes.extend(messages::routes());
     routes.extend(feedback::routes());
+    routes.extend(identity::routes());
+    routes.extend(withdrawals::routes());
     routes
 });
 
@@ -187,6 +191,31 @@ pub(crate) async fn commit_answer(
         .await?;
     req.response_recorded();
     Ok(response)
+}
+
+/// The files of `ids` that still exist, each with a short-lived download link, read in one
+/// round trip (a screenshot or deliverable deleted since is simply left out).
+pub(crate) async fn download_links(
+    app: &App,
+    ids: &[crate::domain::ids::FileId],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<
+    std::collections::HashMap<
+        crate::domain::ids::FileId,
+        (
+            crate::domain::file::FileRecord,
+            crate::store::files::PresignedUrl,
+        ),
+    >,
+    ApiError,
+> {
+    let blobs = crate::store::files::FileBlobs::new(&app.s3, &app.config.bucket);
+    let mut links = std::collections::HashMap::new();
+    for file in app.store.files(ids).await?.into_iter().flatten() {
+        let url = blobs.presign_download(&file, now).await?;
+        links.insert(file.id.clone(), (file, url));
+    }
+    Ok(links)
 }
 
 /// A confirmed user holding `role`.

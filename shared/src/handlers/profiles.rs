@@ -125,6 +125,8 @@ pub struct PublicFreelancerView {
     #[serde(flatten)]
     pub profile: FreelancerContent,
     pub member_since: DateTime<Utc>,
+    /// The verified badge: an admin approved the freelancer's identity documents (§1.4).
+    pub identity_verified: bool,
 }
 
 /// A client as freelancers see them (§2.2).
@@ -255,11 +257,13 @@ pub async fn my_freelancer_profile(app: &App, req: ApiRequest) -> Result<ApiResp
 pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     const NOT_FOUND: ApiError = ApiError::NotFound("freelancer");
     let id = user_in_path(&req, "freelancer")?;
-    let profile = app.store.freelancer_profile(&id).await?.ok_or(NOT_FOUND)?;
+    let (profile, account) = app.store.freelancer_page(&id).await?;
+    let profile = profile.ok_or(NOT_FOUND)?;
     Ok(ApiResponse::ok(&PublicFreelancerView {
         id: profile.user_id,
         profile: profile.content,
         member_since: profile.created_at,
+        identity_verified: account.is_some_and(|a| a.identity_verified_at.is_some()),
     }))
 }
 

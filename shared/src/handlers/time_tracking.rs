@@ -11,6 +11,7 @@ use crate::domain::hourly::{
     TimesheetRuleViolation,
 };
 use crate::domain::ids::{ContractId, DisputeId, FileId};
+use crate::domain::money::Money;
 use crate::domain::offer::{Contract, ContractTerms, Side};
 use crate::domain::Violations;
 use crate::functions::Function;
@@ -94,7 +95,8 @@ pub struct TimesheetView {
     pub closes_at: DateTime<Utc>,
     /// The client may dispute until just before this (Friday 23:59:59 UTC).
     pub review_ends_at: DateTime<Utc>,
-    /// Released money is withdrawable from this Wednesday.
+    /// Released money is withdrawable from then: the Wednesday of §8.5, or the security
+    /// period after a dispute's settlement.
     pub available_at: DateTime<Utc>,
     pub invoice: Option<Invoice>,
     pub invoiced_at: Option<DateTime<Utc>>,
@@ -104,8 +106,10 @@ pub struct TimesheetView {
     pub disputed_at: Option<DateTime<Utc>>,
     pub dispute_id: Option<DisputeId>,
     pub released_at: Option<DateTime<Utc>>,
-    /// What the release paid the freelancer.
+    /// What the release (or a dispute's outcome) paid the freelancer.
     pub payment: Option<Payment>,
+    /// What a dispute's outcome gave back to the client.
+    pub refunded: Option<Money>,
 }
 
 impl TimesheetView {
@@ -122,7 +126,7 @@ impl TimesheetView {
             manual_minutes: minutes(sheet.manual_segments),
             closes_at: week.closes_at(),
             review_ends_at: week.review_ends_at(),
-            available_at: week.available_at(),
+            available_at: sheet.matures_at(),
             invoice: sheet.invoice,
             invoiced_at: sheet.invoiced_at,
             charge: sheet.charge,
@@ -131,6 +135,7 @@ impl TimesheetView {
             dispute_id: sheet.dispute_id,
             released_at: sheet.released_at,
             payment: sheet.payment,
+            refunded: sheet.refunded,
         }
     }
 }
@@ -371,13 +376,11 @@ pub async fn work_diary(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
         .iter()
         .filter_map(|(s, _)| s.screenshot_file_id.clone())
         .collect();
-    let files = app.store.files(&screenshot_ids).await?;
-    let blobs = FileBlobs::new(&app.s3, &app.config.bucket);
-    let mut urls = HashMap::new();
-    for file in files.into_iter().flatten() {
-        let url = blobs.presign_download(&file, req.now).await?;
-        urls.insert(file.id.clone(), url);
-    }
+    let urls: HashMap<FileId, _> = super::download_links(app, &screenshot_ids, req.now)
+        .await?
+        .into_iter()
+        .map(|(id, (_, url))| (id, url))
+        .collect();
     let open = req.now < week.closes_at();
     let count = |f: &dyn Fn(&TimeSegment) -> bool| {
         day.iter().filter(|(s, _)| f(s)).count() as u32 * hourly::SEGMENT_MINUTES as u32

@@ -75,6 +75,9 @@ pub struct WalletView {
     /// Withdrawable (freelancer) or spendable balance (client: money returned from escrow).
     #[schemars(with = "String")]
     pub available: Decimal,
+    /// Freelancer: withdrawals requested and not yet paid (or returned to available).
+    #[schemars(with = "String")]
+    pub withdrawing: Decimal,
     pub connects: i64,
 }
 
@@ -84,13 +87,15 @@ fn caller_accounts(caller: &Caller) -> Vec<AccountId> {
         AccountId::pending_earnings(&caller.user_id),
         AccountId::available(&caller.user_id),
         AccountId::in_review(&caller.user_id),
+        AccountId::payouts_in_flight(&caller.user_id),
     ]
 }
 
 pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
     let totals = app.store.ledger_accounts(&caller_accounts(&caller)).await?;
-    let (client, earnings, available, review) = (totals[0], totals[1], totals[2], totals[3]);
+    let (client, earnings, available, review, withdrawing) =
+        (totals[0], totals[1], totals[2], totals[3], totals[4]);
     let connects = if caller.roles.contains(&Role::Freelancer) {
         app.store.connects_balance(&caller.user_id).await?
     } else {
@@ -108,6 +113,7 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
         in_review: cents(review.credits_pending + review.posted_balance()),
         in_escrow: cents(client.debits_pending),
         available: cents(available.available() + client.available()),
+        withdrawing: cents(withdrawing.posted_balance()),
         connects,
     }))
 }

@@ -14,7 +14,8 @@
 //! | bank account 000111111113 | `bank_account_declined` | — |
 //! | bank account 000111111116 | ok | `account_closed` |
 //! | bank account 000222222227 | ok | `insufficient_funds` |
-//! | PayPal, Payoneer, local bank, wire (any valid details) | ok | ok |
+//! | PayPal or Payoneer `closed@sandbox.test` | ok | payout `account_closed` |
+//! | PayPal, Payoneer, local bank, wire (any other valid details) | ok | ok |
 
 use super::{brand_name, Charge, DeclineCode, PaymentError, Payout, ProcessorMethod, Refund};
 use crate::domain::billing::{BankDetails, BillingDetails};
@@ -23,6 +24,10 @@ use crate::domain::payout::PayoutDestination;
 use crate::security::sha256_hex;
 
 pub const TEST_ROUTING_NUMBER: &str = "110000000";
+
+/// A PayPal or Payoneer address whose payouts fail (`account_closed`): the way to see a
+/// withdrawal fail and its money come back to available.
+pub const CLOSED_WALLET: &str = "closed@sandbox.test";
 
 /// What a vaulted test method does when money moves; carried in its token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +75,7 @@ pub struct Sandbox {
 pub enum SandboxEntry {
     Charged { id: String, amount: Money },
     Refunded { charge_id: String, amount: Money },
+    PaidOut { id: String, amount: Money },
 }
 
 impl Sandbox {
@@ -202,6 +208,11 @@ impl Sandbox {
     ) -> Result<ProcessorMethod, PaymentError> {
         let outcome = match destination {
             PayoutDestination::UsBank(bank) => bank_outcome(bank)?,
+            PayoutDestination::Paypal { email } | PayoutDestination::Payoneer { email }
+                if email.eq_ignore_ascii_case(CLOSED_WALLET) =>
+            {
+                Outcome::Declines(DeclineCode::AccountClosed)
+            }
             _ => Outcome::Succeeds,
         };
         let brand = serde_json::to_value(destination.kind())
@@ -241,10 +252,12 @@ impl Sandbox {
         let outcome = outcome_of(method_token)?;
         movable(amount)?;
         settle(outcome)?;
-        Ok(Payout {
-            id: format!("po_sbx_{}", derived("payout", idempotency_key)),
+        let id = format!("po_sbx_{}", derived("payout", idempotency_key));
+        self.note(SandboxEntry::PaidOut {
+            id: id.clone(),
             amount,
-        })
+        });
+        Ok(Payout { id, amount })
     }
 
     pub fn refund(
@@ -478,5 +491,32 @@ mod tests {
             .unwrap();
         assert_eq!(us.last4, "1116");
         assert!(sandbox.payout(&us.token, usd("10"), "k").is_err());
+        let closed = sandbox
+            .add_payout_method(
+                "pom_3",
+                &PayoutDestination::Payoneer {
+                    email: "Closed@Sandbox.test".into(),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            code(sandbox.payout(&closed.token, usd("10"), "k").unwrap_err()),
+            "account_closed"
+        );
+        assert!(
+            !sandbox
+                .journal()
+                .iter()
+                .any(|e| matches!(e, SandboxEntry::PaidOut { .. })),
+            "refused payouts pay nothing"
+        );
+        assert!(sandbox.payout(&paypal.token, usd("10"), "k").is_ok());
+        assert!(sandbox.payout(&paypal.token, usd("10"), "k").is_ok());
+        let paid: Vec<_> = sandbox
+            .journal()
+            .into_iter()
+            .filter(|e| matches!(e, SandboxEntry::PaidOut { .. }))
+            .collect();
+        assert_eq!(paid.len(), 1, "one key, one payout: {paid:?}");
     }
 }

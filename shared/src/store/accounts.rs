@@ -24,6 +24,10 @@ pub struct UserRecord {
     pub roles: Vec<Role>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_confirmed_at: Option<DateTime<Utc>>,
+    /// Set by the approval of the user's identity (§1.4), in the same transaction: the badge
+    /// and the withdrawal check read it with the account, at no extra cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -131,6 +135,7 @@ impl UserRecord {
             name,
             roles,
             email_confirmed_at: None,
+            identity_verified_at: None,
             created_at: now,
             version: 1,
         }
@@ -435,6 +440,27 @@ impl Store {
                 _ => AccountError::NotFound,
             })
         })
+    }
+
+    /// Makes an account an admin (support, mediation, identity reviews: §1.5). No API route
+    /// grants it: operators run `grant-admin` (or `POST /_dev/users/{id}/admin` on the local
+    /// stack). Idempotent; the role reaches access tokens at the user's next login.
+    pub async fn grant_admin(
+        &self,
+        user_id: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<UserRecord, AccountError> {
+        for _ in 0..5 {
+            let user = self.user(user_id).await?.ok_or(AccountError::NotFound)?;
+            if user.roles.contains(&Role::Admin) {
+                return Ok(user);
+            }
+            match self.add_role(&user, Role::Admin, now).await {
+                Err(AccountError::Stale) => continue,
+                done => return done,
+            }
+        }
+        Err(AccountError::Stale)
     }
 
     /// Adds a role to an account (PRODUCT §1.1: one person may be client and freelancer).

@@ -631,6 +631,22 @@ pub fn make_available_tx(
     movement.write(tx)
 }
 
+/// The lifetime billings counter as read (absent: nothing billed yet).
+pub fn lifetime_of(item: Option<Item>) -> Result<Lifetime, StoreError> {
+    Ok(match item.as_ref().and_then(|i| i.get("billed")) {
+        Some(AttributeValue::N(n)) => Lifetime {
+            billed: n
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("billed is {n}")))?,
+            exists: true,
+        },
+        _ => Lifetime {
+            billed: Decimal::ZERO,
+            exists: item.is_some(),
+        },
+    })
+}
+
 impl Store {
     /// A milestone and one ledger account in one round trip (funding needs the client's
     /// balance with the milestone).
@@ -661,19 +677,7 @@ impl Store {
         freelancer: &UserId,
     ) -> Result<Lifetime, StoreError> {
         let (pk, sk) = keys::lifetime_billings(client, freelancer);
-        let item = self.get_many(&[key(pk, sk)]).await?.pop().flatten();
-        Ok(match item.as_ref().and_then(|i| i.get("billed")) {
-            Some(AttributeValue::N(n)) => Lifetime {
-                billed: n
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("billed is {n}")))?,
-                exists: true,
-            },
-            _ => Lifetime {
-                billed: Decimal::ZERO,
-                exists: item.is_some(),
-            },
-        })
+        lifetime_of(self.get_many(&[key(pk, sk)]).await?.pop().flatten())
     }
 
     /// Items of a `due` partition whose time has come at `until`, oldest first.

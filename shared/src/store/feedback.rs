@@ -237,10 +237,11 @@ impl Store {
             )
         });
         let ended: Vec<&Contract> = contracts.iter().filter(|c| c.ended_at.is_some()).collect();
-        let mut wanted = Vec::with_capacity(ended.len() * 2);
+        let mut wanted = Vec::with_capacity(ended.len() * 3);
         for c in &ended {
             wanted.push(as_key(keys::contract_earnings(&c.id)));
             wanted.push(as_key(keys::contract_feedback(&c.id, Side::Client)));
+            wanted.push(as_key(keys::contract_dispute_lost(&c.id)));
         }
         let mut found = self.get_many(&wanted).await?.into_iter();
         let mut inputs = Vec::with_capacity(ended.len());
@@ -263,6 +264,7 @@ impl Store {
                 .transpose()?
                 .map(|r| r.feedback)
                 .filter(|f| f.revealed_at.is_some());
+            let lost_dispute = found.next().flatten().is_some();
             inputs.push(EndedContract {
                 contract_id: c.id.clone(),
                 client_id: c.parties.client_id.clone(),
@@ -270,7 +272,7 @@ impl Store {
                 ended_at: c.ended_at.expect("filtered on ended"),
                 earnings: earned,
                 client_feedback: feedback.map(|f| (f.overall, f.private.recommend)),
-                lost_dispute: false,
+                lost_dispute,
             });
         }
         Ok((inputs, active))

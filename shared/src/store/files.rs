@@ -68,7 +68,8 @@ pub const SHARE_FILE_LABEL: &str = "share_file";
 pub const PUBLISH_FILE_LABEL: &str = "publish_file";
 
 /// Lets `reader` download `owner`'s ready file, inside the caller's transaction (e.g. the
-/// client of the job a proposal with this attachment goes to).
+/// client of the job a proposal with this attachment goes to). Identity documents are never
+/// shared, whatever the caller checked before.
 pub fn share_file_op(tx: Tx, file: &FileId, owner: &UserId, reader: &UserId) -> Tx {
     tx.update(
         SHARE_FILE_LABEL,
@@ -76,7 +77,13 @@ pub fn share_file_op(tx: Tx, file: &FileId, owner: &UserId, reader: &UserId) -> 
         Cond::new("ADD #readers :reader")
             .name("#readers", "readers")
             .attribute_value(":reader", AttributeValue::Ss(vec![reader.to_string()])),
-        Some(owned_and_ready(owner)),
+        Some(
+            owned_and_ready(owner).and(
+                Cond::new("#purpose <> :identity")
+                    .name("#purpose", "purpose")
+                    .value(":identity", FilePurpose::Identity),
+            ),
+        ),
     )
 }
 

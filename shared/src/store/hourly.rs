@@ -15,14 +15,14 @@ use super::escrow::{earn, Earning, Lifetime, ReleaseFigures};
 use super::keys;
 use super::ledger::Movement;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
-use crate::domain::dispute::Dispute;
 use crate::domain::events::{DomainEvent, EventPayload};
-use crate::domain::fees::FeeSchedule;
+use crate::domain::fees::{client_fee_refund, FeeSchedule};
 use crate::domain::hourly::{
     BillingWeek, Payment, SegmentId, TimeSegment, Timesheet, TimesheetId, TimesheetState,
 };
-use crate::domain::ids::{ContractId, DisputeId, TransferId};
+use crate::domain::ids::{ContractId, TransferId};
 use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode, TransferError};
+use crate::domain::money::Money;
 use crate::domain::offer::Contract;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -45,10 +45,6 @@ pub fn timesheet_key(id: &TimesheetId) -> Item {
         keys::contract(id.contract()).0,
         format!("WEEK#{}", id.week().monday()),
     )
-}
-
-pub fn dispute_key(id: &DisputeId) -> Item {
-    key(format!("DISPUTE#{id}"), "DISPUTE")
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,7 +96,7 @@ impl TimesheetRecord {
                 .as_ref()
                 .map(|c| (CHARGE_DUE, c.next_attempt_at)),
             TimesheetState::InReview => Some((RELEASE_DUE, week.review_ends_at())),
-            TimesheetState::Disputed | TimesheetState::Released => None,
+            TimesheetState::Disputed | TimesheetState::Released | TimesheetState::Refunded => None,
         };
         Self {
             pk,
@@ -317,11 +313,80 @@ pub fn release_tx(
     lifetime: &Lifetime,
     at: DateTime<Utc>,
 ) -> Result<Tx, TransferError> {
+    settle_week_tx(before, after, schedule, lifetime, at)
+}
+
+/// Pays a charged week's hold out as `after` says: its `payment` (the whole invoice after an
+/// undisputed review, a dispute's share otherwise) to the freelancer's earnings — maturing at
+/// `after.matures_at()` — and its `refunded` part back to the client with that part's share
+/// of the client fee. Nothing paid voids the hold. The week's own write goes first: a lost
+/// race reads as "the week changed".
+pub fn settle_week_tx(
+    before: &Timesheet,
+    after: &Timesheet,
+    schedule: &FeeSchedule,
+    lifetime: &Lifetime,
+    at: DateTime<Utc>,
+) -> Result<Tx, TransferError> {
     let hold = hold_of(before).ok_or(TransferError::MissingPending)?;
+    let invoice = before
+        .invoice
+        .as_ref()
+        .ok_or(TransferError::MissingPending)?;
     let reference = before.id.to_string();
     let id = |what: &str| id_for(before, &format!("release:{what}"));
-    let gross = hold.amount;
-    let movement = Movement::new()
+    let currency = hold.amount.currency;
+    let paid = after.payment.map(|p| p.gross);
+    let refunded = after.refunded.unwrap_or(Money::zero(currency));
+    let paid_amount = paid.map_or(Decimal::ZERO, |p| p.amount);
+    if paid_amount + refunded.amount != hold.amount.amount {
+        return Err(TransferError::PendingMismatch);
+    }
+    let mut movement = Movement::new();
+    let tx = timesheet_put_op(Tx::new(), before, after);
+    if refunded.amount > Decimal::ZERO {
+        let back = client_fee_refund(
+            invoice.client_fee.amount,
+            invoice.amount.amount,
+            Decimal::ZERO,
+            refunded.amount,
+        );
+        if back > Decimal::ZERO {
+            movement = movement.transfer(
+                Transfer::new(
+                    id("client-fee-refund"),
+                    AccountId::fees_for(&id_for(before, "client-fee")),
+                    AccountId::client(&before.client_id),
+                    Money {
+                        amount: back,
+                        currency,
+                    },
+                    Phase::Posted,
+                    TransferCode::ClientFeeRefund,
+                    &reference,
+                    at,
+                )
+                .priced_by(&schedule.id),
+            );
+        }
+    }
+    let Some(gross) = paid.filter(|p| p.amount > Decimal::ZERO) else {
+        let movement = movement.settle(
+            Transfer::settle(id("hold"), &hold, None, TransferCode::Refund, at),
+            &hold,
+        );
+        let event = DomainEvent::new(
+            EventPayload::WeekRefunded {
+                timesheet_id: before.id.clone(),
+                contract_id: before.contract_id.clone(),
+                client_id: before.client_id.clone(),
+                amount: refunded,
+            },
+            at,
+        );
+        return Ok(movement.write(tx)?.emit(&event));
+    };
+    let movement = movement
         .settle(
             Transfer::settle(id("hold"), &hold, Some(gross), TransferCode::Release, at),
             &hold,
@@ -336,6 +401,7 @@ pub fn release_tx(
             &reference,
             at,
         ));
+    let available_at = after.matures_at();
     let earning = Earning {
         contract: &before.contract_id,
         client: &before.client_id,
@@ -345,15 +411,9 @@ pub fn release_tx(
         lifetime,
         reference: &reference,
         now: at,
-        matures_at: before.week().available_at(),
+        matures_at: available_at,
     };
-    // The week's own write goes first: a lost race reads as "the week changed".
-    let (tx, figures) = earn(
-        timesheet_put_op(Tx::new(), before, after),
-        movement,
-        &earning,
-        &id,
-    )?;
+    let (tx, figures) = earn(tx, movement, &earning, &id)?;
     let ReleaseFigures {
         gross,
         service_fee,
@@ -376,58 +436,11 @@ pub fn release_tx(
             gross,
             service_fee,
             net,
-            available_at: before.week().available_at(),
+            available_at,
         },
         at,
     );
     Ok(tx.emit(&event))
-}
-
-/// The client disputes a week: the week freezes (out of the release index), the contract
-/// pauses with a zero limit, and the dispute is recorded — one per week (its id is derived).
-pub fn dispute_tx(
-    week: (&Timesheet, &Timesheet),
-    contract: (&Contract, &Contract),
-    dispute: &Dispute,
-    now: DateTime<Utc>,
-) -> Tx {
-    let event = DomainEvent::new(
-        EventPayload::WeekDisputed {
-            dispute_id: dispute.id.clone(),
-            timesheet_id: week.0.id.clone(),
-            contract_id: dispute.contract_id.clone(),
-            client_id: dispute.client_id.clone(),
-            freelancer_id: dispute.freelancer_id.clone(),
-            amount: dispute.amount,
-        },
-        now,
-    );
-    let mut tx = timesheet_put_op(Tx::new(), week.0, week.1);
-    tx = super::contracts::contract_put_op(tx, contract.1, Some(contract.0.version));
-    tx.put(
-        "dispute",
-        &DisputeRecord::new(dispute.clone()),
-        Some(Cond::absent()),
-    )
-    .emit(&event)
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DisputeRecord {
-    pub pk: String,
-    pub sk: String,
-    #[serde(flatten)]
-    pub dispute: Dispute,
-}
-
-impl DisputeRecord {
-    pub fn new(dispute: Dispute) -> Self {
-        Self {
-            pk: format!("DISPUTE#{}", dispute.id),
-            sk: "DISPUTE".into(),
-            dispute,
-        }
-    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, StoreError> {
@@ -565,13 +578,6 @@ impl Store {
             }
         }
         Ok(weeks)
-    }
-
-    pub async fn dispute(&self, id: &DisputeId) -> Result<Option<Dispute>, StoreError> {
-        Ok(self
-            .get::<DisputeRecord>(&dispute_key(id))
-            .await?
-            .map(|r| r.dispute))
     }
 }
 

@@ -260,6 +260,12 @@ pub fn contract_earnings(id: &crate::domain::ids::ContractId) -> (String, String
     (format!("CONTRACT#{id}"), "EARNED".into())
 }
 
+/// Present when a dispute on the contract was decided against the freelancer (it counts as a
+/// negative outcome in the Job Success Score, §11.3).
+pub fn contract_dispute_lost(id: &crate::domain::ids::ContractId) -> (String, String) {
+    (format!("CONTRACT#{id}"), "DISPUTE_LOST".into())
+}
+
 pub fn contract_feedback(
     id: &crate::domain::ids::ContractId,
     side: crate::domain::offer::Side,
@@ -309,6 +315,33 @@ pub fn inbox_state(user: &UserId) -> (String, String) {
 pub fn reminder(reminder_key: &str) -> (String, String) {
     (format!("REMINDER#{reminder_key}"), "REMINDER".into())
 }
+
+/// A user's identity verification (PRODUCT §1.4): the latest submission and its decision.
+pub fn identity(user: &UserId) -> (String, String) {
+    (format!("USER#{user}"), "IDENTITY".into())
+}
+
+/// gsi1 partition of the identity submissions waiting for an admin, oldest first
+/// (`gsi1sk` = submitted ms#user); a submission leaves it when decided.
+pub fn pending_identity_reviews() -> String {
+    "IDENTITY#PENDING".into()
+}
+
+/// A decided submission's documents waiting for deletion (in the `due` index until deleted).
+pub fn identity_purge(user: &UserId, submission: u32) -> (String, String) {
+    (
+        format!("USER#{user}"),
+        format!("IDENTITY_PURGE#{submission:06}"),
+    )
+}
+
+/// A freelancer's withdrawal, in their partition: the key itself scopes it to its owner, and
+/// `WITHDRAWAL#` lists them newest first (ids are time-ordered).
+pub fn withdrawal(user: &UserId, id: &crate::domain::ids::WithdrawalId) -> (String, String) {
+    (format!("USER#{user}"), format!("{WITHDRAWAL_PREFIX}{id}"))
+}
+
+pub const WITHDRAWAL_PREFIX: &str = "WITHDRAWAL#";
 
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")

@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod connects;
 pub mod contracts;
+pub mod disputes;
 pub mod escrow;
 pub mod feedback;
 pub mod files;
 pub mod hourly;
 pub mod idempotency;
+pub mod identity;
 pub mod jobs;
 pub mod keys;
 pub mod ledger;
@@ -19,8 +21,10 @@ pub mod outbox;
 pub mod payments;
 pub mod profiles;
 pub mod proposals;
+pub mod reports;
 pub mod search;
 pub mod tx;
+pub mod withdrawals;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};

@@ -106,6 +106,26 @@ impl Store {
             .map(|item| item.profile))
     }
 
+    /// What a freelancer's public page shows, in one round trip: the profile and the account
+    /// (which carries the identity badge, set by the approval's transaction).
+    pub async fn freelancer_page(
+        &self,
+        id: &UserId,
+    ) -> Result<(Option<FreelancerProfile>, Option<UserRecord>), StoreError> {
+        let mut found = self
+            .get_many(&[as_key(keys::freelancer_profile(id)), as_key(keys::user(id))])
+            .await?
+            .into_iter();
+        let profile = found
+            .next()
+            .flatten()
+            .map(from_item::<FreelancerProfileItem>)
+            .transpose()?
+            .map(|item| item.profile);
+        let account = found.next().flatten().map(from_item).transpose()?;
+        Ok((profile, account))
+    }
+
     /// Writes a new version of a freelancer profile, its search index entries, and the
     /// visibility of its files (shown files public, files no longer shown private again),
     /// as one transaction conditional on `previous` still being current.

@@ -8,11 +8,10 @@
 //! is conditioned on the week still waiting for payment and its transfers not existing.
 
 use super::WorkerError;
-use crate::domain::fees::{freelancer_fee, FeeCatalogue, FeeSchedule};
+use crate::domain::fees::{FeeCatalogue, FeeSchedule};
 use crate::domain::hourly::{
     self, weekly_limit_for, BillingWeek, Payment, Timesheet, TimesheetId, TimesheetState,
 };
-use crate::domain::money::Money;
 use crate::domain::offer::ContractTerms;
 use crate::functions::ScheduleSummary;
 use crate::payments::PaymentError;
@@ -315,24 +314,6 @@ pub async fn retry_charges(app: &App, time: DateTime<Utc>) -> Result<ScheduleSum
     }
 }
 
-/// What a release pays: the service fee at the pair's marginal rates (§10.1).
-pub fn payment_for(
-    schedule: &FeeSchedule,
-    lifetime_billed: rust_decimal::Decimal,
-    gross: Money,
-) -> Payment {
-    let fee = freelancer_fee(schedule, lifetime_billed, gross.amount);
-    let money = |amount| Money {
-        amount,
-        currency: gross.currency,
-    };
-    Payment {
-        gross,
-        service_fee: money(fee.fee),
-        net: money(fee.net),
-    }
-}
-
 /// `hourly-review-release`: weeks whose review ended undisputed at `time` are paid to the
 /// freelancer (a disputed week left the release index when it was disputed).
 pub async fn release_reviewed(
@@ -349,7 +330,7 @@ pub async fn release_reviewed(
             .store
             .lifetime_billed(&before.client_id, &before.freelancer_id)
             .await?;
-        let payment = payment_for(&schedule, lifetime.billed, invoice.amount);
+        let payment = Payment::priced(&schedule, lifetime.billed, invoice.amount);
         let Ok(after) = before.release(payment, time) else {
             return Ok(None);
         };

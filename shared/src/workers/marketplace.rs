@@ -1,6 +1,6 @@
 //! Marketplace reactions to domain events: when a client cancels a job before hiring, every
 //! applicant gets their Connects back (§4.3); when a contract ends or a client's feedback is
-//! revealed, the freelancer's reputation is recomputed (§11.3). Each refund is its own transaction with a
+//! revealed, or a dispute is settled, the freelancer's reputation is recomputed (§11.3). Each refund is its own transaction with a
 //! once-only entry, so a redelivered event or a retry after a crash refunds nobody twice.
 
 use super::WorkerError;
@@ -37,6 +37,10 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
             from_side: crate::domain::offer::Side::Client,
             ..
         } => Ok(super::feedback::recompute_reputation(app, to, event.occurred_at).await?),
+        // A dispute decided against the freelancer is a negative outcome.
+        EventPayload::DisputeResolved { freelancer_id, .. } => Ok(
+            super::feedback::recompute_reputation(app, freelancer_id, event.occurred_at).await?,
+        ),
         _ => Ok(()),
     }
 }

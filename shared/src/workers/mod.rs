@@ -2,14 +2,17 @@
 //! workers behind EventBridge rules, and the scheduled sweeps.
 
 pub mod connects_grant;
+pub mod disputes;
 pub mod escrow;
 pub mod feedback;
 pub mod forwarder;
 pub mod hourly;
+pub mod identity;
 pub mod marketplace;
 pub mod message_rooms;
 pub mod notifications;
 pub mod search_indexer;
+pub mod withdrawals;
 
 use crate::domain::events::DomainEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};

@@ -1,0 +1,322 @@
+//! Disputes in the table (`DISPUTE#<id>`), and the transactions that open, contest and settle
+//! them. A dispute and the money it froze always move in one transaction: opening freezes the
+//! milestone or week with the dispute's first version; settling writes the dispute's last
+//! version (conditioned on the one read) together with the ledger movement and the subject's
+//! final state, so an answer, the deadline schedule and an admin racing each other settle it
+//! exactly once.
+//!
+//! An open dispute sits in the sparse `due` index under its answer deadline
+//! (`DUE#dispute-deadline`), a contested one in gsi1 under `DISPUTES#MEDIATION` (oldest
+//! first): the deadline schedule and the admins' queue read only those.
+
+use super::escrow::{hold_of as milestone_hold, refund_tx, release_tx, Lifetime};
+use super::hourly::{settle_week_tx, timesheet_key, timesheet_put_op, TimesheetRecord};
+use super::keys;
+use super::milestones::{milestone_put_op, MilestoneRecord};
+use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
+use crate::domain::contract::Milestone;
+use crate::domain::dispute::{Dispute, DisputeState, DisputeSubject, Settlement};
+use crate::domain::events::{DomainEvent, EventPayload};
+use crate::domain::fees::{FeeCatalogue, FeeSchedule};
+use crate::domain::hourly::{Payment, Timesheet};
+use crate::domain::ids::DisputeId;
+use crate::domain::offer::Contract;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The `due` partition of unanswered disputes, by answer deadline.
+pub const DEADLINE_DUE: &str = "DUE#dispute-deadline";
+/// The gsi1 partition of contested disputes waiting for an admin.
+pub const MEDIATION_QUEUE: &str = "DISPUTES#MEDIATION";
+
+pub fn dispute_key(id: &DisputeId) -> Item {
+    key(format!("DISPUTE#{id}"), "DISPUTE")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisputeRecord {
+    pub pk: String,
+    pub sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duepk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duesk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    #[serde(flatten)]
+    pub dispute: Dispute,
+}
+
+impl DisputeRecord {
+    pub fn new(dispute: Dispute) -> Self {
+        let due = (dispute.state == DisputeState::Open).then_some(dispute.respond_by);
+        let queued = (dispute.state == DisputeState::InMediation).then(|| {
+            let since = dispute.answer.as_ref().map_or(dispute.opened_at, |a| a.at);
+            format!("{:015}#{}", since.timestamp_millis(), dispute.id)
+        });
+        Self {
+            pk: format!("DISPUTE#{}", dispute.id),
+            sk: "DISPUTE".into(),
+            duepk: due.map(|_| DEADLINE_DUE.to_string()),
+            duesk: due.map(|at| format!("{:015}#{}", at.timestamp_millis(), dispute.id)),
+            gsi1pk: queued.as_ref().map(|_| MEDIATION_QUEUE.to_string()),
+            gsi1sk: queued,
+            dispute,
+        }
+    }
+}
+
+/// Writes a dispute: new (`before` None: must not exist — one dispute per subject, its id is
+/// derived) or its next version (must still be at `before`'s). Label: `dispute`.
+pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
+    let condition = match before {
+        None => Cond::absent(),
+        Some(before) => {
+            Cond::new("version = :dispute_version").value(":dispute_version", before.version)
+        }
+    };
+    tx.put(
+        "dispute",
+        &DisputeRecord::new(after.clone()),
+        Some(condition),
+    )
+}
+
+/// The client disputes a week: the week freezes (out of the release index), the contract
+/// pauses with a zero limit, and the dispute is recorded.
+pub fn open_week_dispute_tx(
+    week: (&Timesheet, &Timesheet),
+    contract: (&Contract, &Contract),
+    dispute: &Dispute,
+    now: DateTime<Utc>,
+) -> Tx {
+    let event = DomainEvent::new(
+        EventPayload::WeekDisputed {
+            dispute_id: dispute.id.clone(),
+            timesheet_id: week.0.id.clone(),
+            contract_id: dispute.contract_id.clone(),
+            client_id: dispute.client_id.clone(),
+            freelancer_id: dispute.freelancer_id.clone(),
+            amount: dispute.amount,
+        },
+        now,
+    );
+    let mut tx = timesheet_put_op(Tx::new(), week.0, week.1);
+    tx = super::contracts::contract_put_op(tx, contract.1, Some(contract.0.version));
+    dispute_put_op(tx, None, dispute).emit(&event)
+}
+
+/// A party disputes a milestone: its escrow freezes (out of the auto-release index).
+pub fn open_milestone_dispute_tx(
+    milestone: (&Milestone, &Milestone),
+    dispute: &Dispute,
+    now: DateTime<Utc>,
+) -> Tx {
+    let responder = match dispute.responder() {
+        crate::domain::offer::Side::Client => &dispute.client_id,
+        crate::domain::offer::Side::Freelancer => &dispute.freelancer_id,
+    };
+    let event = DomainEvent::new(
+        EventPayload::DisputeOpened {
+            dispute_id: dispute.id.clone(),
+            contract_id: dispute.contract_id.clone(),
+            milestone_id: milestone.0.id.clone(),
+            kind: dispute.kind,
+            responder_id: responder.clone(),
+            amount: dispute.amount,
+            respond_by: dispute.respond_by,
+        },
+        now,
+    );
+    let tx = milestone_put_op(Tx::new(), milestone.1, Some(milestone.0.version));
+    dispute_put_op(tx, None, dispute).emit(&event)
+}
+
+/// The other side contested: the dispute waits for an admin (no money moves).
+pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
+    let opener = match before.opened_by {
+        crate::domain::offer::Side::Client => &before.client_id,
+        crate::domain::offer::Side::Freelancer => &before.freelancer_id,
+    };
+    let event = DomainEvent::new(
+        EventPayload::DisputeContested {
+            dispute_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            opener_id: opener.clone(),
+        },
+        now,
+    );
+    dispute_put_op(Tx::new(), Some(before), after).emit(&event)
+}
+
+/// What a dispute froze, as it is now.
+#[derive(Clone, Debug)]
+pub enum Frozen {
+    Milestone(Milestone),
+    Week(Timesheet),
+}
+
+/// Everything settling a dispute needs, read in one round trip after the dispute itself.
+pub struct SettlementView {
+    pub frozen: Frozen,
+    pub lifetime: Lifetime,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn schedule(id: &str) -> Result<FeeSchedule, StoreError> {
+    FeeCatalogue::locked(id).ok_or_else(|| corrupt(format!("fee schedule {id}")))
+}
+
+/// Settles a dispute (`before` → `after`, resolved with `settlement`) in one transaction: the
+/// frozen milestone or week takes its final state, the money moves (the freelancer's share
+/// released like any payment — service fee, lifetime billings, security period — the rest
+/// back to the client with its share of the client fee), and the dispute's last version is
+/// written, conditioned on the version read.
+pub fn settle_tx(
+    before: &Dispute,
+    after: &Dispute,
+    settlement: &Settlement,
+    view: &SettlementView,
+    now: DateTime<Utc>,
+) -> Result<Tx, StoreError> {
+    let tx = match &view.frozen {
+        Frozen::Milestone(milestone) => {
+            let (settled, payout) = milestone
+                .settle_dispute(settlement.to_freelancer, now)
+                .map_err(corrupt)?;
+            let hold = milestone_hold(milestone)
+                .ok_or_else(|| corrupt(format!("{} has no escrow hold", milestone.id)))?;
+            match payout {
+                Some(payout) => {
+                    let schedule = schedule(&milestone.fee_schedule)?;
+                    release_tx(
+                        milestone,
+                        &settled,
+                        &payout,
+                        &hold,
+                        &schedule,
+                        &view.lifetime,
+                        false,
+                        now,
+                    )
+                    .map_err(corrupt)?
+                    .0
+                }
+                None => refund_tx(milestone, &settled, &hold, now).map_err(corrupt)?,
+            }
+        }
+        Frozen::Week(week) => {
+            let invoice = week
+                .invoice
+                .as_ref()
+                .ok_or_else(|| corrupt(format!("{} has no invoice", week.id)))?;
+            let schedule = schedule(&invoice.fee_schedule)?;
+            let payment = (settlement.to_freelancer.amount > Decimal::ZERO).then(|| {
+                Payment::priced(&schedule, view.lifetime.billed, settlement.to_freelancer)
+            });
+            let settled = week
+                .settle_dispute(payment, settlement.to_client, now)
+                .map_err(corrupt)?;
+            settle_week_tx(week, &settled, &schedule, &view.lifetime, now).map_err(corrupt)?
+        }
+    };
+    let resolution = after
+        .resolution
+        .as_ref()
+        .ok_or_else(|| corrupt(format!("{} is not resolved", after.id)))?;
+    let event = DomainEvent::new(
+        EventPayload::DisputeResolved {
+            dispute_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            client_id: before.client_id.clone(),
+            freelancer_id: before.freelancer_id.clone(),
+            outcome: resolution.outcome,
+            decided_by: resolution.decided_by,
+            to_freelancer: settlement.to_freelancer,
+            to_client: settlement.to_client,
+        },
+        now,
+    );
+    let mut tx = dispute_put_op(tx, Some(before), after).emit(&event);
+    if resolution.against_freelancer() {
+        let (pk, sk) = keys::contract_dispute_lost(&before.contract_id);
+        tx = tx.put(
+            "dispute_lost",
+            &DisputeLost {
+                pk,
+                sk,
+                dispute_id: before.id.clone(),
+            },
+            None,
+        );
+    }
+    Ok(tx)
+}
+
+/// The mark a dispute lost by the freelancer leaves on its contract (read by the reputation).
+#[derive(Debug, Serialize)]
+struct DisputeLost {
+    pk: String,
+    sk: String,
+    dispute_id: DisputeId,
+}
+
+impl Store {
+    pub async fn dispute(&self, id: &DisputeId) -> Result<Option<Dispute>, StoreError> {
+        Ok(self
+            .get::<DisputeRecord>(&dispute_key(id))
+            .await?
+            .map(|r| r.dispute))
+    }
+
+    /// The frozen milestone or week of `dispute` and the pair's lifetime billings (the
+    /// freelancer's share is priced on them), in one round trip.
+    pub async fn settlement_view(&self, dispute: &Dispute) -> Result<SettlementView, StoreError> {
+        let subject = match &dispute.subject {
+            DisputeSubject::Milestone { milestone_id } => {
+                let (pk, sk) = keys::milestone(milestone_id);
+                key(pk, sk)
+            }
+            DisputeSubject::HourlyWeek { timesheet_id } => timesheet_key(timesheet_id),
+        };
+        let (lpk, lsk) = keys::lifetime_billings(&dispute.client_id, &dispute.freelancer_id);
+        let mut found = self.get_many(&[subject, key(lpk, lsk)]).await?;
+        let lifetime = super::escrow::lifetime_of(found.pop().flatten())?;
+        let item = found
+            .pop()
+            .flatten()
+            .ok_or_else(|| corrupt(format!("the subject of {} is gone", dispute.id)))?;
+        let frozen = match dispute.subject {
+            DisputeSubject::Milestone { .. } => {
+                Frozen::Milestone(from_item::<MilestoneRecord>(item)?.milestone)
+            }
+            DisputeSubject::HourlyWeek { .. } => {
+                Frozen::Week(from_item::<TimesheetRecord>(item)?.timesheet)
+            }
+        };
+        Ok(SettlementView { frozen, lifetime })
+    }
+
+    /// Contested disputes waiting for an admin, longest waiting first, from `start` (the
+    /// key the previous page stopped at).
+    pub async fn mediation_queue(
+        &self,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Dispute>, Option<Item>), StoreError> {
+        let (items, next) = self
+            .query_prefix(Some("gsi1"), MEDIATION_QUEUE, "", false, limit, start)
+            .await?;
+        let disputes = items
+            .into_iter()
+            .map(|item| from_item::<DisputeRecord>(item).map(|r| r.dispute))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((disputes, next))
+    }
+}

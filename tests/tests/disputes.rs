@@ -1,0 +1,758 @@
+//! Disputes end to end on the local stack (PRODUCT §13): every path from the issue — a
+//! fixed-price refund request answered (accepted, and contested then split by an admin) and
+//! unanswered, a freelancer's dispute unanswered, an hourly dispute mediated with the
+//! protected hours paid and the rest refunded — with the frozen money untouched by the
+//! auto-release and weekly release schedules fired meanwhile, exact amounts to the cent and
+//! the ledger audit clean after every step.
+
+use chrono::{DateTime, Duration, Utc};
+use reqwest::Method;
+use serde_json::{json, Value};
+use worklane::domain::account::Role;
+use worklane::domain::ids::{SessionId, UserId};
+use worklane::http::auth::AccessClaims;
+use worklane_tests::{
+    add_milestone, fixed_contract, hourly_contract, png, ready_file, Reply, TestApp,
+};
+
+fn t(raw: &str) -> DateTime<Utc> {
+    raw.parse().unwrap()
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+struct Party {
+    access: String,
+    refresh: String,
+}
+
+struct Case {
+    app: TestApp,
+    client: Party,
+    freelancer: Party,
+    stranger: Party,
+    contract: String,
+}
+
+impl Case {
+    /// A client with a card and a freelancer, at `now` on the stack's clock.
+    async fn new(now: &str) -> Case {
+        let app = TestApp::spawn().await;
+        app.set_clock(now).await;
+        let party = |(access, refresh)| Party { access, refresh };
+        let client = party(app.confirmed_user("client@example.com", &["client"]).await);
+        let freelancer = party(
+            app.confirmed_user("freelancer@example.com", &["freelancer"])
+                .await,
+        );
+        let stranger = party(
+            app.confirmed_user("stranger@example.com", &["client", "freelancer"])
+                .await,
+        );
+        let card = json!({"type": "card", "card": {"number": "4242424242424242",
+            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+        let added = app
+            .post("/v1/me/billing-methods", Some(&client.access), &card)
+            .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+        Case {
+            app,
+            client,
+            freelancer,
+            stranger,
+            contract: String::new(),
+        }
+    }
+
+    /// Moves the frozen clock; everyone gets access tokens valid at the new time.
+    async fn at(&mut self, now: DateTime<Utc>) {
+        self.app.set_clock(&rfc3339(now)).await;
+        for party in [&mut self.client, &mut self.freelancer, &mut self.stranger] {
+            let (access, refresh) = self.app.refresh(&party.refresh).await;
+            party.access = access;
+            party.refresh = refresh;
+        }
+    }
+
+    /// An access token of an admin (roles are granted by operators, not by signup).
+    fn admin(&self) -> String {
+        let now = t("2026-12-01T00:00:00Z");
+        self.app.stack.app.keys.issue(&AccessClaims::new(
+            UserId::generate(now),
+            SessionId::generate(now),
+            vec![Role::Admin],
+            true,
+            now + Duration::days(365),
+        ))
+    }
+
+    async fn act(&self, token: &str, milestone: &str, action: &str, body: Value) -> Reply {
+        self.app
+            .post(
+                &format!("/v1/milestones/{milestone}/{action}"),
+                Some(token),
+                &body,
+            )
+            .await
+    }
+
+    async fn open(&self, token: &str, body: Value) -> Reply {
+        self.app.post("/v1/disputes", Some(token), &body).await
+    }
+
+    async fn on_dispute(&self, token: &str, id: &str, action: &str, body: Value) -> Reply {
+        self.app
+            .post(&format!("/v1/disputes/{id}/{action}"), Some(token), &body)
+            .await
+    }
+
+    async fn wallet(&self, token: &str) -> Value {
+        let reply = self.app.get("/v1/me/wallet", Some(token)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+
+    async fn milestone(&self, id: &str) -> Value {
+        let contract = self
+            .app
+            .get(
+                &format!("/v1/contracts/{}", self.contract),
+                Some(&self.client.access),
+            )
+            .await;
+        assert_eq!(contract.status, 200, "{}", contract.body);
+        contract.body["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .expect("the milestone")
+    }
+
+    async fn fire(&self, schedule: &str, time: DateTime<Utc>) -> Value {
+        let reply = self
+            .app
+            .send(
+                Method::POST,
+                &format!("/_dev/schedules/{schedule}?time={}", rfc3339(time)),
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["summary"].clone()
+    }
+
+    async fn assert_audit_clean(&self) {
+        let report = self.app.stack.app.store.audit_ledger().await.unwrap();
+        assert!(report.balanced, "{report:?}");
+    }
+
+    /// A fixed-price contract whose first milestone of `amount` is funded (and, with
+    /// `submitted`, submitted). Returns the milestone id.
+    async fn funded_milestone(&mut self, amount: &str, submitted: bool) -> String {
+        let (contract, milestone) = fixed_contract(
+            &self.app,
+            &self.client.access,
+            &self.freelancer.access,
+            amount,
+        )
+        .await;
+        self.contract = contract;
+        let funded = self
+            .act(&self.client.access, &milestone, "fund", json!({}))
+            .await;
+        assert_eq!(funded.status, 200, "{}", funded.body);
+        if submitted {
+            let done = self
+                .act(
+                    &self.freelancer.access,
+                    &milestone,
+                    "submit",
+                    json!({"message": "The API is deployed; see the README."}),
+                )
+                .await;
+            assert_eq!(done.body["state"], "submitted", "{}", done.body);
+        }
+        milestone
+    }
+}
+
+const REASON: &str = "The delivered work does not match the agreed scope.";
+
+#[tokio::test]
+async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    let milestone = c.funded_milestone("400.00", false).await;
+    assert_eq!(c.wallet(&c.client.access).await["in_escrow"], "400.00");
+
+    // Only a party opens one; strangers learn nothing.
+    let by_stranger = c
+        .open(
+            &c.stranger.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(by_stranger.status, 404, "{}", by_stranger.body);
+    // The freelancer cannot dispute a milestone that was never submitted.
+    let too_early = c
+        .open(
+            &c.freelancer.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(
+        (too_early.status, too_early.code()),
+        (409, "milestone_state")
+    );
+    for (body, field) in [
+        (json!({"reason": REASON}), "milestone_id"),
+        (
+            json!({"milestone_id": "mil_nope", "reason": REASON}),
+            "milestone_id",
+        ),
+        (
+            json!({"milestone_id": milestone, "reason": "short"}),
+            "reason",
+        ),
+    ] {
+        let bad = c.open(&c.client.access, body).await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert_eq!(bad.body["errors"][0]["field"], field, "{}", bad.body);
+    }
+
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    assert_eq!(opened.body["kind"], "refund_request");
+    assert_eq!(opened.body["state"], "open");
+    assert_eq!(opened.body["respond_by"], "2026-12-08T10:00:00Z");
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let again = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    // Frozen: neither side moves the escrow while the dispute runs.
+    assert_eq!(c.milestone(&milestone).await["state"], "disputed");
+    let approve = c
+        .act(&c.client.access, &milestone, "approve", json!({}))
+        .await;
+    assert_eq!((approve.status, approve.code()), (409, "milestone_state"));
+    let refund = c
+        .act(&c.freelancer.access, &milestone, "refund", json!({}))
+        .await;
+    assert_eq!((refund.status, refund.code()), (409, "milestone_state"));
+
+    // The opener does not answer their own dispute; strangers cannot see it.
+    let own = c
+        .on_dispute(
+            &c.client.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "ok"}),
+        )
+        .await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    let stranger = c
+        .on_dispute(
+            &c.stranger.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "ok"}),
+        )
+        .await;
+    assert_eq!(stranger.status, 404, "{}", stranger.body);
+    assert_eq!(
+        c.app
+            .get(&format!("/v1/disputes/{id}"), Some(&c.stranger.access))
+            .await
+            .status,
+        404
+    );
+
+    let accepted = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "Fair enough, refunding."}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(accepted.body["state"], "resolved");
+    assert_eq!(accepted.body["resolution"]["decided_by"], "acceptance");
+    assert_eq!(
+        accepted.body["resolution"]["to_client"],
+        json!({"amount": "400.00", "currency": "USD"})
+    );
+    assert_eq!(c.milestone(&milestone).await["state"], "refunded");
+    // The escrow and the $20.00 client fee are back in the client's balance.
+    let wallet = c.wallet(&c.client.access).await;
+    assert_eq!(wallet["in_escrow"], "0.00", "{wallet}");
+    assert_eq!(wallet["available"], "420.00", "{wallet}");
+    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "0.00");
+    // Settled once: a second answer is refused and moves nothing.
+    let twice = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "again"}),
+        )
+        .await;
+    assert_eq!((twice.status, twice.code()), (409, "dispute_state"));
+    c.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    let milestone = c.funded_milestone("600.00", true).await;
+    let deliverable = ready_file(&c.app, &c.freelancer.access, "deliverable", &png(300)).await;
+    let resubmitted = c
+        .act(
+            &c.client.access,
+            &milestone,
+            "request-changes",
+            json!({"message": "Please add tests."}),
+        )
+        .await;
+    assert_eq!(resubmitted.status, 200, "{}", resubmitted.body);
+    let submitted = c
+        .act(
+            &c.freelancer.access,
+            &milestone,
+            "submit",
+            json!({"message": "Tests added.", "file_ids": [deliverable]}),
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    let said = c
+        .app
+        .post(
+            &format!("/v1/rooms/room_{}/messages", c.contract),
+            Some(&c.client.access),
+            &json!({"text": "The tests do not cover the refund path."}),
+        )
+        .await;
+    assert_eq!(said.status, 201, "{}", said.body);
+
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    c.at(t("2026-12-03T09:00:00Z")).await;
+    let contested = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": false, "message": "All agreed features are delivered."}),
+        )
+        .await;
+    assert_eq!(contested.status, 200, "{}", contested.body);
+    assert_eq!(contested.body["state"], "in_mediation");
+
+    // Contested: the deadline no longer decides it, and the auto-release of the submission
+    // (14 days after it) cannot touch the frozen escrow.
+    assert_eq!(
+        c.fire("dispute-deadlines", t("2026-12-09T00:00:00Z")).await["applied"],
+        0
+    );
+    assert_eq!(
+        c.fire("escrow-auto-release", t("2026-12-20T00:00:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(c.milestone(&milestone).await["state"], "disputed");
+
+    // Mediation is for admins only; they see the queue and the evidence.
+    let admin = c.admin();
+    let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert_eq!(queue.body["items"][0]["id"], id.as_str());
+    assert_eq!(
+        c.app
+            .get("/v1/admin/disputes", Some(&c.client.access))
+            .await
+            .status,
+        403
+    );
+    let evidence_path = format!("/v1/disputes/{id}/evidence");
+    assert_eq!(
+        c.app
+            .get(&evidence_path, Some(&c.client.access))
+            .await
+            .status,
+        403
+    );
+    let evidence = c.app.get(&evidence_path, Some(&admin)).await;
+    assert_eq!(evidence.status, 200, "{}", evidence.body);
+    assert_eq!(evidence.body["submissions"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        evidence.body["submissions"][1]["files"][0]["file_id"],
+        deliverable.as_str()
+    );
+    assert!(
+        evidence.body["submissions"][1]["files"][0]["download"]["url"]
+            .as_str()
+            .unwrap()
+            .contains(&deliverable)
+    );
+    assert!(evidence.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["text"] == "The tests do not cover the refund path."));
+    assert_eq!(evidence.body["contract"]["id"], c.contract.as_str());
+
+    let resolve = |body: Value| c.on_dispute(&admin, &id, "resolve", body);
+    let by_client = c
+        .on_dispute(
+            &c.client.access,
+            &id,
+            "resolve",
+            json!({"outcome": "refund", "note": "x"}),
+        )
+        .await;
+    assert_eq!(by_client.status, 403, "{}", by_client.body);
+    for (body, field) in [
+        (
+            json!({"outcome": "split", "note": "half"}),
+            "freelancer_amount",
+        ),
+        (
+            json!({"outcome": "split", "freelancer_amount": {"amount": "600.01", "currency": "USD"}, "note": "n"}),
+            "freelancer_amount",
+        ),
+        (
+            json!({"outcome": "refund", "freelancer_amount": {"amount": "1.00", "currency": "USD"}, "note": "n"}),
+            "freelancer_amount",
+        ),
+        (
+            json!({"outcome": "split", "freelancer_amount": {"amount": "250.00", "currency": "USD"}, "note": ""}),
+            "note",
+        ),
+        (json!({"outcome": "keep"}), "body"),
+    ] {
+        let bad = resolve(body.clone()).await;
+        assert_eq!(bad.status, 422, "{body} → {}", bad.body);
+        if field != "body" {
+            assert_eq!(bad.body["errors"][0]["field"], field, "{}", bad.body);
+        }
+    }
+    let split = resolve(json!({"outcome": "split",
+        "freelancer_amount": {"amount": "250.00", "currency": "USD"},
+        "note": "Most features shipped; the refund path was missing."}))
+    .await;
+    assert_eq!(split.status, 200, "{}", split.body);
+    assert_eq!(split.body["resolution"]["decided_by"], "mediation");
+    assert_eq!(
+        split.body["resolution"]["to_freelancer"]["amount"],
+        "250.00"
+    );
+    assert_eq!(split.body["resolution"]["to_client"]["amount"], "350.00");
+    let again = resolve(json!({"outcome": "refund", "note": "changed my mind"})).await;
+    assert_eq!((again.status, again.code()), (409, "dispute_state"));
+
+    let m = c.milestone(&milestone).await;
+    assert_eq!(m["state"], "released", "{m}");
+    // $250.00 released: 20 % service fee → $200.00 pending for the freelancer. The client
+    // gets $350.00 back with 350/600 of the $30.00 client fee ($17.50).
+    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "200.00");
+    let wallet = c.wallet(&c.client.access).await;
+    assert_eq!(
+        (wallet["in_escrow"].as_str(), wallet["available"].as_str()),
+        (Some("0.00"), Some("367.50")),
+        "{wallet}"
+    );
+    c.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn silence_decides_for_the_opener_when_the_deadline_comes() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    // The client asks for a refund of a submitted milestone and the freelancer never answers.
+    let refund_asked = c.funded_milestone("300.00", true).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": refund_asked, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let refund_id = opened.body["id"].as_str().unwrap().to_string();
+    let refund_by = t(opened.body["respond_by"].as_str().unwrap());
+    assert_eq!(refund_by, t("2026-12-08T10:00:00Z"));
+
+    // The freelancer disputes another submitted milestone the client does not approve.
+    let second = add_milestone(&c.app, &c.client.access, &c.contract, "200.00").await;
+    assert_eq!(
+        c.act(&c.client.access, &second, "fund", json!({}))
+            .await
+            .status,
+        200
+    );
+    c.at(t("2026-12-02T10:00:00Z")).await;
+    let done = c
+        .act(
+            &c.freelancer.access,
+            &second,
+            "submit",
+            json!({"message": "Done."}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let disputed = c
+        .open(
+            &c.freelancer.access,
+            json!({"milestone_id": second, "reason": "The client stopped answering."}),
+        )
+        .await;
+    assert_eq!(disputed.status, 201, "{}", disputed.body);
+    assert_eq!(disputed.body["kind"], "non_approval");
+    let release_by = t(disputed.body["respond_by"].as_str().unwrap());
+    assert_eq!(release_by, t("2026-12-09T10:00:00Z"));
+
+    // A second before each deadline nothing happens; an answer after it is too late.
+    assert_eq!(
+        c.fire("dispute-deadlines", refund_by - Duration::seconds(1))
+            .await["applied"],
+        0
+    );
+    let summary = c.fire("dispute-deadlines", refund_by).await;
+    assert_eq!(summary["applied"], 1, "{summary}");
+    assert_eq!(c.milestone(&refund_asked).await["state"], "refunded");
+    let dispute = c
+        .app
+        .get(
+            &format!("/v1/disputes/{refund_id}"),
+            Some(&c.freelancer.access),
+        )
+        .await;
+    assert_eq!(dispute.body["resolution"]["decided_by"], "deadline");
+    assert_eq!(dispute.body["resolution"]["outcome"], "refund");
+
+    c.at(release_by).await;
+    let late = c
+        .on_dispute(
+            &c.client.access,
+            disputed.body["id"].as_str().unwrap(),
+            "respond",
+            json!({"accept": false, "message": "I was away."}),
+        )
+        .await;
+    assert_eq!(
+        (late.status, late.code()),
+        (409, "deadline_passed"),
+        "{}",
+        late.body
+    );
+    assert_eq!(c.fire("dispute-deadlines", release_by).await["applied"], 1);
+    // A re-run of the schedule settles nothing twice.
+    assert_eq!(
+        c.fire("dispute-deadlines", release_by + Duration::hours(1))
+            .await["applied"],
+        0
+    );
+    let m = c.milestone(&second).await;
+    assert_eq!(m["state"], "released", "{m}");
+    // The $200.00 release pays $160.00 after the 20 % band; the refund gave back $315.00.
+    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "160.00");
+    let wallet = c.wallet(&c.client.access).await;
+    assert_eq!(wallet["available"], "315.00", "{wallet}");
+    assert_eq!(wallet["in_escrow"], "0.00", "{wallet}");
+    c.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    c.contract = hourly_contract(&c.app, &c.client.access, &c.freelancer.access, 3).await;
+    // Tuesday: one hour tracked with screenshots and memos (protected), one hour manual.
+    c.at(t("2026-12-08T12:00:00Z")).await;
+    let mut segments = Vec::new();
+    for i in 0..6 {
+        let shot = ready_file(&c.app, &c.freelancer.access, "screenshot", &png(200 + i)).await;
+        segments.push(
+            json!({"start": rfc3339(t("2026-12-08T09:00:00Z") + Duration::minutes(10 * i as i64)),
+            "activity": 60, "keystrokes": 300, "mouse": 100, "memo": "Invoicing worker",
+            "screenshot_file_id": shot}),
+        );
+    }
+    for i in 0..6 {
+        segments.push(
+            json!({"start": rfc3339(t("2026-12-08T10:00:00Z") + Duration::minutes(10 * i)),
+            "manual": true, "memo": "Planning call"}),
+        );
+    }
+    let logged = c
+        .app
+        .post(
+            &format!("/v1/contracts/{}/time", c.contract),
+            Some(&c.freelancer.access),
+            &json!({"segments": segments}),
+        )
+        .await;
+    assert_eq!(logged.status, 200, "{}", logged.body);
+    c.at(t("2026-12-14T12:00:00Z")).await;
+    assert_eq!(
+        c.fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+            .await["applied"],
+        1
+    );
+    let weeks = c
+        .app
+        .get(
+            &format!("/v1/contracts/{}/timesheets", c.contract),
+            Some(&c.client.access),
+        )
+        .await;
+    let week = weeks.body["items"][0].clone();
+    assert_eq!(week["invoice"]["amount"]["amount"], "60.00", "{week}");
+    assert_eq!(week["invoice"]["protected_minutes"], 60, "{week}");
+    let week_id = week["id"].as_str().unwrap().to_string();
+
+    c.at(t("2026-12-16T09:00:00Z")).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week_id, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    assert_eq!(opened.body["kind"], "hourly_hours");
+    assert_eq!(opened.body["protected_amount"]["amount"], "30.00");
+    assert_eq!(opened.body["respond_by"], "2026-12-19T09:00:00Z");
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let contested = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": false, "message": "The diary shows the work."}),
+        )
+        .await;
+    assert_eq!(
+        contested.body["state"], "in_mediation",
+        "{}",
+        contested.body
+    );
+
+    // The weekly release and the deadline pass the frozen week by.
+    assert_eq!(
+        c.fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(
+        c.fire("dispute-deadlines", t("2026-12-19T09:00:00Z")).await["applied"],
+        0
+    );
+    assert_eq!(c.wallet(&c.freelancer.access).await["in_review"], "60.00");
+
+    // The admin decides on Saturday morning, after the week's Wednesday would have been set.
+    c.at(t("2026-12-19T09:00:00Z")).await;
+    let admin = c.admin();
+    let evidence = c
+        .app
+        .get(&format!("/v1/disputes/{id}/evidence"), Some(&admin))
+        .await;
+    assert_eq!(evidence.status, 200, "{}", evidence.body);
+    let diary = evidence.body["segments"].as_array().unwrap();
+    assert_eq!(diary.len(), 12);
+    assert_eq!(
+        diary
+            .iter()
+            .filter(|s| s["screenshot"]["download"]["url"].is_string())
+            .count(),
+        6
+    );
+    assert_eq!(evidence.body["timesheet"]["id"], week_id.as_str());
+    // Protection is a floor: the admin cannot give the freelancer less than the protected hours.
+    let below = c
+        .on_dispute(
+            &admin,
+            &id,
+            "resolve",
+            json!({"outcome": "split",
+            "freelancer_amount": {"amount": "29.99", "currency": "USD"}, "note": "n"}),
+        )
+        .await;
+    assert_eq!(below.status, 422, "{}", below.body);
+    let resolved = c
+        .on_dispute(
+            &admin,
+            &id,
+            "resolve",
+            json!({"outcome": "refund", "note": "Manual time was not agreed for this week."}),
+        )
+        .await;
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert_eq!(
+        resolved.body["resolution"]["to_freelancer"]["amount"],
+        "30.00"
+    );
+    assert_eq!(resolved.body["resolution"]["to_client"]["amount"], "30.00");
+
+    let weeks = c
+        .app
+        .get(
+            &format!("/v1/contracts/{}/timesheets", c.contract),
+            Some(&c.freelancer.access),
+        )
+        .await;
+    let week = &weeks.body["items"][0];
+    assert_eq!(week["state"], "released", "{week}");
+    assert_eq!(week["payment"]["gross"]["amount"], "30.00");
+    assert_eq!(week["payment"]["net"]["amount"], "24.00");
+    assert_eq!(week["refunded"]["amount"], "30.00");
+    // The share matures a full security period after the settlement (later than Wednesday).
+    assert_eq!(week["available_at"], "2026-12-24T09:00:00Z", "{week}");
+    let freelancer = c.wallet(&c.freelancer.access).await;
+    assert_eq!(
+        (
+            freelancer["in_review"].as_str(),
+            freelancer["pending"].as_str()
+        ),
+        (Some("0.00"), Some("24.00")),
+        "{freelancer}"
+    );
+    // $30.00 back with half the $3.00 client fee.
+    let client = c.wallet(&c.client.access).await;
+    assert_eq!(
+        (client["in_escrow"].as_str(), client["available"].as_str()),
+        (Some("0.00"), Some("31.50")),
+        "{client}"
+    );
+    c.assert_audit_clean().await;
+
+    assert_eq!(
+        c.fire("earnings-availability", t("2026-12-24T08:59:59Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(
+        c.fire("earnings-availability", t("2026-12-24T09:00:00Z"))
+            .await["applied"],
+        1
+    );
+    assert_eq!(c.wallet(&c.freelancer.access).await["available"], "24.00");
+    c.assert_audit_clean().await;
+}
