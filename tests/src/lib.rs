@@ -132,6 +132,47 @@ impl TestApp {
         assert_eq!(reply.status, 200, "DELETE /_dev/clock: {}", reply.body);
     }
 
+    /// Fires the scheduled function `schedule` with an EventBridge event for `time` (as
+    /// `POST /_dev/schedules/{name}?time=` does, waiting for what it fans out); returns the
+    /// run's summary (`examined`, `applied`, `skipped`).
+    pub async fn fire(&self, schedule: &str, time: chrono::DateTime<chrono::Utc>) -> Value {
+        let time = time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let reply = self
+            .send(
+                Method::POST,
+                &format!("/_dev/schedules/{schedule}?time={time}"),
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{schedule} at {time}: {}", reply.body);
+        reply.body["summary"].clone()
+    }
+
+    /// `GET /v1/me/wallet` of the caller.
+    pub async fn wallet(&self, token: &str) -> Value {
+        let reply = self.get("/v1/me/wallet", Some(token)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+
+    /// The whole-ledger audit balances: Σ per currency is zero and every balance replays.
+    pub async fn assert_audit_clean(&self) {
+        let report = self.stack.app.store.audit_ledger().await.unwrap();
+        assert!(report.balanced, "{report:?}");
+    }
+
+    /// Adds the sandbox card that always succeeds (`4242…`) as the caller's billing method.
+    pub async fn add_card(&self, token: &str) {
+        let card = serde_json::json!({"type": "card", "card": {"number": "4242424242424242",
+            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+        let added = self
+            .post("/v1/me/billing-methods", Some(token), &card)
+            .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+    }
+
     /// Rotates a refresh token (`POST /v1/auth/refresh`); returns the new
     /// (access token, refresh token). The old refresh token is spent.
     pub async fn refresh(&self, refresh_token: &str) -> (String, String) {

@@ -6,13 +6,9 @@
 //! the ledger audit clean after every step.
 
 use chrono::{DateTime, Duration, Utc};
-use reqwest::Method;
 use serde_json::{json, Value};
-use worklane::domain::account::Role;
-use worklane::domain::ids::{SessionId, UserId};
-use worklane::http::auth::AccessClaims;
 use worklane_tests::{
-    add_milestone, fixed_contract, hourly_contract, png, ready_file, Reply, TestApp,
+    add_milestone, admin, fixed_contract, hourly_contract, png, ready_file, Reply, TestApp,
 };
 
 fn t(raw: &str) -> DateTime<Utc> {
@@ -51,12 +47,7 @@ impl Case {
             app.confirmed_user("stranger@example.com", &["client", "freelancer"])
                 .await,
         );
-        let card = json!({"type": "card", "card": {"number": "4242424242424242",
-            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
-        let added = app
-            .post("/v1/me/billing-methods", Some(&client.access), &card)
-            .await;
-        assert_eq!(added.status, 201, "{}", added.body);
+        app.add_card(&client.access).await;
         Case {
             app,
             client,
@@ -74,18 +65,6 @@ impl Case {
             party.access = access;
             party.refresh = refresh;
         }
-    }
-
-    /// An access token of an admin (roles are granted by operators, not by signup).
-    fn admin(&self) -> String {
-        let now = t("2026-12-01T00:00:00Z");
-        self.app.stack.app.keys.issue(&AccessClaims::new(
-            UserId::generate(now),
-            SessionId::generate(now),
-            vec![Role::Admin],
-            true,
-            now + Duration::days(365),
-        ))
     }
 
     async fn act(&self, token: &str, milestone: &str, action: &str, body: Value) -> Reply {
@@ -108,12 +87,6 @@ impl Case {
             .await
     }
 
-    async fn wallet(&self, token: &str) -> Value {
-        let reply = self.app.get("/v1/me/wallet", Some(token)).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body
-    }
-
     async fn milestone(&self, id: &str) -> Value {
         let contract = self
             .app
@@ -130,26 +103,6 @@ impl Case {
             .find(|m| m["id"] == id)
             .cloned()
             .expect("the milestone")
-    }
-
-    async fn fire(&self, schedule: &str, time: DateTime<Utc>) -> Value {
-        let reply = self
-            .app
-            .send(
-                Method::POST,
-                &format!("/_dev/schedules/{schedule}?time={}", rfc3339(time)),
-                None,
-                None,
-                &[],
-            )
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body["summary"].clone()
-    }
-
-    async fn assert_audit_clean(&self) {
-        let report = self.app.stack.app.store.audit_ledger().await.unwrap();
-        assert!(report.balanced, "{report:?}");
     }
 
     /// A fixed-price contract whose first milestone of `amount` is funded (and, with
@@ -188,7 +141,7 @@ const REASON: &str = "The delivered work does not match the agreed scope.";
 async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
     let mut c = Case::new("2026-12-01T10:00:00Z").await;
     let milestone = c.funded_milestone("400.00", false).await;
-    assert_eq!(c.wallet(&c.client.access).await["in_escrow"], "400.00");
+    assert_eq!(c.app.wallet(&c.client.access).await["in_escrow"], "400.00");
 
     // Only a party opens one; strangers learn nothing.
     let by_stranger = c
@@ -299,10 +252,10 @@ async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
     );
     assert_eq!(c.milestone(&milestone).await["state"], "refunded");
     // The escrow and the $20.00 client fee are back in the client's balance.
-    let wallet = c.wallet(&c.client.access).await;
+    let wallet = c.app.wallet(&c.client.access).await;
     assert_eq!(wallet["in_escrow"], "0.00", "{wallet}");
     assert_eq!(wallet["available"], "420.00", "{wallet}");
-    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "0.00");
+    assert_eq!(c.app.wallet(&c.freelancer.access).await["pending"], "0.00");
     // Settled once: a second answer is refused and moves nothing.
     let twice = c
         .on_dispute(
@@ -313,7 +266,7 @@ async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
         )
         .await;
     assert_eq!((twice.status, twice.code()), (409, "dispute_state"));
-    c.assert_audit_clean().await;
+    c.app.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -372,18 +325,21 @@ async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence()
     // Contested: the deadline no longer decides it, and the auto-release of the submission
     // (14 days after it) cannot touch the frozen escrow.
     assert_eq!(
-        c.fire("dispute-deadlines", t("2026-12-09T00:00:00Z")).await["applied"],
+        c.app
+            .fire("dispute-deadlines", t("2026-12-09T00:00:00Z"))
+            .await["applied"],
         0
     );
     assert_eq!(
-        c.fire("escrow-auto-release", t("2026-12-20T00:00:00Z"))
+        c.app
+            .fire("escrow-auto-release", t("2026-12-20T00:00:00Z"))
             .await["applied"],
         0
     );
     assert_eq!(c.milestone(&milestone).await["state"], "disputed");
 
     // Mediation is for admins only; they see the queue and the evidence.
-    let admin = c.admin();
+    let admin = admin(&c.app).await;
     let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
     assert_eq!(queue.status, 200, "{}", queue.body);
     assert_eq!(queue.body["items"][0]["id"], id.as_str());
@@ -475,14 +431,17 @@ async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence()
     assert_eq!(m["state"], "released", "{m}");
     // $250.00 released: 20 % service fee → $200.00 pending for the freelancer. The client
     // gets $350.00 back with 350/600 of the $30.00 client fee ($17.50).
-    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "200.00");
-    let wallet = c.wallet(&c.client.access).await;
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["pending"],
+        "200.00"
+    );
+    let wallet = c.app.wallet(&c.client.access).await;
     assert_eq!(
         (wallet["in_escrow"].as_str(), wallet["available"].as_str()),
         (Some("0.00"), Some("367.50")),
         "{wallet}"
     );
-    c.assert_audit_clean().await;
+    c.app.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -532,11 +491,12 @@ async fn silence_decides_for_the_opener_when_the_deadline_comes() {
 
     // A second before each deadline nothing happens; an answer after it is too late.
     assert_eq!(
-        c.fire("dispute-deadlines", refund_by - Duration::seconds(1))
+        c.app
+            .fire("dispute-deadlines", refund_by - Duration::seconds(1))
             .await["applied"],
         0
     );
-    let summary = c.fire("dispute-deadlines", refund_by).await;
+    let summary = c.app.fire("dispute-deadlines", refund_by).await;
     assert_eq!(summary["applied"], 1, "{summary}");
     assert_eq!(c.milestone(&refund_asked).await["state"], "refunded");
     let dispute = c
@@ -564,21 +524,28 @@ async fn silence_decides_for_the_opener_when_the_deadline_comes() {
         "{}",
         late.body
     );
-    assert_eq!(c.fire("dispute-deadlines", release_by).await["applied"], 1);
+    assert_eq!(
+        c.app.fire("dispute-deadlines", release_by).await["applied"],
+        1
+    );
     // A re-run of the schedule settles nothing twice.
     assert_eq!(
-        c.fire("dispute-deadlines", release_by + Duration::hours(1))
+        c.app
+            .fire("dispute-deadlines", release_by + Duration::hours(1))
             .await["applied"],
         0
     );
     let m = c.milestone(&second).await;
     assert_eq!(m["state"], "released", "{m}");
     // The $200.00 release pays $160.00 after the 20 % band; the refund gave back $315.00.
-    assert_eq!(c.wallet(&c.freelancer.access).await["pending"], "160.00");
-    let wallet = c.wallet(&c.client.access).await;
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["pending"],
+        "160.00"
+    );
+    let wallet = c.app.wallet(&c.client.access).await;
     assert_eq!(wallet["available"], "315.00", "{wallet}");
     assert_eq!(wallet["in_escrow"], "0.00", "{wallet}");
-    c.assert_audit_clean().await;
+    c.app.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -613,7 +580,8 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
     assert_eq!(logged.status, 200, "{}", logged.body);
     c.at(t("2026-12-14T12:00:00Z")).await;
     assert_eq!(
-        c.fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+        c.app
+            .fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
             .await["applied"],
         1
     );
@@ -657,19 +625,25 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
 
     // The weekly release and the deadline pass the frozen week by.
     assert_eq!(
-        c.fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
+        c.app
+            .fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
             .await["applied"],
         0
     );
     assert_eq!(
-        c.fire("dispute-deadlines", t("2026-12-19T09:00:00Z")).await["applied"],
+        c.app
+            .fire("dispute-deadlines", t("2026-12-19T09:00:00Z"))
+            .await["applied"],
         0
     );
-    assert_eq!(c.wallet(&c.freelancer.access).await["in_review"], "60.00");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["in_review"],
+        "60.00"
+    );
 
     // The admin decides on Saturday morning, after the week's Wednesday would have been set.
     c.at(t("2026-12-19T09:00:00Z")).await;
-    let admin = c.admin();
+    let admin = admin(&c.app).await;
     let evidence = c
         .app
         .get(&format!("/v1/disputes/{id}/evidence"), Some(&admin))
@@ -725,7 +699,7 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
     assert_eq!(week["refunded"]["amount"], "30.00");
     // The share matures a full security period after the settlement (later than Wednesday).
     assert_eq!(week["available_at"], "2026-12-24T09:00:00Z", "{week}");
-    let freelancer = c.wallet(&c.freelancer.access).await;
+    let freelancer = c.app.wallet(&c.freelancer.access).await;
     assert_eq!(
         (
             freelancer["in_review"].as_str(),
@@ -735,24 +709,29 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
         "{freelancer}"
     );
     // $30.00 back with half the $3.00 client fee.
-    let client = c.wallet(&c.client.access).await;
+    let client = c.app.wallet(&c.client.access).await;
     assert_eq!(
         (client["in_escrow"].as_str(), client["available"].as_str()),
         (Some("0.00"), Some("31.50")),
         "{client}"
     );
-    c.assert_audit_clean().await;
+    c.app.assert_audit_clean().await;
 
     assert_eq!(
-        c.fire("earnings-availability", t("2026-12-24T08:59:59Z"))
+        c.app
+            .fire("earnings-availability", t("2026-12-24T08:59:59Z"))
             .await["applied"],
         0
     );
     assert_eq!(
-        c.fire("earnings-availability", t("2026-12-24T09:00:00Z"))
+        c.app
+            .fire("earnings-availability", t("2026-12-24T09:00:00Z"))
             .await["applied"],
         1
     );
-    assert_eq!(c.wallet(&c.freelancer.access).await["available"], "24.00");
-    c.assert_audit_clean().await;
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["available"],
+        "24.00"
+    );
+    c.app.assert_audit_clean().await;
 }

@@ -29,12 +29,7 @@ impl Deal {
         let (freelancer, _) = app
             .confirmed_user("freelancer@example.com", &["freelancer"])
             .await;
-        let card = json!({"type": "card", "card": {"number": "4242424242424242",
-            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
-        let added = app
-            .post("/v1/me/billing-methods", Some(&client), &card)
-            .await;
-        assert_eq!(added.status, 201, "{}", added.body);
+        app.add_card(&client).await;
         let (contract, first) = fixed_contract(&app, &client, &freelancer, first).await;
         Deal {
             app,
@@ -61,32 +56,15 @@ impl Deal {
     }
 
     async fn wallet(&self, token: &str) -> Value {
-        let reply = self.app.get("/v1/me/wallet", Some(token)).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body
+        self.app.wallet(token).await
     }
 
     async fn fire(&self, schedule: &str, time: DateTime<Utc>) -> Value {
-        let reply = self
-            .app
-            .send(
-                Method::POST,
-                &format!(
-                    "/_dev/schedules/{schedule}?time={}",
-                    time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                ),
-                None,
-                None,
-                &[],
-            )
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body["summary"].clone()
+        self.app.fire(schedule, time).await
     }
 
     async fn assert_audit_clean(&self) {
-        let report = self.app.stack.app.store.audit_ledger().await.unwrap();
-        assert!(report.balanced, "{report:?}");
+        self.app.assert_audit_clean().await
     }
 }
 

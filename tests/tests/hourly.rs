@@ -59,12 +59,7 @@ impl Hourly {
             app.confirmed_user("stranger@example.com", &["client", "freelancer"])
                 .await,
         );
-        let card = json!({"type": "card", "card": {"number": "4242424242424242",
-            "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
-        let added = app
-            .post("/v1/me/billing-methods", Some(&client.access), &card)
-            .await;
-        assert_eq!(added.status, 201, "{}", added.body);
+        app.add_card(&client.access).await;
         let contract = hourly_contract(&app, &client.access, &freelancer.access, 3).await;
         Hourly {
             app,
@@ -116,24 +111,11 @@ impl Hourly {
     }
 
     async fn wallet(&self, token: &str) -> Value {
-        let reply = self.app.get("/v1/me/wallet", Some(token)).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body
+        self.app.wallet(token).await
     }
 
     async fn fire(&self, schedule: &str, time: &str) -> Value {
-        let reply = self
-            .app
-            .send(
-                Method::POST,
-                &format!("/_dev/schedules/{schedule}?time={time}"),
-                None,
-                None,
-                &[],
-            )
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.body["summary"].clone()
+        self.app.fire(schedule, t(time)).await
     }
 
     async fn dispute(&self, token: &str, timesheet: &str) -> Reply {
@@ -147,8 +129,7 @@ impl Hourly {
     }
 
     async fn assert_audit_clean(&self) {
-        let report = self.app.stack.app.store.audit_ledger().await.unwrap();
-        assert!(report.balanced, "{report:?}");
+        self.app.assert_audit_clean().await
     }
 
     fn charges(&self) -> usize {

@@ -38,27 +38,6 @@ async fn at(app: &TestApp, now: &str, parties: &mut [&mut Party]) {
     }
 }
 
-async fn add_card(app: &TestApp, token: &str) {
-    let card = json!({"type": "card", "card": {"number": "4242424242424242",
-        "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
-    let added = app.post("/v1/me/billing-methods", Some(token), &card).await;
-    assert_eq!(added.status, 201, "{}", added.body);
-}
-
-async fn fire(app: &TestApp, schedule: &str, time: DateTime<Utc>) -> Value {
-    let reply = app
-        .send(
-            Method::POST,
-            &format!("/_dev/schedules/{schedule}?time={}", rfc(time)),
-            None,
-            None,
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["summary"].clone()
-}
-
 /// The whole inbox, newest first, read in pages of `page`; and the unread count.
 async fn inbox(app: &TestApp, token: &str, page: usize) -> (Vec<Value>, i64) {
     let mut items = Vec::new();
@@ -193,7 +172,7 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     let mut client = party(&app, "client@example.com", &["client"]).await;
     let mut freelancer = party(&app, "freelancer@example.com", &["freelancer"]).await;
     let mut stranger = party(&app, "stranger@example.com", &["freelancer"]).await;
-    add_card(&app, &client.access).await;
+    app.add_card(&client.access).await;
 
     // A job: the client invites the freelancer; the stranger applies (a proposal).
     let job = app
@@ -271,23 +250,17 @@ async fn fixed_price_work_notifies_each_party_once_and_the_inbox_reads_and_marks
     // The 48-hour reminder: not a minute early; once at its time (the first submission's
     // reminder, made stale by the changes, tells nobody); a re-run adds nothing.
     let remind_at = auto_release_at - Duration::hours(48);
-    let early = fire(
-        &app,
-        "notification-reminders",
-        remind_at - Duration::minutes(1),
-    )
-    .await;
+    let early = app
+        .fire("notification-reminders", remind_at - Duration::minutes(1))
+        .await;
     assert_eq!(early["applied"], 0, "{early}");
     let (items, _) = inbox(&app, &client.access, 100).await;
     assert_eq!(kinds(&items).get("auto_release_soon"), None);
-    let due = fire(&app, "notification-reminders", remind_at).await;
+    let due = app.fire("notification-reminders", remind_at).await;
     assert_eq!(due["applied"], 1, "{due}");
-    let again = fire(
-        &app,
-        "notification-reminders",
-        remind_at + Duration::minutes(15),
-    )
-    .await;
+    let again = app
+        .fire("notification-reminders", remind_at + Duration::minutes(15))
+        .await;
     assert_eq!(again["applied"], 0, "{again}");
 
     // Back at the resubmission's time: approve; then a second milestone, funded and refunded.
@@ -549,7 +522,7 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     app.set_clock("2026-12-07T08:00:00Z").await;
     let mut client = party(&app, "client@example.com", &["client"]).await;
     let mut freelancer = party(&app, "freelancer@example.com", &["freelancer"]).await;
-    add_card(&app, &client.access).await;
+    app.add_card(&client.access).await;
     let contract = hourly_contract(&app, &client.access, &freelancer.access, 10).await;
 
     // An hour of manual time on Monday; the Monday after, the close invoices and charges it.
@@ -579,7 +552,9 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
         &mut [&mut client, &mut freelancer],
     )
     .await;
-    let close = fire(&app, "weekly-billing-close", t("2026-12-14T12:00:00Z")).await;
+    let close = app
+        .fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+        .await;
     assert_eq!(close["applied"], 1, "{close}");
 
     let (client_items, _) = inbox(&app, &client.access, 100).await;
@@ -607,12 +582,17 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     assert!(timesheet.starts_with("wk_"));
 
     // The review ends Saturday 2026-12-19 00:00: the client is reminded on Thursday 00:00.
-    let early = fire(&app, "notification-reminders", t("2026-12-16T23:59:00Z")).await;
+    let early = app
+        .fire("notification-reminders", t("2026-12-16T23:59:00Z"))
+        .await;
     assert_eq!(early["applied"], 0, "{early}");
-    let thursday = fire(&app, "notification-reminders", t("2026-12-17T00:00:00Z")).await;
+    let thursday = app
+        .fire("notification-reminders", t("2026-12-17T00:00:00Z"))
+        .await;
     assert_eq!(thursday["applied"], 1, "{thursday}");
     assert_eq!(
-        fire(&app, "notification-reminders", t("2026-12-17T00:15:00Z")).await["applied"],
+        app.fire("notification-reminders", t("2026-12-17T00:15:00Z"))
+            .await["applied"],
         0
     );
     let (client_items, client_unread) = inbox(&app, &client.access, 100).await;
@@ -633,7 +613,9 @@ async fn hourly_weeks_notify_and_the_review_closing_reminder_comes_on_thursday()
     );
 
     // Saturday: released to the freelancer.
-    let released = fire(&app, "hourly-review-release", t("2026-12-19T00:00:00Z")).await;
+    let released = app
+        .fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
+        .await;
     assert_eq!(released["applied"], 1, "{released}");
     let (freelancer_items, unread) = inbox(&app, &freelancer.access, 100).await;
     assert_eq!(
@@ -659,7 +641,7 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
     app.set_clock("2026-12-07T08:00:00Z").await;
     let mut client = party(&app, "client@example.com", &["client"]).await;
     let mut freelancer = party(&app, "freelancer@example.com", &["freelancer"]).await;
-    add_card(&app, &client.access).await;
+    app.add_card(&client.access).await;
     let contract = hourly_contract(&app, &client.access, &freelancer.access, 10).await;
     at(
         &app,
@@ -687,7 +669,8 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
         &mut [&mut client, &mut freelancer],
     )
     .await;
-    fire(&app, "weekly-billing-close", t("2026-12-14T12:00:00Z")).await;
+    app.fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+        .await;
     let (client_items, _) = inbox(&app, &client.access, 100).await;
     let timesheet = client_items
         .iter()
@@ -719,7 +702,9 @@ async fn a_disputed_week_tells_the_freelancer_and_its_reminder_is_dropped() {
     assert_eq!(item["links"]["dispute_id"], disputed.body["id"]);
     // The client is not told of their own dispute, and the week is no longer in review: the
     // Thursday reminder is dropped.
-    let thursday = fire(&app, "notification-reminders", t("2026-12-17T00:00:00Z")).await;
+    let thursday = app
+        .fire("notification-reminders", t("2026-12-17T00:00:00Z"))
+        .await;
     assert_eq!(
         (thursday["examined"].clone(), thursday["applied"].clone()),
         (json!(1), json!(0))
