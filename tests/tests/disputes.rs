@@ -198,7 +198,9 @@ async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
     assert_eq!(again.status, 409, "{}", again.body);
 
     // Frozen: neither side moves the escrow while the dispute runs.
-    assert_eq!(c.milestone(&milestone).await["state"], "disputed");
+    let frozen = c.milestone(&milestone).await;
+    assert_eq!(frozen["state"], "disputed");
+    assert_eq!(frozen["dispute_id"], id.as_str(), "{frozen}");
     let approve = c
         .act(&c.client.access, &milestone, "approve", json!({}))
         .await;

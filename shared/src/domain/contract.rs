@@ -22,6 +22,13 @@ pub const SECURITY_PERIOD: Duration = Duration::days(5);
 pub const MIN_MILESTONE: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
 pub const MAX_MILESTONES: usize = 20;
 
+/// The states in which escrow holds a milestone's money and a party may still decide on it.
+const ESCROW_HELD: [MilestoneState; 3] = [
+    MilestoneState::Funded,
+    MilestoneState::Submitted,
+    MilestoneState::ChangesRequested,
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneState {
@@ -258,11 +265,7 @@ impl Milestone {
         amount: Option<Money>,
         now: DateTime<Utc>,
     ) -> Result<(Milestone, Payout), MilestoneRuleViolation> {
-        self.expect(&[
-            MilestoneState::Funded,
-            MilestoneState::Submitted,
-            MilestoneState::ChangesRequested,
-        ])?;
+        self.expect(&ESCROW_HELD)?;
         let pay = amount.unwrap_or(self.amount);
         if pay.currency != self.amount.currency {
             return Err(MilestoneRuleViolation::CurrencyMismatch);
@@ -302,11 +305,7 @@ impl Milestone {
 
     /// The freelancer gives the escrow back (§7.5).
     pub fn refund(&self) -> Result<Milestone, MilestoneRuleViolation> {
-        self.expect(&[
-            MilestoneState::Funded,
-            MilestoneState::Submitted,
-            MilestoneState::ChangesRequested,
-        ])?;
+        self.expect(&ESCROW_HELD)?;
         let mut next = self.clone();
         next.version += 1;
         next.state = MilestoneState::Refunded;
@@ -317,11 +316,7 @@ impl Milestone {
     /// A dispute freezes the escrow (§13.1): no approval, refund or auto-release touches it
     /// until the dispute is settled, so the auto-release time goes too.
     pub fn dispute(&self, dispute: DisputeId) -> Result<Milestone, MilestoneRuleViolation> {
-        self.expect(&[
-            MilestoneState::Funded,
-            MilestoneState::Submitted,
-            MilestoneState::ChangesRequested,
-        ])?;
+        self.expect(&ESCROW_HELD)?;
         let mut next = self.clone();
         next.version += 1;
         next.state = MilestoneState::Disputed;

@@ -10,7 +10,7 @@ use crate::domain::account::Role;
 use crate::domain::contract::{ContractState, Milestone, MilestoneDraft, MilestoneState, Parties};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::FeeCatalogue;
-use crate::domain::ids::{ContractId, MilestoneId, OfferId, UserId};
+use crate::domain::ids::{ContractId, DisputeId, MilestoneId, OfferId, UserId};
 use crate::domain::job::JobRuleViolation;
 use crate::domain::money::Money;
 use crate::domain::offer::{
@@ -95,6 +95,8 @@ pub struct MilestoneSummary {
     pub auto_release_at: Option<DateTime<Utc>>,
     pub released_at: Option<DateTime<Utc>>,
     pub released_amount: Option<Money>,
+    /// The dispute that froze (or settled) the escrow, if any (`GET /v1/disputes/{id}`).
+    pub dispute_id: Option<DisputeId>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -113,6 +115,7 @@ impl From<Milestone> for MilestoneSummary {
             auto_release_at: m.auto_release_at,
             released_at: m.released_at,
             released_amount: m.released_amount,
+            dispute_id: m.dispute_id,
             created_at: m.created_at,
             version: m.version,
         }
