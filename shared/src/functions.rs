@@ -17,6 +17,7 @@ pub enum Function {
     Contracts,
     Escrow,
     Wallet,
+    Reports,
     EventForwarder,
     Notifications,
     SearchIndexer,
@@ -56,7 +57,7 @@ pub enum Trigger {
 }
 
 impl Function {
-    pub const ALL: [Function; 37] = [
+    pub const ALL: [Function; 38] = [
         Function::Auth,
         Function::Me,
         Function::ApiDocs,
@@ -70,6 +71,7 @@ impl Function {
         Function::Contracts,
         Function::Escrow,
         Function::Wallet,
+        Function::Reports,
         Function::EventForwarder,
         Function::Notifications,
         Function::SearchIndexer,
@@ -112,6 +114,7 @@ impl Function {
             Function::Contracts => "contracts",
             Function::Escrow => "escrow",
             Function::Wallet => "wallet",
+            Function::Reports => "reports",
             Function::EventForwarder => "event-forwarder",
             Function::Notifications => "notifications",
             Function::SearchIndexer => "search-indexer",
@@ -154,6 +157,7 @@ impl Function {
             | Function::Contracts
             | Function::Escrow
             | Function::Wallet
+            | Function::Reports
             | Function::TimeTracking
             | Function::Disputes
             | Function::Inbox

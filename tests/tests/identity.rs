@@ -7,18 +7,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use worklane_tests::{admin, fixed_contract, png, ready_file, user_id, Reply, TestApp};
 
-async fn fire(app: &TestApp, schedule: &str, time: &str) -> Value {
-    let reply = app
-        .send(
-            Method::POST,
-            &format!("/_dev/schedules/{schedule}?time={time}"),
-            None,
-            None,
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["summary"].clone()
+fn at(raw: &str) -> DateTime<Utc> {
+    raw.parse().expect("an RFC 3339 time")
 }
 
 async fn submit(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> Reply {
@@ -55,6 +45,16 @@ async fn download(app: &TestApp, link: &Value) -> (u16, Vec<u8>) {
         .unwrap();
     let status = response.status().as_u16();
     (status, response.bytes().await.unwrap().to_vec())
+}
+
+/// A link that served the object before no longer does: storage answers 404, or 403 where
+/// the signer may not list the bucket (S3; moto says so too), never the bytes.
+async fn assert_object_gone(app: &TestApp, link: &Value) {
+    let (status, _) = download(app, link).await;
+    assert!(
+        matches!(status, 403 | 404),
+        "the object is still served: {status}"
+    );
 }
 
 fn summary(applied: u64, examined: u64) -> Value {
@@ -298,6 +298,30 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
         (409, "identity_already_verified")
     );
 
+    // Both decisions reached the inbox, once each; the rejection also by email.
+    let inbox = app.get("/v1/me/notifications", Some(&freelancer)).await;
+    let mut kinds: Vec<&str> = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["identity_approved", "identity_rejected"],
+        "{}",
+        inbox.body
+    );
+    let mailbox = app.get("/_dev/mailbox?to=frida@example.com", None).await;
+    let rejection_mail = mailbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "Your identity could not be verified")
+        .expect("the rejection is emailed");
+    assert!(rejection_mail["text"].as_str().unwrap().contains(reason));
+
     // The badge: on the account and on the public profile.
     assert_eq!(
         app.get("/v1/me", Some(&freelancer)).await.body["identity_verified"],
@@ -329,12 +353,14 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
     // approved one's 90 days after the approval; the decisions stay.
     let old_link = links[1].clone();
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-01T09:59:59Z").await,
+        app.fire("identity-retention", at("2027-04-01T09:59:59Z"))
+            .await,
         summary(0, 0)
     );
     assert_eq!(download(&app, &old_link).await.0, 200);
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-01T10:00:00Z").await,
+        app.fire("identity-retention", at("2027-04-01T10:00:00Z"))
+            .await,
         summary(1, 1)
     );
     for file in [&id_card, &bill] {
@@ -353,26 +379,31 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
     let objects = app.get(&review, Some(&reviewer)).await;
     assert_eq!(objects.body["documents"].as_array().unwrap().len(), 1);
     let current_link = objects.body["documents"][0]["download"].clone();
+    assert_eq!(download(&app, &current_link).await.0, 200);
+    assert_object_gone(&app, &old_link).await;
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-01T10:00:00Z").await,
+        app.fire("identity-retention", at("2027-04-01T10:00:00Z"))
+            .await,
         summary(0, 0),
         "a re-run finds nothing"
     );
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-01T10:09:59Z").await,
+        app.fire("identity-retention", at("2027-04-01T10:09:59Z"))
+            .await,
         summary(0, 0)
     );
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-01T10:10:00Z").await,
+        app.fire("identity-retention", at("2027-04-01T10:10:00Z"))
+            .await,
         summary(1, 1)
     );
     assert_eq!(
-        fire(&app, "identity-retention", "2027-04-02T00:00:00Z").await,
+        app.fire("identity-retention", at("2027-04-02T00:00:00Z"))
+            .await,
         summary(0, 0)
     );
     // The objects are gone from storage too, not just their records.
-    assert_eq!(download(&app, &current_link).await.0, 404);
-    assert_eq!(download(&app, &old_link).await.0, 404);
+    assert_object_gone(&app, &current_link).await;
     let mine = app.get("/v1/me/identity", Some(&freelancer)).await;
     assert_eq!(mine.body["status"], "approved");
     assert_eq!(mine.body["documents"], json!([]));

@@ -1,6 +1,7 @@
 //! The local stack: real DynamoDB Local and moto, resources created from the SAM template,
 //! Lambda's event-source mappings played locally, and the local API server.
 
+pub mod bench;
 pub mod clock;
 pub mod provision;
 pub mod pump;

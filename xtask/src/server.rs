@@ -22,8 +22,25 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves until the listener task is dropped or aborted.
+/// When the server delivers the events a request set in motion (stream → forwarder → queues →
+/// workers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Before answering: what a request set in motion has happened when it returns (the
+    /// tests and `worklane-local` rely on it).
+    BeforeAnswer,
+    /// Never while answering: the caller runs the pump beside the server, as Lambda's event
+    /// sources run beside API Gateway, so a response takes as long as the API alone (the
+    /// benchmarks measure that).
+    Beside,
+}
+
+/// Serves until the listener task is dropped or aborted, delivering events before answering.
 pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
+    serve_with(listener, stack, Delivery::BeforeAnswer).await
+}
+
+pub async fn serve_with(listener: TcpListener, stack: Arc<Stack>, delivery: Delivery) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -32,7 +49,7 @@ pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let stack = stack.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(&stack, req).await) }
+                async move { Ok::<_, std::convert::Infallible>(handle(&stack, req, delivery).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -41,7 +58,11 @@ pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
     }
 }
 
-async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    stack: &Stack,
+    req: Request<Incoming>,
+    delivery: Delivery,
+) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     // The stack's clock, not the wall clock: `PUT /_dev/clock` may have frozen it.
     let now = stack.clock.now();
@@ -63,8 +84,10 @@ async fn handle(stack: &Stack, req: Request<Incoming>) -> Response<Full<Bytes>> 
         let response = router::dispatch(&stack.app, worklane::handlers::routes(), api).await;
         // Lambda's event sources run continuously in the cloud; here each write is followed by
         // a delivery round, so what a request set in motion has happened when it returns.
-        if let Err(err) = stack.pump.settle().await {
-            tracing::warn!(error = %err, "event delivery failed");
+        if delivery == Delivery::BeforeAnswer {
+            if let Err(err) = stack.pump.settle().await {
+                tracing::warn!(error = %err, "event delivery failed");
+            }
         }
         response
     };

@@ -98,6 +98,10 @@ pub enum NotificationKind {
     SavedSearchMatched,
     FeedbackReceived,
     FeedbackRevealed,
+    IdentityApproved,
+    IdentityRejected,
+    WithdrawalPaid,
+    WithdrawalReturned,
 }
 
 impl NotificationKind {
@@ -132,6 +136,10 @@ impl NotificationKind {
             SavedSearchMatched => "saved_search_matched",
             FeedbackReceived => "feedback_received",
             FeedbackRevealed => "feedback_revealed",
+            IdentityApproved => "identity_approved",
+            IdentityRejected => "identity_rejected",
+            WithdrawalPaid => "withdrawal_paid",
+            WithdrawalReturned => "withdrawal_returned",
         }
     }
 
@@ -153,6 +161,9 @@ impl NotificationKind {
                 | DisputeResolved
                 | ReviewClosing
                 | FeedbackReceived
+                | IdentityRejected
+                | WithdrawalPaid
+                | WithdrawalReturned
         )
     }
 }
@@ -178,6 +189,8 @@ pub struct Links {
     pub dispute_id: Option<DisputeId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_search_id: Option<SavedSearchId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_id: Option<super::ids::WithdrawalId>,
 }
 
 /// One inbox item as its owner sees it.
@@ -702,6 +715,46 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
                 })
             })
             .collect(),
+        EventPayload::IdentityApproved { user_id } => vec![Draft::new(
+            user_id,
+            K::IdentityApproved,
+            "Your identity is verified",
+            "Your documents were approved: your profile shows the verified badge and you can \
+             withdraw your earnings."
+                .into(),
+        )],
+        EventPayload::IdentityRejected { user_id, reason } => vec![Draft::new(
+            user_id,
+            K::IdentityRejected,
+            "Your identity could not be verified",
+            format!("Your documents were not approved: {reason} You can submit new ones."),
+        )],
+        EventPayload::WithdrawalPaid {
+            withdrawal_id,
+            user_id,
+            net,
+        } => vec![Draft::new(
+            user_id,
+            K::WithdrawalPaid,
+            "Withdrawal sent",
+            format!("{net} is on its way to your payout method."),
+        )
+        .links(|l| l.withdrawal_id = Some(withdrawal_id.clone()))],
+        EventPayload::WithdrawalReturned {
+            withdrawal_id,
+            user_id,
+            amount,
+            reason,
+        } => vec![Draft::new(
+            user_id,
+            K::WithdrawalReturned,
+            "Withdrawal failed",
+            format!(
+                "Your payout method refused the withdrawal ({reason}); the {amount} is back in \
+                 your available balance. Check the method and try again."
+            ),
+        )
+        .links(|l| l.withdrawal_id = Some(withdrawal_id.clone()))],
         // Nobody's inbox: the account's own steps (the confirmation email is sent elsewhere),
         // job upkeep the client did themself, and cancellations whose refunds are visible in
         // the Connects history.

@@ -400,13 +400,7 @@ async fn decide(
             identity: IdentityView::new(&after, &files, &HashMap::new()),
             user,
         };
-        commit(
-            app,
-            req,
-            decide_tx(&after, &before),
-            ApiResponse::ok(&view),
-        )
-        .await
+        commit(app, req, decide_tx(&after, &before), ApiResponse::ok(&view)).await
     })
     .await
 }

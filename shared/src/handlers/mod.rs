@@ -17,6 +17,7 @@ pub mod messages;
 pub mod payments;
 pub mod profiles;
 pub mod proposals;
+pub mod reports;
 pub mod search;
 pub mod time_tracking;
 pub mod wallet;
@@ -144,6 +145,7 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     routes.extend(contracts::routes());
     routes.extend(escrow::routes());
     routes.extend(wallet::routes());
+    routes.extend(reports::routes());
     routes.extend(time_tracking::routes());
     routes.extend(disputes::routes());
     routes.extend(inbox::routes());

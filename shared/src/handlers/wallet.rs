@@ -4,6 +4,8 @@
 use crate::domain::account::Role;
 use crate::domain::ledger::{AccountId, AuditReport, Transfer};
 use crate::domain::money::{Currency, Money};
+use crate::domain::offer::Side;
+use crate::domain::report::{balances, own_accounts, Column};
 use crate::functions::Function;
 use crate::handler;
 use crate::http::auth::Caller;
@@ -82,20 +84,20 @@ pub struct WalletView {
 }
 
 fn caller_accounts(caller: &Caller) -> Vec<AccountId> {
-    vec![
-        AccountId::client(&caller.user_id),
-        AccountId::pending_earnings(&caller.user_id),
-        AccountId::available(&caller.user_id),
-        AccountId::in_review(&caller.user_id),
-        AccountId::payouts_in_flight(&caller.user_id),
-    ]
+    [Side::Client, Side::Freelancer]
+        .into_iter()
+        .flat_map(|side| own_accounts(side, &caller.user_id))
+        .collect()
 }
 
 pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(&app.keys, &req)?;
-    let totals = app.store.ledger_accounts(&caller_accounts(&caller)).await?;
-    let (client, earnings, available, review, withdrawing) =
-        (totals[0], totals[1], totals[2], totals[3], totals[4]);
+    let accounts = caller_accounts(&caller);
+    let totals = app.store.ledger_accounts(&accounts).await?;
+    let accounts: Vec<_> = accounts.into_iter().zip(totals).collect();
+    // The reports' formulas, so a report's balances always equal the wallet.
+    let freelancer = balances(Side::Freelancer, &caller.user_id, &accounts);
+    let client = balances(Side::Client, &caller.user_id, &accounts);
     let connects = if caller.roles.contains(&Role::Freelancer) {
         app.store.connects_balance(&caller.user_id).await?
     } else {
@@ -108,12 +110,12 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     };
     Ok(ApiResponse::ok(&WalletView {
         currency: Currency::USD,
-        pending: cents(earnings.posted_balance()),
+        pending: cents(freelancer.get(Column::Pending)),
         // Held for the freelancer until the review ends (disputed weeks stay here, frozen).
-        in_review: cents(review.credits_pending + review.posted_balance()),
-        in_escrow: cents(client.debits_pending),
-        available: cents(available.available() + client.available()),
-        withdrawing: cents(withdrawing.posted_balance()),
+        in_review: cents(freelancer.get(Column::InReview)),
+        in_escrow: cents(client.get(Column::InEscrow)),
+        available: cents(freelancer.get(Column::Available) + client.get(Column::Available)),
+        withdrawing: cents(freelancer.get(Column::Withdrawing)),
         connects,
     }))
 }

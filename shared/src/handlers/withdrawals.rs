@@ -146,7 +146,9 @@ async fn payout_method(
                     "add a payout method (POST /v1/me/payout-methods) first",
                 )
             };
-            let id = default.and_then(PayoutMethodId::parse).ok_or_else(required)?;
+            let id = default
+                .and_then(PayoutMethodId::parse)
+                .ok_or_else(required)?;
             app.store
                 .payout_method(user, &id)
                 .await?
@@ -221,10 +223,7 @@ pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let limit = page_limit(&req, 20, 100)?;
     let scope = format!("withdrawals:{}", caller.user_id);
     let start = app.cursors.start_key(&scope, &req)?;
-    let (withdrawals, next) = app
-        .store
-        .withdrawals(&caller.user_id, limit, start)
-        .await?;
+    let (withdrawals, next) = app.store.withdrawals(&caller.user_id, limit, start).await?;
     Ok(ApiResponse::ok(&Page {
         items: withdrawals
             .iter()

@@ -161,8 +161,7 @@ pub fn purged_tx(
             as_key(keys::identity(&record.purge.user_id)),
             Cond::new("SET documents_deleted_at = :now").value(":now", now),
             Some(
-                Cond::new("submission = :submission")
-                    .value(":submission", record.purge.submission),
+                Cond::new("submission = :submission").value(":submission", record.purge.submission),
             ),
         );
     }
@@ -170,7 +169,10 @@ pub fn purged_tx(
 }
 
 impl Store {
-    pub async fn identity(&self, user: &UserId) -> Result<Option<IdentityVerification>, StoreError> {
+    pub async fn identity(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<IdentityVerification>, StoreError> {
         Ok(self
             .get::<IdentityItem>(&as_key(keys::identity(user)))
             .await?

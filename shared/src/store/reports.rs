@@ -14,7 +14,7 @@ use super::hourly::TimesheetRecord;
 use super::keys;
 use super::ledger::TransferRecord;
 use super::milestones::MilestoneRecord;
-use super::{from_item, key, Item, Store, StoreError};
+use super::{from_item, Item, Store, StoreError};
 use crate::domain::contract::Milestone;
 use crate::domain::hourly::Timesheet;
 use crate::domain::ids::{ContractId, DisputeId, MilestoneId, TransferId, UserId};
