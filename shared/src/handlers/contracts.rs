@@ -4,7 +4,7 @@
 //! Only the two parties see an offer or a contract; everyone else gets 404.
 
 use super::caller_with;
-use super::jobs::own_job;
+use super::jobs::owned_job;
 use super::retry_stale;
 use crate::domain::account::Role;
 use crate::domain::contract::{ContractState, Milestone, MilestoneDraft, MilestoneState, Parties};
@@ -255,11 +255,16 @@ async fn contract_view(
         ContractTerms::Fixed { .. } => app.store.contract_milestones(&contract.id).await?,
         ContractTerms::Hourly { .. } => Vec::new(),
     };
-    Ok(ContractView {
+    Ok(view_with(contract, milestones, now))
+}
+
+/// The view of a contract whose milestones are in hand (a fresh contract's, just written).
+fn view_with(contract: Contract, milestones: Vec<Milestone>, now: DateTime<Utc>) -> ContractView {
+    ContractView {
         hourly: contract.hourly_at(now),
         milestones: milestones.into_iter().map(MilestoneSummary::from).collect(),
         contract,
-    })
+    }
 }
 
 /// `?role=client|freelancer`; without it, the freelancer side for those who have it.
@@ -280,7 +285,15 @@ pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let caller = caller_with(app, &req, Role::Client)?;
     let draft: OfferDraft = req.json()?;
     let content = draft.check(req.now)?;
-    let job = own_job(app, &caller.user_id, &draft.job_id).await?;
+    let inputs = app
+        .store
+        .offer_inputs(
+            &draft.job_id,
+            &draft.freelancer_id,
+            draft.proposal_id.as_ref(),
+        )
+        .await?;
+    let job = owned_job(inputs.job, &caller.user_id)?;
     if !job.accepts_offers(req.now) {
         return Err(JobRuleViolation::Closed.into());
     }
@@ -290,14 +303,15 @@ pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
         "freelancer_id",
         "you cannot hire yourself",
     );
-    let freelancer = app.store.user(&draft.freelancer_id).await?;
     violations.check(
-        freelancer.is_some_and(|u| u.roles.contains(&Role::Freelancer)),
+        inputs
+            .freelancer
+            .is_some_and(|u| u.roles.contains(&Role::Freelancer)),
         "freelancer_id",
         "no freelancer has this id",
     );
-    if let Some(id) = &draft.proposal_id {
-        match app.store.proposal(id).await? {
+    if draft.proposal_id.is_some() {
+        match inputs.proposal {
             Some(p) if p.job_id == job.id && p.freelancer_id == draft.freelancer_id => {
                 if !proposal_hireable(p.state) {
                     return Err(ContractStoreError::ProposalClosed.into());
@@ -363,15 +377,17 @@ pub async fn accept_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
             milestones: &milestones,
         };
         match app.store.accept_offer(acceptance, now).await {
-            Ok(()) => Ok(Some(contract)),
+            // The answer shows what was just written: no read-back (a GSI could lag it).
+            Ok(()) => Ok(Some((contract, milestones))),
             Err(ContractStoreError::Stale) => Ok(None),
             Err(err) => Err(err.into()),
         }
     })
     .await?;
+    let (contract, milestones) = contract;
     Ok(ApiResponse::ok(&AcceptedView {
         contract_id: contract.id.clone(),
-        contract: contract_view(app, contract, now).await?,
+        contract: view_with(contract, milestones, now),
     }))
 }
 

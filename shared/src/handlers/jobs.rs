@@ -174,7 +174,12 @@ pub(crate) async fn visible_job(app: &App, caller: &UserId, id: &JobId) -> Resul
 
 /// The job if the caller is its client; others get the same 404 as for a missing job.
 pub(crate) async fn own_job(app: &App, caller: &UserId, id: &JobId) -> Result<Job, ApiError> {
-    match app.store.job(id).await? {
+    owned_job(app.store.job(id).await?, caller)
+}
+
+/// The job if `caller` posted it: others get 403 on a public job and 404 on anything else.
+pub(crate) fn owned_job(found: Option<Job>, caller: &UserId) -> Result<Job, ApiError> {
+    match found {
         Some(job) if &job.client_id == caller => Ok(job),
         Some(job) if job.visibility == Visibility::Public => {
             Err(ApiError::Forbidden("only the job's client may do this"))

@@ -7,7 +7,7 @@ use super::milestones::milestone_put_op;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::contract::Milestone;
 use crate::domain::events::{DomainEvent, EventPayload};
-use crate::domain::ids::{ContractId, OfferId, UserId};
+use crate::domain::ids::{ContractId, JobId, OfferId, ProposalId, UserId};
 use crate::domain::job::JobState;
 use crate::domain::offer::{Contract, Offer, OfferState, Side};
 use crate::domain::proposal::ProposalState;
@@ -357,4 +357,40 @@ fn decode<R: DeserializeOwned, T>(
         .into_iter()
         .map(|item| from_item::<R>(item).map(&unwrap))
         .collect()
+}
+
+/// What an offer is checked against: the job, the freelancer's account and the proposal it
+/// answers (when it names one).
+pub struct OfferInputs {
+    pub job: Option<crate::domain::job::Job>,
+    pub freelancer: Option<super::accounts::UserRecord>,
+    pub proposal: Option<crate::domain::proposal::Proposal>,
+}
+
+impl Store {
+    /// The offer's inputs in one round trip (their keys all come from the request).
+    pub async fn offer_inputs(
+        &self,
+        job: &JobId,
+        freelancer: &UserId,
+        proposal: Option<&ProposalId>,
+    ) -> Result<OfferInputs, StoreError> {
+        let mut wanted = vec![as_key(keys::job(job)), as_key(keys::user(freelancer))];
+        wanted.extend(proposal.map(|id| as_key(keys::proposal(id))));
+        let mut found = self.get_many(&wanted).await?.into_iter();
+        let mut next = || found.next().flatten();
+        Ok(OfferInputs {
+            job: next()
+                .map(from_item::<super::jobs::JobRecord>)
+                .transpose()?
+                .map(|r| r.job),
+            freelancer: next()
+                .map(from_item::<super::accounts::UserRecord>)
+                .transpose()?,
+            proposal: next()
+                .map(from_item::<super::proposals::ProposalRecord>)
+                .transpose()?
+                .map(|r| r.proposal),
+        })
+    }
 }
