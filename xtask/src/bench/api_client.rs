@@ -89,20 +89,27 @@ impl ApiClient {
         self.send(Method::GET, path, token, None).await
     }
 
-    /// The confirmation token of the newest email to `email` (the dev mailbox).
+    /// The confirmation token of the newest email to `email` (the dev mailbox). The email is
+    /// sent by a worker the event pump runs beside the server: it may take a moment to arrive.
     pub async fn confirmation_token(&self, email: &str) -> Result<String> {
-        let mailbox = self
-            .get(&format!("/_dev/mailbox?to={email}"), None)
-            .await?
-            .expect(200, "mailbox")?;
-        mailbox.body["items"][0]["text"]
-            .as_str()
-            .and_then(|t| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mailbox = self
+                .get(&format!("/_dev/mailbox?to={email}"), None)
+                .await?
+                .expect(200, "mailbox")?;
+            let token = mailbox.body["items"][0]["text"].as_str().and_then(|t| {
                 t.lines()
                     .find_map(|l| l.strip_prefix("Confirmation token: "))
-            })
-            .map(|t| t.trim().to_string())
-            .ok_or_else(|| anyhow!("no confirmation email to {email}"))
+            });
+            if let Some(token) = token {
+                return Ok(token.trim().to_string());
+            }
+            if Instant::now() > deadline {
+                return Err(anyhow!("no confirmation email to {email} within 20 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn login(&self, email: &str) -> Result<Answer> {

@@ -307,6 +307,15 @@ pub async fn run(
             .into(),
     );
     notes.push(
+        "DynamoDB Local gets slower as it holds more data (earlier sections wrote thousands of \
+         items into it), so the floor is measured right before the lifecycles, in the same \
+         state; a transaction costs it a few milliseconds per item, which is why the steps \
+         with big transactions have the highest floors. In the storm, the wall time stays \
+         close to the proposals' floors added one after another: DynamoDB Local, not the API, \
+         sets the pace when requests contend."
+            .into(),
+    );
+    notes.push(
         "Signup and login hash or verify the password with argon2id on purpose (tens of \
          milliseconds of CPU): their time over the floor is mostly that."
             .into(),

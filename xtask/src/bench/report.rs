@@ -476,9 +476,12 @@ impl Latency {
                 opt_ms(storm.latency_ms.as_ref(), |s| s.p50),
                 opt_ms(storm.latency_ms.as_ref(), |s| s.p99),
                 storm.errors,
-                storm
-                    .floor_ms
-                    .map_or(String::new(), |f| format!(" (floor of one proposal: {} ms)", ms(f)))
+                storm.floor_ms.map_or(String::new(), |f| format!(
+                    " (floor of one proposal: {} ms; of all {} one after another: {:.1} s)",
+                    ms(f),
+                    storm.proposals,
+                    f * storm.proposals as f64 / 1000.0
+                ))
             );
         }
         if !self.floor.is_empty() {
@@ -722,7 +725,8 @@ mod tests {
         );
         assert!(
             md.contains(
-                "20.0 MiB at the start, 20.5 MiB at the end, 21.0 MiB at most; trend +0.50 MiB/min"
+                "20.0 MiB at the start, 20.5 MiB at the end, 21.0 MiB at most; \
+                 trend over the second half +0.50 MiB/min"
             ),
             "{md}"
         );

@@ -166,8 +166,9 @@ mod tests {
 
     #[test]
     fn reads_its_own_memory() {
-        let hwm = process_kib(std::process::id(), "VmHWM").unwrap();
+        // Resident now first: the peak read after it can only be as high or higher.
         let rss = process_kib(std::process::id(), "VmRSS").unwrap();
+        let hwm = process_kib(std::process::id(), "VmHWM").unwrap();
         assert!(hwm >= rss && rss > 0, "{hwm} {rss}");
     }
 }
