@@ -356,6 +356,23 @@ pub fn png(len: usize) -> Vec<u8> {
 
 // ---- contracts: shared by every test that moves escrow
 
+/// The client sends `offer` (its `freelancer_id` added) and the freelancer accepts it; returns
+/// the acceptance (`contract_id`, the contract view).
+async fn hire(app: &TestApp, client: &str, freelancer: &str, mut offer: Value) -> Value {
+    offer["freelancer_id"] = json!(user_id(app, freelancer).await);
+    let sent = app.post("/v1/offers", Some(client), &offer).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let accepted = app
+        .post(
+            &format!("/v1/offers/{}/accept", sent.body["id"].as_str().unwrap()),
+            Some(freelancer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    accepted.body
+}
+
 /// A fixed-price contract between `client` and `freelancer`: a job, an offer with one
 /// milestone of `amount`, accepted. Returns (contract id, that milestone's id).
 pub async fn fixed_contract(
@@ -376,27 +393,17 @@ pub async fn fixed_contract(
         )
         .await;
     assert_eq!(job.status, 201, "{}", job.body);
-    let offer = app
-        .post(
-            "/v1/offers",
-            Some(client),
-            &json!({"job_id": job.body["id"], "freelancer_id": user_id(app, freelancer).await,
-                "type": "fixed", "milestones": [
-                    {"description": "First milestone", "amount": {"amount": amount, "currency": "USD"}}]}),
-        )
-        .await;
-    assert_eq!(offer.status, 201, "{}", offer.body);
-    let accepted = app
-        .post(
-            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
-            Some(freelancer),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let accepted = hire(
+        app,
+        client,
+        freelancer,
+        json!({"job_id": job.body["id"], "type": "fixed", "milestones": [
+            {"description": "First milestone", "amount": {"amount": amount, "currency": "USD"}}]}),
+    )
+    .await;
     (
-        accepted.body["contract_id"].as_str().unwrap().to_string(),
-        accepted.body["milestones"][0]["id"]
+        accepted["contract_id"].as_str().unwrap().to_string(),
+        accepted["milestones"][0]["id"]
             .as_str()
             .unwrap()
             .to_string(),
@@ -432,23 +439,14 @@ pub async fn hourly_contract(app: &TestApp, client: &str, freelancer: &str, limi
         )
         .await;
     assert_eq!(job.status, 201, "{}", job.body);
-    let offer = app
-        .post(
-            "/v1/offers",
-            Some(client),
-            &json!({"job_id": job.body["id"], "freelancer_id": user_id(app, freelancer).await,
-                "type": "hourly", "hourly_rate": {"amount": "30.00", "currency": "USD"},
-                "weekly_limit_hours": limit, "manual_time_allowed": true}),
-        )
-        .await;
-    assert_eq!(offer.status, 201, "{}", offer.body);
-    let accepted = app
-        .post(
-            &format!("/v1/offers/{}/accept", offer.body["id"].as_str().unwrap()),
-            Some(freelancer),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    accepted.body["contract_id"].as_str().unwrap().to_string()
+    let accepted = hire(
+        app,
+        client,
+        freelancer,
+        json!({"job_id": job.body["id"], "type": "hourly",
+            "hourly_rate": {"amount": "30.00", "currency": "USD"},
+            "weekly_limit_hours": limit, "manual_time_allowed": true}),
+    )
+    .await;
+    accepted["contract_id"].as_str().unwrap().to_string()
 }
