@@ -1,83 +1,215 @@
-//! Lambda entry points: each function binary calls one of these with its `Function`.
+//! Lambda entry points. An area crate describes each of its functions as one of the four
+//! kinds below (the routes of an HTTP function, or the handler of a queue, schedule or
+//! stream function); the function's binary hands that description to the matching `serve_*`.
+//! Each binary therefore links its own handlers and nothing of another function: there is no
+//! function list in this crate, only the local stack composes them all (`worklane-devstack`).
+//!
 //! The wall clock is read here, at the edge, and handed inward as `now`.
 
-use crate::functions::{Function, Trigger};
-use crate::handlers::routes;
 use crate::http::request::parse_query;
-use crate::http::router;
+use crate::http::router::{self, Route};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::store::StoreError;
+use crate::worker::ScheduleSummary;
 use crate::App;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
-use aws_lambda_events::event::sqs::SqsEvent;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
-/// Builds the app once per cold start, then serves events until the runtime stops.
-pub async fn run(function: Function) -> Result<(), Error> {
-    crate::telemetry::init_json(function.binary());
-    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    app.warm().await;
-    match function.trigger() {
-        Trigger::Http => {
-            lambda_runtime::run(service_fn(
-                move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
-                    Ok::<_, Error>(
-                        handle_http(app, function, event.payload, &event.context.request_id).await,
-                    )
-                },
-            ))
-            .await
-        }
-        Trigger::Stream => {
-            lambda_runtime::run(service_fn(
-                move |event: LambdaEvent<DynamoDbEvent>| async move {
-                    function
-                        .handle_stream(app, event.payload)
-                        .await
-                        .ok_or_else(|| Error::from("not a stream function"))
-                },
-            ))
-            .await
-        }
-        Trigger::Queue => {
-            lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-                function
-                    .handle_queue(app, event.payload, Utc::now())
-                    .await
-                    .ok_or_else(|| Error::from("not a queue function"))
-            }))
-            .await
-        }
-        Trigger::Schedule => {
-            lambda_runtime::run(service_fn(
-                move |event: LambdaEvent<CloudWatchEvent<serde_json::Value>>| async move {
-                    // The schedule's time, not the wall clock: a late or repeated delivery
-                    // does the work of the slot it was meant for.
-                    let time = event.payload.time;
-                    let summary = function
-                        .handle_schedule(app, time)
-                        .await
-                        .ok_or_else(|| Error::from("not a scheduled function"))??;
-                    tracing::info!(?summary, %time, "schedule done");
-                    Ok::<_, Error>(summary)
-                },
-            ))
-            .await
+pub type QueueHandler =
+    for<'a> fn(&'a App, SqsEvent, DateTime<Utc>) -> BoxFuture<'a, SqsBatchResponse>;
+pub type ScheduleHandler =
+    for<'a> fn(&'a App, DateTime<Utc>) -> BoxFuture<'a, Result<ScheduleSummary, StoreError>>;
+pub type StreamHandler = for<'a> fn(&'a App, DynamoDbEvent) -> BoxFuture<'a, DynamoDbEventResponse>;
+
+/// A function behind API Gateway routes. `routes` is called once per cold start.
+#[derive(Clone, Copy)]
+pub struct HttpFunction {
+    /// The binary, and `Metadata.BuildProperties.Binary` in the SAM template.
+    pub name: &'static str,
+    pub routes: fn() -> Vec<Route>,
+}
+
+/// A function behind an SQS queue (with partial-batch failure reporting).
+#[derive(Clone, Copy)]
+pub struct QueueFunction {
+    pub name: &'static str,
+    pub handler: QueueHandler,
+}
+
+/// A function an EventBridge schedule invokes; it takes its time from the event, so re-running
+/// a schedule for the same time does the same (idempotent) work.
+#[derive(Clone, Copy)]
+pub struct ScheduleFunction {
+    pub name: &'static str,
+    pub handler: ScheduleHandler,
+}
+
+/// A function behind the table's DynamoDB stream.
+#[derive(Clone, Copy)]
+pub struct StreamFunction {
+    pub name: &'static str,
+    pub handler: StreamHandler,
+}
+
+impl QueueFunction {
+    pub async fn handle(&self, app: &App, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchResponse {
+        (self.handler)(app, event, now).await
+    }
+}
+
+impl ScheduleFunction {
+    pub async fn run(&self, app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
+        (self.handler)(app, time).await
+    }
+}
+
+impl StreamFunction {
+    pub async fn handle(&self, app: &App, event: DynamoDbEvent) -> DynamoDbEventResponse {
+        (self.handler)(app, event).await
+    }
+}
+
+/// Any function: what the local stack (which plays every function in one process) keeps.
+#[derive(Clone, Copy)]
+pub enum Function {
+    Http(HttpFunction),
+    Queue(QueueFunction),
+    Schedule(ScheduleFunction),
+    Stream(StreamFunction),
+}
+
+impl Function {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Function::Http(f) => f.name,
+            Function::Queue(f) => f.name,
+            Function::Schedule(f) => f.name,
+            Function::Stream(f) => f.name,
         }
     }
+}
+
+/// Wraps an `async fn(&App, SqsEvent, DateTime<Utc>) -> SqsBatchResponse` as a `QueueHandler`.
+#[macro_export]
+macro_rules! queue_handler {
+    ($f:path) => {{
+        fn boxed<'a>(
+            app: &'a $crate::App,
+            event: ::aws_lambda_events::event::sqs::SqsEvent,
+            now: ::chrono::DateTime<::chrono::Utc>,
+        ) -> ::futures::future::BoxFuture<'a, ::aws_lambda_events::event::sqs::SqsBatchResponse>
+        {
+            Box::pin($f(app, event, now))
+        }
+        boxed as $crate::lambda::QueueHandler
+    }};
+}
+
+/// Wraps an `async fn(&App, DateTime<Utc>) -> Result<ScheduleSummary, StoreError>`.
+#[macro_export]
+macro_rules! schedule_handler {
+    ($f:path) => {{
+        fn boxed<'a>(
+            app: &'a $crate::App,
+            time: ::chrono::DateTime<::chrono::Utc>,
+        ) -> ::futures::future::BoxFuture<
+            'a,
+            Result<$crate::worker::ScheduleSummary, $crate::store::StoreError>,
+        > {
+            Box::pin($f(app, time))
+        }
+        boxed as $crate::lambda::ScheduleHandler
+    }};
+}
+
+/// Wraps an `async fn(&App, DynamoDbEvent) -> DynamoDbEventResponse`.
+#[macro_export]
+macro_rules! stream_handler {
+    ($f:path) => {{
+        fn boxed<'a>(
+            app: &'a $crate::App,
+            event: ::aws_lambda_events::event::dynamodb::Event,
+        ) -> ::futures::future::BoxFuture<
+            'a,
+            ::aws_lambda_events::event::streams::DynamoDbEventResponse,
+        > {
+            Box::pin($f(app, event))
+        }
+        boxed as $crate::lambda::StreamHandler
+    }};
+}
+
+/// Builds the app once per cold start (warming the DynamoDB connection during init).
+async fn init(name: &'static str) -> Result<&'static App, Error> {
+    crate::telemetry::init_json(name);
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    app.warm().await;
+    Ok(app)
+}
+
+/// Serves an HTTP function's routes until the runtime stops.
+pub async fn serve_http(function: HttpFunction) -> Result<(), Error> {
+    let app = init(function.name).await?;
+    let routes: &'static [Route] = Box::leak((function.routes)().into_boxed_slice());
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+            Ok::<_, Error>(handle_http(app, routes, event.payload, &event.context.request_id).await)
+        },
+    ))
+    .await
+}
+
+/// Serves a queue function until the runtime stops.
+pub async fn serve_queue(function: QueueFunction) -> Result<(), Error> {
+    let app = init(function.name).await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, Error>(function.handle(app, event.payload, Utc::now()).await)
+    }))
+    .await
+}
+
+/// Serves a scheduled function until the runtime stops.
+pub async fn serve_schedule(function: ScheduleFunction) -> Result<(), Error> {
+    let app = init(function.name).await?;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<CloudWatchEvent<serde_json::Value>>| async move {
+            // The schedule's time, not the wall clock: a late or repeated delivery does the
+            // work of the slot it was meant for.
+            let time = event.payload.time;
+            let summary = function.run(app, time).await?;
+            tracing::info!(?summary, %time, "schedule done");
+            Ok::<_, Error>(summary)
+        },
+    ))
+    .await
+}
+
+/// Serves a stream function until the runtime stops.
+pub async fn serve_stream(function: StreamFunction) -> Result<(), Error> {
+    let app = init(function.name).await?;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<DynamoDbEvent>| async move {
+            Ok::<_, Error>(function.handle(app, event.payload).await)
+        },
+    ))
+    .await
 }
 
 /// API Gateway (HTTP API, payload 2.0) → the function's route → response. Routing uses the
 /// route key API Gateway matched, so stage prefixes and custom domains do not matter.
 pub async fn handle_http(
     app: &App,
-    function: Function,
+    routes: &[Route],
     event: ApiGatewayV2httpRequest,
     lambda_request_id: &str,
 ) -> ApiGatewayV2httpResponse {
@@ -88,9 +220,7 @@ pub async fn handle_http(
         .unwrap_or_else(|| lambda_request_id.to_string());
     let method = event.request_context.http.method.clone();
     let route_key = event.route_key.clone().unwrap_or_default();
-    let route = routes()
-        .iter()
-        .find(|route| route.function == function && route.key() == route_key);
+    let route = routes.iter().find(|route| route.key() == route_key);
     let response = match route {
         None => ApiError::NoRoute {
             method: method.to_string(),

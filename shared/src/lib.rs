@@ -2,22 +2,19 @@
 //!
 //! Dependencies point inward: `domain` is pure (no I/O, time passed in as `now`);
 //! `store` turns domain records into DynamoDB items and transactions; `http` is the API
-//! edge (errors, auth, idempotency, validation); `handlers` and `workers` glue them together;
-//! `lambda` adapts them to the Lambda runtime.
+//! edge (errors, auth, idempotency, validation, what handlers share); `worker` is what the
+//! asynchronous functions share; `lambda` adapts a function to the Lambda runtime. The
+//! handlers and workers themselves live in the area crates under `functions/`.
 
 pub mod config;
 pub mod domain;
-pub mod functions;
-pub mod handlers;
 pub mod http;
 pub mod lambda;
 pub mod mail;
 pub mod payments;
-pub mod search;
 pub mod security;
 pub mod store;
 pub mod telemetry;
-pub mod workers;
+pub mod worker;
 
 pub use config::{App, AppConfig};
-pub use functions::Function;

@@ -450,3 +450,28 @@ pub async fn hourly_contract(app: &TestApp, client: &str, freelancer: &str, limi
     .await;
     accepted["contract_id"].as_str().unwrap().to_string()
 }
+
+/// The debug build of the function binary `name`, built on first use: an integration test
+/// only gets `CARGO_BIN_EXE_*` for the binaries of its own package, and each function's
+/// binary lives in its area's crate. Up to date (as after `scripts/test`'s build), this is
+/// only cargo's check.
+pub fn function_binary(name: &str) -> std::path::PathBuf {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--bin", name])
+        .current_dir(worklane_devstack::repo_root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --bin {name} failed");
+    // This test runs from <target>/debug/deps/; the binaries are in <target>/debug/.
+    let exe = std::env::current_exe().expect("the test knows its path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("tests run from <target>/<profile>/deps");
+    profile_dir.join(name)
+}

@@ -502,12 +502,13 @@ async fn a_release_whose_response_was_lost_is_replayed_not_repeated() {
             .with_json(&json!({}))
     };
     let lost =
-        worklane::http::router::dispatch(&lossy, worklane::handlers::routes(), request()).await;
+        worklane::http::router::dispatch(&lossy, worklane_devstack::functions::routes(), request())
+            .await;
     assert_eq!(lost.status.as_u16(), 503);
     // The client retries with the same key and gets the answer of the release that happened.
     let retry = worklane::http::router::dispatch(
         &deal.app.stack.app,
-        worklane::handlers::routes(),
+        worklane_devstack::functions::routes(),
         request(),
     )
     .await;

@@ -18,9 +18,10 @@ use worklane::domain::ids::{MilestoneId, UserId};
 use worklane::domain::ledger::{Phase, TransferCode};
 use worklane::http::router::dispatch;
 use worklane::http::ApiRequest;
+use worklane::lambda::ScheduleFunction;
 use worklane::store::escrow::escrow_transfer_id;
 use worklane::store::FaultInjector;
-use worklane::{App, Function};
+use worklane::App;
 use worklane_tests::{add_milestone, fixed_contract, user_id, TestApp};
 
 const SEED: u64 = 0x5eed_2026;
@@ -37,7 +38,7 @@ async fn call(app: &App, party: &Party, path: &str, body: &Value, key: &str) -> 
         .with_header("authorization", &format!("Bearer {}", party.token))
         .with_header("idempotency-key", key)
         .with_json(body);
-    dispatch(app, worklane::handlers::routes(), req)
+    dispatch(app, worklane_devstack::functions::routes(), req)
         .await
         .status
         .as_u16()
@@ -56,9 +57,9 @@ async fn with_retries(app: &App, party: &Party, path: &str, body: &Value, key: &
 }
 
 /// A schedule that failed is run again, as EventBridge retries it.
-async fn run_schedule(app: &App, function: Function, time: DateTime<Utc>) {
+async fn run_schedule(app: &App, function: ScheduleFunction, time: DateTime<Utc>) {
     for _ in 0..6 {
-        if let Some(Ok(_)) = function.handle_schedule(app, time).await {
+        if function.run(app, time).await.is_ok() {
             return;
         }
     }
@@ -133,7 +134,7 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
                         let days = rng.gen_range(0..40);
                         run_schedule(
                             app,
-                            Function::EscrowAutoRelease,
+                            worklane_escrow::ESCROW_AUTO_RELEASE,
                             started + Duration::days(days),
                         )
                         .await;
@@ -143,7 +144,7 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
                         let days = rng.gen_range(0..60);
                         run_schedule(
                             app,
-                            Function::EarningsAvailability,
+                            worklane_escrow::EARNINGS_AVAILABILITY,
                             started + Duration::days(days),
                         )
                         .await;
@@ -170,13 +171,13 @@ async fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
     // Let every due item mature, so the end state is settled, then check everything.
     run_schedule(
         &faulty,
-        Function::EscrowAutoRelease,
+        worklane_escrow::ESCROW_AUTO_RELEASE,
         started + Duration::days(100),
     )
     .await;
     run_schedule(
         &faulty,
-        Function::EarningsAvailability,
+        worklane_escrow::EARNINGS_AVAILABILITY,
         started + Duration::days(200),
     )
     .await;

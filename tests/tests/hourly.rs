@@ -349,7 +349,7 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     // Firing it again (and a duplicate message) bills nothing twice.
     let rerun = h.fire("weekly-billing-close", "2026-12-14T12:00:00Z").await;
     assert_eq!(rerun["applied"], 0, "{rerun}");
-    let duplicate = worklane::workers::hourly::invoice_week(
+    let duplicate = worklane_hourly::workers::hourly::invoice_week(
         &h.app.stack.app,
         &worklane::store::hourly::CloseRequest {
             contract_id: worklane::domain::ids::ContractId::parse(&h.contract).unwrap(),
@@ -360,7 +360,10 @@ async fn a_week_of_hourly_work_from_the_tracker_to_the_wallet() {
     )
     .await
     .unwrap();
-    assert_eq!(duplicate, worklane::workers::hourly::Outcome::AlreadyDone);
+    assert_eq!(
+        duplicate,
+        worklane_hourly::workers::hourly::Outcome::AlreadyDone
+    );
     assert_eq!(h.charges(), charges_before + 1);
     h.assert_audit_clean().await;
 

@@ -151,10 +151,9 @@ async fn redeliver(app: &TestApp, events: &[Value], extra: &[(&str, &str)]) -> V
     for chunk in records.chunks(10) {
         let event: aws_lambda_events::event::sqs::SqsEvent =
             serde_json::from_value(json!({ "Records": chunk })).unwrap();
-        let response = worklane::Function::Notifications
-            .handle_queue(&app.stack.app, event, app.stack.clock.now())
-            .await
-            .unwrap();
+        let response = worklane_reputation::NOTIFICATIONS
+            .handle(&app.stack.app, event, app.stack.clock.now())
+            .await;
         failed.extend(
             response
                 .batch_item_failures

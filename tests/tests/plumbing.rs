@@ -92,10 +92,9 @@ async fn a_redelivered_signup_event_sends_one_email() {
             {"messageId": "poison", "body": "not json"}
         ]}))
         .unwrap();
-    let response = worklane::Function::Notifications
-        .handle_queue(&app.stack.app, event, Utc::now())
-        .await
-        .unwrap();
+    let response = worklane_reputation::NOTIFICATIONS
+        .handle(&app.stack.app, event, Utc::now())
+        .await;
     let failed: Vec<_> = response
         .batch_item_failures
         .iter()
@@ -143,7 +142,7 @@ async fn openapi_describes_every_route() {
     let doc = app.get("/openapi.json", None).await;
     assert_eq!(doc.status, 200);
     assert_eq!(doc.body["openapi"], "3.1.0");
-    for route in worklane::handlers::routes() {
+    for route in worklane_devstack::functions::routes() {
         let operation = &doc.body["paths"][route.path][route.method.as_str().to_lowercase()];
         assert_eq!(
             operation["operationId"],
@@ -159,6 +158,20 @@ async fn openapi_describes_every_route() {
     assert!(doc.body["components"]["schemas"][name]["properties"]["email"].is_object());
 }
 
+/// `api-docs` embeds `docs/openapi.json` so that it links no handler: the file must be what
+/// the routes generate today.
+#[test]
+fn the_committed_openapi_document_is_what_the_routes_generate() {
+    let committed =
+        std::fs::read_to_string(worklane_devstack::repo_root().join("docs/openapi.json"))
+            .expect("docs/openapi.json exists");
+    assert!(
+        committed == worklane_devstack::functions::openapi_document(),
+        "docs/openapi.json is stale: run `cargo run -p worklane-devstack --bin openapi`"
+    );
+    assert_eq!(committed, worklane_platform::handlers::docs::DOCUMENT);
+}
+
 #[test]
 fn the_local_routes_are_exactly_the_sam_template_routes() {
     let template = Template::load_default().unwrap();
@@ -167,22 +180,22 @@ fn the_local_routes_are_exactly_the_sam_template_routes() {
         .into_iter()
         .map(|r| (r.method, r.path, r.binary))
         .collect();
-    let in_code: BTreeSet<(String, String, String)> = worklane::handlers::routes()
+    let in_code: BTreeSet<(String, String, String)> = worklane_devstack::functions::routes()
         .iter()
         .map(|r| {
             (
                 r.method.to_string(),
                 r.path.to_string(),
-                r.function.binary().to_string(),
+                r.function.to_string(),
             )
         })
         .collect();
     assert_eq!(in_template, in_code);
     // And every function binary in the template exists in the code, and vice versa.
     let binaries: BTreeSet<String> = template.functions().into_iter().map(|f| f.binary).collect();
-    let functions: BTreeSet<String> = worklane::Function::ALL
+    let functions: BTreeSet<String> = worklane_devstack::functions::all()
         .iter()
-        .map(|f| f.binary().to_string())
+        .map(|f| f.name().to_string())
         .collect();
     assert_eq!(binaries, functions);
 }
@@ -192,8 +205,8 @@ fn every_function_has_a_template_resource_and_a_sample_event() {
     let template = worklane_devstack::template::Template::load_default().unwrap();
     let in_template: BTreeSet<String> =
         template.functions().into_iter().map(|f| f.binary).collect();
-    for function in worklane::Function::ALL {
-        let binary = function.binary();
+    for function in worklane_devstack::functions::all() {
+        let binary = function.name();
         assert!(
             in_template.contains(binary),
             "{binary} is not in infra/template.yaml"
@@ -205,7 +218,7 @@ fn every_function_has_a_template_resource_and_a_sample_event() {
     }
     assert_eq!(
         in_template.len(),
-        worklane::Function::ALL.len(),
+        worklane_devstack::functions::all().len(),
         "no template function without code"
     );
 }

@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::{JobId, UserId};
-use worklane::Function;
 use worklane_tests::TestApp;
 
 struct Market {
@@ -494,14 +493,13 @@ async fn saved_searches_alert_once_per_matching_new_job() {
         .unwrap()
         .to_string();
     for _ in 0..2 {
-        let response = Function::SearchIndexer
-            .handle_queue(
+        let response = worklane_search::SEARCH_INDEXER
+            .handle(
                 &m.app.stack.app,
                 job_posted(&job, &client_id),
                 chrono::Utc::now(),
             )
-            .await
-            .unwrap();
+            .await;
         assert!(response.batch_item_failures.is_empty());
     }
     m.settle().await;

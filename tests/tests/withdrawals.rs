@@ -437,7 +437,8 @@ async fn duplicate_and_racing_deliveries_pay_once() {
         .with_header("authorization", &format!("Bearer {}", p.freelancer))
         .with_json(&json!({"amount": usd("50.00")}));
     let created =
-        worklane::http::router::dispatch(app, worklane::handlers::routes(), request).await;
+        worklane::http::router::dispatch(app, worklane_devstack::functions::routes(), request)
+            .await;
     assert_eq!(created.status.as_u16(), 201);
     let created: Value = serde_json::from_slice(&created.body).unwrap();
     let id = created["id"].as_str().unwrap().to_string();
@@ -475,14 +476,14 @@ async fn duplicate_and_racing_deliveries_pay_once() {
             json!({"Records": [{"messageId": format!("m-{n}"), "body": body}]}),
         )
         .unwrap();
-        worklane::Function::WithdrawalsProcessing.handle_queue(app, sqs, now)
+        worklane_disputes::WITHDRAWALS_PROCESSING.handle(app, sqs, now)
     };
     let outcomes = futures::join!(delivery(1), delivery(2));
     for outcome in [outcomes.0, outcomes.1] {
-        assert!(outcome.unwrap().batch_item_failures.is_empty());
+        assert!(outcome.batch_item_failures.is_empty());
     }
     p.app.stack.pump.settle().await.unwrap();
-    let late = delivery(3).await.unwrap();
+    let late = delivery(3).await;
     assert!(late.batch_item_failures.is_empty());
 
     let paid = p.withdrawal(&id).await;

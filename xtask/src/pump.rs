@@ -12,14 +12,15 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
-use worklane::{App, Function};
+use worklane::lambda::{QueueFunction, StreamFunction};
+use worklane::App;
 
 pub struct EventPump {
     app: App,
     streams: aws_sdk_dynamodbstreams::Client,
     sqs: aws_sdk_sqs::Client,
-    stream_functions: Vec<Function>,
-    queue_functions: Vec<(Function, String)>,
+    stream_functions: Vec<StreamFunction>,
+    queue_functions: Vec<(QueueFunction, String)>,
     /// Queue workers get their `now` from the stack's clock, like the dev server's requests.
     clock: Arc<DevClock>,
     /// Shard id → the iterator to read next.
@@ -64,12 +65,14 @@ impl EventPump {
         let mut stream_functions = Vec::new();
         let mut queue_functions = Vec::new();
         for def in functions {
-            let Some(function) = Function::from_binary(&def.binary) else {
+            if def.stream {
+                if let Some(function) = crate::functions::stream(&def.binary) {
+                    stream_functions.push(function);
+                }
+            }
+            let Some(function) = crate::functions::queue(&def.binary) else {
                 continue;
             };
-            if def.stream {
-                stream_functions.push(function);
-            }
             for queue in &def.queues {
                 if let Some(url) = provisioned.queues.get(queue) {
                     queue_functions.push((function, url.clone()));
@@ -173,8 +176,8 @@ impl EventPump {
                 }).collect::<Vec<_>>()});
                 for function in &self.stream_functions {
                     let event = serde_json::from_value(event.clone())?;
-                    let response = function.handle_stream(&self.app, event).await;
-                    let failed = response.and_then(|r| r.batch_item_failures.into_iter().next());
+                    let response = function.handle(&self.app, event).await;
+                    let failed = response.batch_item_failures.into_iter().next();
                     if let Some(sequence) = failed.and_then(|f| f.item_identifier) {
                         // Like Lambda: retry the batch from the failed record.
                         next = self
@@ -227,9 +230,8 @@ impl EventPump {
                 "awsRegion": "us-east-1",
             })).collect::<Vec<_>>()});
             let response = function
-                .handle_queue(&self.app, serde_json::from_value(event)?, self.clock.now())
-                .await
-                .unwrap_or_default();
+                .handle(&self.app, serde_json::from_value(event)?, self.clock.now())
+                .await;
             let failed: Vec<String> = response
                 .batch_item_failures
                 .into_iter()

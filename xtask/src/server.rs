@@ -81,7 +81,7 @@ async fn handle(
             .await
             .unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
     } else {
-        let response = router::dispatch(&stack.app, worklane::handlers::routes(), api).await;
+        let response = router::dispatch(&stack.app, crate::functions::routes(), api).await;
         // Lambda's event sources run continuously in the cloud; here each write is followed by
         // a delivery round, so what a request set in motion has happened when it returns.
         if delivery == Delivery::BeforeAnswer {
@@ -154,7 +154,7 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                 .functions()
                 .into_iter()
                 .any(|f| f.binary == name && !f.schedules.is_empty());
-            let function = worklane::Function::from_binary(name)
+            let function = crate::functions::schedule(name)
                 .filter(|_| scheduled)
                 .ok_or(ApiError::NotFound("scheduled function"))?;
             let time = match req.query_param("time") {
@@ -166,10 +166,7 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                         ApiError::validation("time", "an RFC 3339 time, e.g. 2026-12-14T00:00:00Z")
                     })?,
             };
-            let summary = function
-                .handle_schedule(&stack.app, time)
-                .await
-                .ok_or(ApiError::NotFound("scheduled function"))??;
+            let summary = function.run(&stack.app, time).await?;
             // What the run fanned out (events → queues → workers) finishes before we answer.
             stack
                 .pump

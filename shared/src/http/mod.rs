@@ -3,7 +3,10 @@
 
 pub mod auth;
 pub mod cursor;
+mod domain_errors;
+pub use domain_errors::{insufficient_funds, invalid_query, INVALID_REFRESH};
 pub mod error;
+pub mod handler;
 pub mod idempotency;
 pub mod openapi;
 pub mod request;

@@ -13,7 +13,7 @@ pub fn document(routes: &[Route]) -> Value {
         let mut operation = Map::new();
         operation.insert("operationId".into(), json!(route.operation_id));
         operation.insert("summary".into(), json!(route.summary));
-        operation.insert("tags".into(), json!([route.function.binary()]));
+        operation.insert("tags".into(), json!([route.function]));
         if route.access == Access::Bearer {
             operation.insert("security".into(), json!([{"bearer": []}]));
         }

@@ -124,7 +124,7 @@ impl InProc {
         if let Some(body) = body {
             req = req.with_json(body);
         }
-        let response = dispatch(&self.app, worklane::handlers::routes(), req).await;
+        let response = dispatch(&self.app, crate::functions::routes(), req).await;
         Reply {
             status: response.status.as_u16(),
             body: serde_json::from_slice(&response.body).unwrap_or(Value::Null),

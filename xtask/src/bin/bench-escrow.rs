@@ -24,7 +24,7 @@ use worklane::http::router::dispatch;
 use worklane::http::ApiRequest;
 use worklane::store::accounts::{NewAccount, UserRecord};
 use worklane::store::Store;
-use worklane::{App, Function};
+use worklane::App;
 use worklane_devstack::services::LocalServices;
 use worklane_devstack::stack::Stack;
 
@@ -122,7 +122,7 @@ async fn call(app: &App, token: &str, path: &str, body: Value) -> (u16, Value) {
     let req = ApiRequest::new(Method::POST, path, Utc::now())
         .with_header("authorization", &format!("Bearer {token}"))
         .with_json(&body);
-    let response = dispatch(app, worklane::handlers::routes(), req).await;
+    let response = dispatch(app, worklane_devstack::functions::routes(), req).await;
     (
         response.status.as_u16(),
         serde_json::from_slice(&response.body).unwrap_or(Value::Null),
@@ -254,10 +254,9 @@ async fn main() -> anyhow::Result<()> {
         step.print();
     }
     let started = Instant::now();
-    let summary = Function::EscrowAutoRelease
-        .handle_schedule(&app, Utc::now() + Duration::days(15))
-        .await
-        .expect("scheduled")?;
+    let summary = worklane_escrow::ESCROW_AUTO_RELEASE
+        .run(&app, Utc::now() + Duration::days(15))
+        .await?;
     let elapsed = started.elapsed();
     let trips = counter.take();
     println!(
@@ -270,10 +269,9 @@ async fn main() -> anyhow::Result<()> {
         trips
     );
     let started = Instant::now();
-    let summary = Function::EarningsAvailability
-        .handle_schedule(&app, Utc::now() + Duration::days(30))
-        .await
-        .expect("scheduled")?;
+    let summary = worklane_escrow::EARNINGS_AVAILABILITY
+        .run(&app, Utc::now() + Duration::days(30))
+        .await?;
     let trips = counter.take();
     println!(
         "{:<24} moved {} in {:.0} ms: {:.1} round trips per item ({:?})",

@@ -53,7 +53,7 @@ use worklane::store::hourly::{
 };
 use worklane::store::payments::BillingMethodRecord;
 use worklane::store::{from_item, Cond, Store, StoreError, Tx, TxError};
-use worklane::{App, Function};
+use worklane::App;
 use worklane_devstack::clock::DevClock;
 use worklane_devstack::pump::EventPump;
 use worklane_devstack::services::LocalServices;
@@ -478,7 +478,7 @@ async fn run(
         })
         .collect();
     anyhow::ensure!(
-        functions.len() == 1 && functions[0].binary == Function::HourlyInvoicing.binary(),
+        functions.len() == 1 && functions[0].binary == worklane_hourly::HOURLY_INVOICING.name,
         "the template's billing queue consumer is not hourly-invoicing"
     );
     let invoicing = EventPump::new(
@@ -525,10 +525,9 @@ async fn run(
     let max_depth = AtomicU64::new(0);
     let started = Instant::now();
     let fan_out = async {
-        let summary = Function::WeeklyBillingClose
-            .handle_schedule(&closer, close)
-            .await
-            .expect("weekly-billing-close is scheduled");
+        let summary = worklane_hourly::WEEKLY_BILLING_CLOSE
+            .run(&closer, close)
+            .await;
         let fanout_s = started.elapsed().as_secs_f64();
         closed.store(true, Ordering::Release);
         anyhow::Ok((summary?, fanout_s))
@@ -582,10 +581,9 @@ async fn run(
     anyhow::ensure!(in_review == n && left_to_close == 0 && charge_due == 0 && charges == n);
 
     // The close again: nothing is due any more.
-    let rerun = Function::WeeklyBillingClose
-        .handle_schedule(&closer, close)
-        .await
-        .expect("weekly-billing-close is scheduled")?;
+    let rerun = worklane_hourly::WEEKLY_BILLING_CLOSE
+        .run(&closer, close)
+        .await?;
     let rerun_dynamodb = close_calls.take();
     let rerun_sqs = close_sqs_calls.take();
     let (visible, in_flight) = queue_depth(&stack, &queue).await?;

@@ -16,10 +16,10 @@ use worklane::domain::ids::{JobId, UserId};
 use worklane::domain::job::{Job, JobDraft};
 use worklane::domain::job_search::{ClientFacts, FilterInput, JobFilters};
 use worklane::domain::search_query::Query;
-use worklane::search::engine::{self, Indexer};
-use worklane::search::{search, Ranking, SearchSpec};
 use worklane_devstack::services::LocalServices;
 use worklane_devstack::stack::Stack;
+use worklane_search::search::engine::{self, Indexer};
+use worklane_search::search::{search, Ranking, SearchSpec};
 
 /// xorshift64*: reproducible synthetic data without a dependency.
 struct Rng(u64);

@@ -1,0 +1,6 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+
+pub mod disputes;
+pub mod identity;
+pub mod reports;
+pub mod withdrawals;

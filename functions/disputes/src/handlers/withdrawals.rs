@@ -1,0 +1,218 @@
+//! Withdrawals (PRODUCT §9.4): a confirmed freelancer with a verified identity withdraws
+//! available money to a payout method. The request sets the amount aside in one transaction
+//! and answers `requested`; the `withdrawals-processing` worker pays it out (or returns it).
+
+use chrono::{DateTime, Utc};
+use http::{Method, StatusCode};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use worklane::domain::account::Role;
+use worklane::domain::ids::{PayoutMethodId, WithdrawalId};
+use worklane::domain::money::{Money, MoneyInput};
+use worklane::domain::payout::{PayoutCatalogue, PayoutKind};
+use worklane::domain::withdrawal::{PayoutFailure, PayoutTarget, Withdrawal, WithdrawalState};
+use worklane::handler;
+use worklane::http::auth::Caller;
+use worklane::http::cursor::{page_limit, Page};
+use worklane::http::handler::{caller_with, commit_answer};
+use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
+use worklane::http::{ApiError, ApiRequest, ApiResponse};
+use worklane::store::payments::PayoutMethodRecord;
+use worklane::store::withdrawals::request_tx;
+use worklane::store::TxError;
+use worklane::App;
+
+pub fn routes() -> Vec<Route> {
+    let route = bearer_routes("withdrawals");
+    let view = Some(schema_of::<WithdrawalView> as SchemaFn);
+    vec![
+        route(Method::POST, "/v1/me/withdrawals", "requestWithdrawal",
+            "Freelancer with a verified identity: withdraw available money to a payout method (the default if none is named); the method's fee comes out of the amount",
+            Some(schema_of::<WithdrawalRequest>), view, 201, handler!(request)),
+        route(Method::GET, "/v1/me/withdrawals", "listMyWithdrawals",
+            "The freelancer's withdrawals, newest first",
+            None, Some(schema_of::<Page<WithdrawalView>>), 200, handler!(list_mine)),
+        route(Method::GET, "/v1/withdrawals/{id}", "getWithdrawal",
+            "One of the caller's withdrawals: requested, processing, paid or returned",
+            None, view, 200, handler!(get_one)),
+    ]
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    /// What leaves the available balance, the method's fee included.
+    pub amount: MoneyInput,
+    /// Absent: the default payout method.
+    #[serde(default)]
+    pub payout_method_id: Option<PayoutMethodId>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PayoutMethodSummary {
+    pub id: PayoutMethodId,
+    #[serde(rename = "type")]
+    pub kind: PayoutKind,
+    pub label: String,
+}
+
+/// A withdrawal as its owner sees it; times are null until they happen.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WithdrawalView {
+    pub id: WithdrawalId,
+    pub state: WithdrawalState,
+    /// Taken from the available balance.
+    pub amount: Money,
+    /// The payout method's fee, kept by the platform once paid (returned on failure).
+    pub fee: Money,
+    /// What reaches the payout method.
+    pub net: Money,
+    pub payout_method: PayoutMethodSummary,
+    pub requested_at: DateTime<Utc>,
+    pub processing_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    /// Why the payout failed, when it was returned.
+    pub failure: Option<PayoutFailure>,
+}
+
+impl From<&Withdrawal> for WithdrawalView {
+    fn from(w: &Withdrawal) -> Self {
+        Self {
+            id: w.id.clone(),
+            state: w.state,
+            amount: w.amount,
+            fee: w.fee,
+            net: w.net,
+            payout_method: PayoutMethodSummary {
+                id: w.target.method_id.clone(),
+                kind: w.target.kind,
+                label: w.target.label.clone(),
+            },
+            requested_at: w.requested_at,
+            processing_at: w.processing_at,
+            paid_at: w.paid_at,
+            returned_at: w.returned_at,
+            failure: w.failure.clone(),
+        }
+    }
+}
+
+/// The payout method named, else the default; it must be the caller's.
+async fn payout_method(
+    app: &App,
+    caller: &Caller,
+    named: Option<&PayoutMethodId>,
+    default: Option<&str>,
+) -> Result<PayoutMethodRecord, ApiError> {
+    let user = &caller.user_id;
+    match named {
+        Some(id) => app.store.payout_method(user, id).await?.ok_or_else(|| {
+            ApiError::validation("payout_method_id", "no payout method of yours has this id")
+        }),
+        None => {
+            let required = || {
+                ApiError::conflict(
+                    "payout_method_required",
+                    "add a payout method (POST /v1/me/payout-methods) first",
+                )
+            };
+            let id = default
+                .and_then(PayoutMethodId::parse)
+                .ok_or_else(required)?;
+            app.store
+                .payout_method(user, &id)
+                .await?
+                .ok_or_else(required)
+        }
+    }
+}
+
+pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Freelancer)?;
+    let body: WithdrawalRequest = req.json()?;
+    let amount = body
+        .amount
+        .parse()
+        .map_err(|err| ApiError::validation("amount", err.to_string()))?;
+    let context = app.store.withdrawal_context(&caller.user_id).await?;
+    let account = context
+        .account
+        .ok_or(ApiError::Unauthenticated("the account no longer exists"))?;
+    if account.identity_verified_at.is_none() {
+        return Err(ApiError::Rule {
+            status: StatusCode::FORBIDDEN,
+            code: "identity_not_verified",
+            detail: "withdrawals need a verified identity: submit your ID (POST /v1/me/identity) \
+                     and wait for its approval"
+                .into(),
+        });
+    }
+    let method = payout_method(
+        app,
+        &caller,
+        body.payout_method_id.as_ref(),
+        context.default_method.as_deref(),
+    )
+    .await?;
+    let terms = PayoutCatalogue::standard().terms(method.kind).clone();
+    let withdrawal = Withdrawal::request(
+        WithdrawalId::generate(req.now),
+        caller.user_id.clone(),
+        PayoutTarget {
+            method_id: method.id,
+            kind: method.kind,
+            label: method.label,
+            processor_token: method.processor_token,
+        },
+        &terms,
+        amount,
+        context.available.available(),
+        req.now,
+    )?;
+    let tx = request_tx(&withdrawal)
+        .map_err(|err| ApiError::Internal(format!("invalid ledger movement: {err}")))?;
+    let response = ApiResponse::created(&WithdrawalView::from(&withdrawal));
+    match commit_answer(app, &req, tx, response).await {
+        Ok(response) => Ok(response),
+        // Another withdrawal or spend took the money between the read and the write.
+        Err(TxError::ConditionFailed {
+            label: "account", ..
+        }) => Err(worklane::http::insufficient_funds(
+            "the available balance no longer covers this withdrawal".into(),
+        )),
+        Err(TxError::ConditionFailed {
+            label: "idempotency",
+            ..
+        }) => Err(ApiError::IdempotencyInProgress),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Freelancer)?;
+    let limit = page_limit(&req, 20, 100)?;
+    let scope = format!("withdrawals:{}", caller.user_id);
+    let start = app.cursors.start_key(&scope, &req)?;
+    let (withdrawals, next) = app.store.withdrawals(&caller.user_id, limit, start).await?;
+    Ok(ApiResponse::ok(&Page {
+        items: withdrawals
+            .iter()
+            .map(WithdrawalView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: app.cursors.next(&scope, next.as_ref()),
+    }))
+}
+
+pub async fn get_one(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    const NOT_FOUND: ApiError = ApiError::NotFound("withdrawal");
+    let caller = Caller::from_request(&app.keys, &req)?;
+    let id = WithdrawalId::parse(req.path_param("id")?).ok_or(NOT_FOUND)?;
+    // The key is the caller's own partition: someone else's id finds nothing.
+    let withdrawal = app
+        .store
+        .withdrawal(&caller.user_id, &id)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(ApiResponse::ok(&WithdrawalView::from(&withdrawal)))
+}

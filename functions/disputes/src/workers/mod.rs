@@ -1,0 +1,5 @@
+//! Queue, stream and schedule handlers.
+
+pub mod disputes;
+pub mod identity;
+pub mod withdrawals;

@@ -1,0 +1,5 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+
+pub mod contracts;
+pub mod escrow;
+pub mod wallet;

@@ -1,0 +1,3 @@
+//! Queue, stream and schedule handlers.
+
+pub mod escrow;

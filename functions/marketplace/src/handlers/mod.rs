@@ -1,0 +1,6 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+
+pub mod connects;
+pub mod jobs;
+pub mod profiles;
+pub mod proposals;

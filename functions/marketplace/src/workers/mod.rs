@@ -1,0 +1,4 @@
+//! Queue, stream and schedule handlers.
+
+pub mod connects_grant;
+pub mod marketplace;

@@ -1,0 +1,5 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+
+pub mod feedback;
+pub mod inbox;
+pub mod messages;

@@ -1,0 +1,3 @@
+//! HTTP handlers: request → domain rule → one store transaction → response.
+
+pub mod search;

@@ -1,6 +1,0 @@
-//! The `connects` Lambda function; its logic lives in the `worklane` core crate.
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    worklane::lambda::run(worklane::Function::Connects).await
-}

@@ -1,7 +1,0 @@
-//! The `payments` Lambda function (billing and payout methods); its logic lives in the
-//! `worklane` core crate.
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    worklane::lambda::run(worklane::Function::Payments).await
-}

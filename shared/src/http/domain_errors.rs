@@ -1,0 +1,341 @@
+//! What each domain and store error means at the HTTP edge: its status and stable `code`,
+//! in one place for every area. The domain and the store know nothing of HTTP; handlers
+//! return their errors with `?` and get the mapping below.
+
+use super::error::{ApiError, FieldError};
+use crate::domain::contract::ContractState;
+use crate::domain::contract::MilestoneRuleViolation;
+use crate::domain::dispute::DisputeRuleViolation;
+use crate::domain::feedback::FeedbackRuleViolation;
+use crate::domain::hourly::{TimeRuleViolation, TimesheetRuleViolation};
+use crate::domain::identity::IdentityRuleViolation;
+use crate::domain::ids::FileId;
+use crate::domain::job::JobRuleViolation;
+use crate::domain::job_search::SearchInputError;
+use crate::domain::offer::Side;
+use crate::domain::offer::{ContractRuleViolation, OfferRuleViolation};
+use crate::domain::profile::StaleVersion;
+use crate::domain::proposal::ProposalRuleViolation;
+use crate::domain::search_query::QueryError;
+use crate::domain::withdrawal::WithdrawalRuleViolation;
+use crate::store::accounts::AccountError;
+use crate::store::contracts::ContractStoreError;
+use crate::store::files::FileError;
+use crate::store::payments::MethodStoreError;
+use crate::store::payments::MAX_METHODS;
+use crate::store::profiles::ProfileError;
+use crate::store::proposals::ProposalStoreError;
+use crate::store::reports::ReportReadError;
+use http::StatusCode;
+
+/// A refresh token that is unknown, rotated, revoked or expired: one answer for all, so a
+/// caller learns nothing about which.
+pub const INVALID_REFRESH: ApiError = ApiError::Unauthenticated("the refresh token is not valid");
+
+/// 422 `insufficient_funds`: more than the account has available.
+pub fn insufficient_funds(detail: String) -> ApiError {
+    ApiError::Rule {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "insufficient_funds",
+        detail,
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::EmailTaken => ApiError::EmailTaken,
+            AccountError::Stale => ApiError::Conflict("the account changed concurrently; retry"),
+            AccountError::NotFound => ApiError::NotFound("account"),
+            AccountError::TokenReused | AccountError::SessionRevoked => INVALID_REFRESH,
+            AccountError::Store(err) => err.into(),
+        }
+    }
+}
+impl FileError {
+    /// Files given in a request that cannot be used there, one validation error per file,
+    /// under the request field `field_of(file)` names.
+    pub fn into_api_with(self, field_of: impl Fn(&FileId) -> String) -> ApiError {
+        match self {
+            FileError::Unusable(problems) => ApiError::Validation(
+                problems
+                    .into_iter()
+                    .map(|(id, why)| FieldError {
+                        field: field_of(&id),
+                        message: format!("{id}: {why}"),
+                    })
+                    .collect(),
+            ),
+            FileError::Store(err) => err.into(),
+        }
+    }
+
+    /// As `into_api_with`, every file under one field (e.g. `attachments`).
+    pub fn into_api(self, field: &str) -> ApiError {
+        self.into_api_with(|_| field.to_string())
+    }
+}
+impl From<FileError> for ApiError {
+    fn from(err: FileError) -> Self {
+        err.into_api("file_ids")
+    }
+}
+impl From<MethodStoreError> for ApiError {
+    fn from(err: MethodStoreError) -> Self {
+        match err {
+            MethodStoreError::TooMany => ApiError::conflict(
+                "too_many_methods",
+                format!("at most {MAX_METHODS} methods of a kind; remove one first"),
+            ),
+            MethodStoreError::Store(err) => err.into(),
+        }
+    }
+}
+impl From<DisputeRuleViolation> for ApiError {
+    fn from(violation: DisputeRuleViolation) -> Self {
+        let code = match violation {
+            DisputeRuleViolation::NotTheOtherSide => {
+                return ApiError::Forbidden("the other side answers a dispute")
+            }
+            DisputeRuleViolation::CurrencyMismatch
+            | DisputeRuleViolation::ShareOutOfRange { .. }
+            | DisputeRuleViolation::ShareMismatch => {
+                return ApiError::validation("freelancer_amount", violation.to_string())
+            }
+            DisputeRuleViolation::DeadlinePassed => "deadline_passed",
+            DisputeRuleViolation::NotDue | DisputeRuleViolation::WrongState(_) => "dispute_state",
+            DisputeRuleViolation::MilestoneNotDisputable(_)
+            | DisputeRuleViolation::NotSubmitted => "milestone_state",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<IdentityRuleViolation> for ApiError {
+    fn from(violation: IdentityRuleViolation) -> Self {
+        let (status, code) = match violation {
+            IdentityRuleViolation::AlreadyPending => (StatusCode::CONFLICT, "identity_pending"),
+            IdentityRuleViolation::AlreadyApproved => {
+                (StatusCode::CONFLICT, "identity_already_verified")
+            }
+            IdentityRuleViolation::NotPending(_) => (StatusCode::CONFLICT, "identity_not_pending"),
+            IdentityRuleViolation::OwnSubmission => (StatusCode::FORBIDDEN, "own_identity"),
+        };
+        ApiError::Rule {
+            status,
+            code,
+            detail: violation.to_string(),
+        }
+    }
+}
+impl From<ReportReadError> for ApiError {
+    fn from(err: ReportReadError) -> Self {
+        match err {
+            ReportReadError::TooLarge { what, limit } => ApiError::Rule {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "report_too_large",
+                detail: format!(
+                    "this report would read more than {limit} {what}: narrow the dates, or \
+                     filter by contract or by the other party"
+                ),
+            },
+            ReportReadError::Store(err) => err.into(),
+        }
+    }
+}
+impl From<WithdrawalRuleViolation> for ApiError {
+    fn from(violation: WithdrawalRuleViolation) -> Self {
+        match violation {
+            WithdrawalRuleViolation::BelowMinimum(_) => ApiError::Rule {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "below_minimum",
+                detail: violation.to_string(),
+            },
+            WithdrawalRuleViolation::InsufficientFunds { .. } => {
+                insufficient_funds(violation.to_string())
+            }
+            WithdrawalRuleViolation::WrongState(_) => {
+                ApiError::conflict("withdrawal_state", violation.to_string())
+            }
+        }
+    }
+}
+impl From<OfferRuleViolation> for ApiError {
+    fn from(violation: OfferRuleViolation) -> Self {
+        match violation {
+            OfferRuleViolation::WrongSide(Side::Client) => {
+                ApiError::Forbidden("only the offer's client may do this")
+            }
+            OfferRuleViolation::WrongSide(Side::Freelancer) => {
+                ApiError::Forbidden("only the offer's freelancer may do this")
+            }
+            OfferRuleViolation::Expired => {
+                ApiError::conflict("offer_expired", violation.to_string())
+            }
+            OfferRuleViolation::NotPending(_) => {
+                ApiError::conflict("offer_not_pending", violation.to_string())
+            }
+        }
+    }
+}
+impl From<ContractRuleViolation> for ApiError {
+    fn from(violation: ContractRuleViolation) -> Self {
+        let code = match &violation {
+            ContractRuleViolation::WrongSide(Side::Client) => {
+                return ApiError::Forbidden("only the contract's client may do this")
+            }
+            ContractRuleViolation::WrongSide(Side::Freelancer) => {
+                return ApiError::Forbidden("only the contract's freelancer may do this")
+            }
+            ContractRuleViolation::CurrencyMismatch => {
+                return ApiError::validation("amount", violation.to_string())
+            }
+            ContractRuleViolation::Milestone(m) => return m.clone().into(),
+            ContractRuleViolation::WrongState(ContractState::Ended) => "contract_ended",
+            ContractRuleViolation::WrongState(_) => "contract_state",
+            ContractRuleViolation::NotFixed => "contract_not_fixed",
+            ContractRuleViolation::NotHourly => "contract_not_hourly",
+            ContractRuleViolation::TooManyAmendments => "too_many_amendments",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<ContractStoreError> for ApiError {
+    fn from(err: ContractStoreError) -> Self {
+        let code = match err {
+            ContractStoreError::AlreadyOffered => "offer_already_pending",
+            ContractStoreError::JobClosed => "job_closed",
+            ContractStoreError::ProposalClosed => "proposal_not_open",
+            ContractStoreError::Stale => "concurrent_update",
+            ContractStoreError::Store(err) => return err.into(),
+        };
+        ApiError::conflict(code, err.to_string())
+    }
+}
+impl From<MilestoneRuleViolation> for ApiError {
+    fn from(violation: MilestoneRuleViolation) -> Self {
+        let code = match violation {
+            MilestoneRuleViolation::TooSmall
+            | MilestoneRuleViolation::CurrencyMismatch
+            | MilestoneRuleViolation::NothingToPay => {
+                return ApiError::validation("amount", violation.to_string())
+            }
+            MilestoneRuleViolation::AlreadyFunded => "milestone_funded",
+            MilestoneRuleViolation::WrongState(_) => "milestone_state",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<TimeRuleViolation> for ApiError {
+    fn from(violation: TimeRuleViolation) -> Self {
+        let code = match violation {
+            TimeRuleViolation::NotFreelancer => {
+                return ApiError::Forbidden("only the contract's freelancer logs or deletes time")
+            }
+            TimeRuleViolation::NotHourly => "not_hourly",
+            TimeRuleViolation::NotActive => "contract_state",
+            TimeRuleViolation::WeekClosed(_) => "week_closed",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<TimesheetRuleViolation> for ApiError {
+    fn from(violation: TimesheetRuleViolation) -> Self {
+        let code = match violation {
+            TimesheetRuleViolation::NotClient => {
+                return ApiError::Forbidden("only the contract's client may dispute a week")
+            }
+            TimesheetRuleViolation::ReviewOver => "review_over",
+            TimesheetRuleViolation::NotCharged => "not_charged",
+            TimesheetRuleViolation::WrongState(_)
+            | TimesheetRuleViolation::NotClosable(_)
+            | TimesheetRuleViolation::InReview => "timesheet_state",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<JobRuleViolation> for ApiError {
+    fn from(violation: JobRuleViolation) -> Self {
+        let code = match violation {
+            JobRuleViolation::Closed => "job_closed",
+            JobRuleViolation::QuestionsLocked => "screening_questions_locked",
+            JobRuleViolation::TypeLocked => "job_type_locked",
+            JobRuleViolation::BoostClosed => "boost_auction_closed",
+            JobRuleViolation::WrongState(_) => "job_state",
+            JobRuleViolation::BoostOutOfRange => {
+                return ApiError::validation("boost_connects", violation.to_string())
+            }
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<ProfileError> for ApiError {
+    fn from(err: ProfileError) -> Self {
+        match err {
+            ProfileError::Stale => ApiError::conflict(
+                "concurrent_update",
+                "the profile is being changed by someone else; retry",
+            ),
+            ProfileError::FileUnavailable => ApiError::conflict(
+                "file_unavailable",
+                "a portfolio file changed while the profile was saved; check the files and retry",
+            ),
+            ProfileError::Store(err) => err.into(),
+        }
+    }
+}
+impl From<StaleVersion> for ApiError {
+    fn from(err: StaleVersion) -> Self {
+        ApiError::conflict("stale_version", err.to_string())
+    }
+}
+impl From<ProposalStoreError> for ApiError {
+    fn from(err: ProposalStoreError) -> Self {
+        use ProposalStoreError::*;
+        let code = match err {
+            AlreadyApplied => "already_applied",
+            AlreadyInvited => "already_invited",
+            InsufficientConnects => "insufficient_connects",
+            JobClosed => "job_closed",
+            InvitationAnswered => "invitation_answered",
+            Stale => "concurrent_update",
+            Store(err) => return err.into(),
+        };
+        ApiError::conflict(code, err.to_string())
+    }
+}
+impl From<ProposalRuleViolation> for ApiError {
+    fn from(violation: ProposalRuleViolation) -> Self {
+        let code = match violation {
+            ProposalRuleViolation::Final(_) => "proposal_final",
+            ProposalRuleViolation::JobClosed => "job_closed",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+impl From<FeedbackRuleViolation> for ApiError {
+    fn from(violation: FeedbackRuleViolation) -> Self {
+        let code = match violation {
+            FeedbackRuleViolation::NotEnded => "contract_not_ended",
+            FeedbackRuleViolation::WindowClosed(_) => "feedback_window_closed",
+        };
+        ApiError::conflict(code, violation.to_string())
+    }
+}
+
+/// 400 `invalid_query`: the search language could not parse `q` (with the position).
+pub fn invalid_query(err: QueryError) -> ApiError {
+    ApiError::Rule {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_query",
+        detail: format!("q is not a valid search query: {err}"),
+    }
+}
+
+impl From<SearchInputError> for ApiError {
+    fn from(err: SearchInputError) -> Self {
+        match err {
+            SearchInputError::Query(err) => invalid_query(err),
+            SearchInputError::Invalid(violations) => violations.into(),
+        }
+    }
+}
