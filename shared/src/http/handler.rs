@@ -108,3 +108,17 @@ pub async fn charge_source(
         )
     })
 }
+
+/// The job if `caller` posted it: others get 403 on a public job and 404 on anything else.
+pub fn owned_job(
+    found: Option<crate::domain::job::Job>,
+    caller: &crate::domain::ids::UserId,
+) -> Result<crate::domain::job::Job, ApiError> {
+    match found {
+        Some(job) if &job.client_id == caller => Ok(job),
+        Some(job) if job.visibility == crate::domain::job::Visibility::Public => {
+            Err(ApiError::Forbidden("only the job's client may do this"))
+        }
+        _ => Err(ApiError::NotFound("job")),
+    }
+}

@@ -23,6 +23,7 @@ use worklane::handler;
 use worklane::http::auth::Caller;
 use worklane::http::cursor::{page_limit, Page};
 use worklane::http::handler::caller_with;
+use worklane::http::handler::owned_job;
 use worklane::http::handler::retry_stale;
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
@@ -30,7 +31,6 @@ use worklane::store::contracts::{contract_put_op, Acceptance, ContractStoreError
 use worklane::store::milestones::{milestone_delete_op, milestone_put_op};
 use worklane::store::Tx;
 use worklane::App;
-use worklane_marketplace::handlers::jobs::owned_job;
 
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("contracts");

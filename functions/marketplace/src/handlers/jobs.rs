@@ -14,7 +14,7 @@ use worklane::domain::money::MoneyInput;
 use worklane::handler;
 use worklane::http::auth::Caller;
 use worklane::http::cursor::{page_limit, Page};
-use worklane::http::handler::{caller_with, retry_stale};
+use worklane::http::handler::{caller_with, owned_job, retry_stale};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::jobs::{ClientStats, JobStoreError};
@@ -174,17 +174,6 @@ pub async fn visible_job(app: &App, caller: &UserId, id: &JobId) -> Result<Job, 
 /// The job if the caller is its client; others get the same 404 as for a missing job.
 pub async fn own_job(app: &App, caller: &UserId, id: &JobId) -> Result<Job, ApiError> {
     owned_job(app.store.job(id).await?, caller)
-}
-
-/// The job if `caller` posted it: others get 403 on a public job and 404 on anything else.
-pub fn owned_job(found: Option<Job>, caller: &UserId) -> Result<Job, ApiError> {
-    match found {
-        Some(job) if &job.client_id == caller => Ok(job),
-        Some(job) if job.visibility == Visibility::Public => {
-            Err(ApiError::Forbidden("only the job's client may do this"))
-        }
-        _ => Err(ApiError::NotFound("job")),
-    }
 }
 
 pub async fn post_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
