@@ -490,8 +490,10 @@ async fn a_release_whose_response_was_lost_is_replayed_not_repeated() {
         200
     );
     // The release commits, then its response is lost on the way back.
-    let faults =
-        std::sync::Arc::new(worklane::store::FaultInjector::new(7, 0.0, 1.0).only_for("milestone"));
+    let faults = std::sync::Arc::new(
+        worklane::store::FaultInjector::new(7, 0.0, 1.0)
+            .only_for(worklane::store::Label::Milestone),
+    );
     let mut lossy = deal.app.stack.app.clone();
     lossy.store = lossy.store.with_faults(faults);
     let path = format!("/v1/milestones/{milestone}/approve");

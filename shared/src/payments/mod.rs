@@ -15,8 +15,6 @@ pub mod sandbox;
 use crate::domain::billing::{BillingDetails, CardBrand};
 use crate::domain::money::Money;
 use crate::domain::payout::PayoutDestination;
-use crate::http::ApiError;
-use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 /// Which processor the functions talk to.
@@ -90,28 +88,6 @@ impl DeclineCode {
             DeclineCode::InsufficientFunds => "insufficient_funds",
             DeclineCode::BankAccountDeclined => "bank_account_declined",
             DeclineCode::AccountClosed => "account_closed",
-        }
-    }
-}
-
-impl From<PaymentError> for ApiError {
-    fn from(err: PaymentError) -> Self {
-        match err {
-            PaymentError::Declined { code, message } => ApiError::Rule {
-                status: StatusCode::PAYMENT_REQUIRED,
-                code: code.as_str(),
-                detail: message,
-            },
-            PaymentError::Invalid(detail) => ApiError::Rule {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "payment_method_invalid",
-                detail,
-            },
-            PaymentError::Unavailable => ApiError::Rule {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "payments_unavailable",
-                detail: "payments are unavailable right now; try again later".into(),
-            },
         }
     }
 }
@@ -240,29 +216,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_disabled_processor_answers_503_never_a_fake_success() {
+    async fn a_disabled_processor_is_unavailable_never_a_fake_success() {
         let disabled = PaymentProcessor::new(PaymentsKind::Disabled);
         let err = disabled
             .charge("tok_sbx_ok_x", Money::usd("1").unwrap(), "k")
             .await
             .unwrap_err();
         assert_eq!(err, PaymentError::Unavailable);
-        let api = ApiError::from(err);
-        assert_eq!(
-            (api.status().as_u16(), api.code()),
-            (503, "payments_unavailable")
-        );
-    }
-
-    #[test]
-    fn declines_are_402_with_their_code() {
-        let api = ApiError::from(PaymentError::Declined {
-            code: DeclineCode::InsufficientFunds,
-            message: "insufficient funds".into(),
-        });
-        assert_eq!(
-            (api.status().as_u16(), api.code()),
-            (402, "insufficient_funds")
-        );
     }
 }

@@ -3,6 +3,7 @@
 //! are always written together in one transaction.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Store, StoreError, Tx, TxError};
 use crate::domain::account::{LoginThrottle, Role};
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -110,7 +111,7 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-fn tx_error(err: TxError, map: impl Fn(&'static str) -> AccountError) -> AccountError {
+fn tx_error(err: TxError, map: impl Fn(Label) -> AccountError) -> AccountError {
     match err {
         TxError::ConditionFailed { label, .. } => map(label),
         TxError::Store(err) => AccountError::Store(err),
@@ -205,8 +206,8 @@ impl Store {
             now,
         );
         let mut tx = Tx::new()
-            .put("login", &login, Some(Cond::absent()))
-            .put("user", user, Some(Cond::absent()))
+            .put(Label::Login, &login, Some(Cond::absent()))
+            .put(Label::User, user, Some(Cond::absent()))
             .emit(&event);
         // A new freelancer starts with this month's allowance (§4.2).
         if user.roles.contains(&Role::Freelancer) {
@@ -214,7 +215,7 @@ impl Store {
         }
         self.transact(tx).await.map_err(|err| {
             tx_error(err, |label| match label {
-                "login" => AccountError::EmailTaken,
+                Label::Login => AccountError::EmailTaken,
                 _ => AccountError::Stale,
             })
         })
@@ -287,10 +288,10 @@ impl Store {
             expires_at: refresh.expires_at,
         };
         let tx = Tx::new()
-            .put("session", &session, Some(Cond::absent()))
-            .put("refresh", refresh, Some(Cond::absent()))
+            .put(Label::Session, &session, Some(Cond::absent()))
+            .put(Label::Refresh, refresh, Some(Cond::absent()))
             .delete(
-                "throttle",
+                Label::Throttle,
                 as_key(keys::login_throttle(canonical_email)),
                 None,
             );
@@ -341,7 +342,7 @@ impl Store {
     ) -> Result<(), AccountError> {
         let tx = Tx::new()
             .update(
-                "token",
+                Label::Token,
                 super::key(old.pk.clone(), old.sk.clone()),
                 Cond::new("SET rotated_at = :now").value(":now", now),
                 Some(Cond::new(
@@ -349,15 +350,15 @@ impl Store {
                 )),
             )
             .check(
-                "session",
+                Label::Session,
                 as_key(keys::session(&old.session_id)),
                 Cond::new("attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
             )
-            .put("successor", successor, Some(Cond::absent()));
+            .put(Label::Successor, successor, Some(Cond::absent()));
         self.transact(tx).await.map_err(|err| {
             tx_error(err, |label| match label {
-                "token" => AccountError::TokenReused,
-                "session" => AccountError::SessionRevoked,
+                Label::Token => AccountError::TokenReused,
+                Label::Session => AccountError::SessionRevoked,
                 _ => AccountError::Stale,
             })
         })
@@ -371,7 +372,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let tx = Tx::new().update(
-            "session",
+            Label::Session,
             as_key(keys::session(session_id)),
             Cond::new("SET revoked_at = if_not_exists(revoked_at, :now), revoked_reason = if_not_exists(revoked_reason, :reason)")
                 .value(":now", now)
@@ -412,12 +413,12 @@ impl Store {
         );
         let tx = Tx::new()
             .delete(
-                "token",
+                Label::Token,
                 super::key(confirmation.pk.clone(), confirmation.sk.clone()),
                 Some(Cond::exists()),
             )
             .update(
-                "user",
+                Label::User,
                 as_key(keys::user(&confirmation.user_id)),
                 Cond::new("SET email_confirmed_at = :now, version = version + :one")
                     .value(":now", now)
@@ -427,7 +428,7 @@ impl Store {
                 )),
             )
             .update(
-                "login",
+                Label::Login,
                 as_key(keys::login(&confirmation.email_canonical)),
                 Cond::new("SET email_confirmed = :yes").value(":yes", true),
                 Some(Cond::exists()),
@@ -435,8 +436,8 @@ impl Store {
             .emit(&event);
         self.transact(tx).await.map_err(|err| {
             tx_error(err, |label| match label {
-                "token" => AccountError::TokenReused,
-                "user" => AccountError::TokenReused,
+                Label::Token => AccountError::TokenReused,
+                Label::User => AccountError::TokenReused,
                 _ => AccountError::NotFound,
             })
         })
@@ -483,7 +484,7 @@ impl Store {
         );
         let mut tx = Tx::new()
             .update(
-                "user",
+                Label::User,
                 as_key(keys::user(&user.id)),
                 Cond::new("SET #roles = :roles, version = :next")
                     .name("#roles", "roles")
@@ -492,7 +493,7 @@ impl Store {
                 Some(Cond::new("version = :version").value(":version", user.version)),
             )
             .update(
-                "login",
+                Label::Login,
                 as_key(keys::login(&user.email_canonical)),
                 Cond::new("SET #roles = :roles")
                     .name("#roles", "roles")

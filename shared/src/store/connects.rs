@@ -4,6 +4,7 @@
 //! refunds) use entry keys derived from what they are for, so a repeat is refused.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx};
 use crate::domain::connects::{
     entry_sort_key, grant_month, month_start, ConnectsEntry, EntryKind, MONTHLY_GRANT,
@@ -34,13 +35,13 @@ pub struct EntryRecord {
 /// Labels of one side of a movement inside a transaction, so a failed condition says whose.
 #[derive(Clone, Copy)]
 pub struct Labels {
-    pub balance: &'static str,
-    pub entry: &'static str,
+    pub balance: Label,
+    pub entry: Label,
 }
 
 pub const OWN: Labels = Labels {
-    balance: "connects_balance",
-    entry: "connects_entry",
+    balance: Label::ConnectsBalance,
+    entry: Label::ConnectsEntry,
 };
 
 impl Store {

@@ -4,6 +4,7 @@
 
 use super::keys::{self, as_key};
 use super::milestones::milestone_put_op;
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::contract::Milestone;
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -102,10 +103,10 @@ impl From<TxError> for ContractStoreError {
     fn from(err: TxError) -> Self {
         match err {
             TxError::ConditionFailed { label, .. } => match label {
-                "offer" | "contract" | "milestone" => ContractStoreError::Stale,
-                "pending_offer" => ContractStoreError::AlreadyOffered,
-                "job" => ContractStoreError::JobClosed,
-                "proposal" => ContractStoreError::ProposalClosed,
+                Label::Offer | Label::Contract | Label::Milestone => ContractStoreError::Stale,
+                Label::PendingOffer => ContractStoreError::AlreadyOffered,
+                Label::Job => ContractStoreError::JobClosed,
+                Label::Proposal => ContractStoreError::ProposalClosed,
                 other => ContractStoreError::Store(StoreError::Corrupt(format!(
                     "unexpected condition failure on {other}"
                 ))),
@@ -129,7 +130,11 @@ fn offer_put_op(tx: Tx, offer: &Offer, expected_version: Option<u64>, now: DateT
                 .value(":now_ms", now.timestamp_millis())
         }
     };
-    tx.put("offer", &OfferRecord::new(offer.clone()), Some(condition))
+    tx.put(
+        Label::Offer,
+        &OfferRecord::new(offer.clone()),
+        Some(condition),
+    )
 }
 
 /// Writes a contract: created (`expected_version` None: must not exist, which is what makes
@@ -143,7 +148,7 @@ pub fn contract_put_op(tx: Tx, contract: &Contract, expected_version: Option<u64
             .value(":version", version),
     };
     tx.put(
-        "contract",
+        Label::Contract,
         &ContractRecord::new(contract.clone()),
         Some(condition),
     )
@@ -153,7 +158,7 @@ fn guard_delete_op(tx: Tx, offer: &Offer) -> Tx {
     // The offer's own condition (pending, unexpired) proves the guard is still this offer's:
     // another offer can only take it over once this one has expired.
     tx.delete(
-        "pending_offer",
+        Label::PendingOffer,
         as_key(keys::pending_offer(
             &offer.parties.job_id,
             &offer.parties.freelancer_id,
@@ -209,7 +214,7 @@ impl Store {
         );
         let tx = offer_put_op(Tx::new(), offer, None, now)
             .put(
-                "pending_offer",
+                Label::PendingOffer,
                 &guard,
                 Some(
                     Cond::new("attribute_not_exists(pk) OR expires_at_ms <= :now_ms")
@@ -217,7 +222,7 @@ impl Store {
                 ),
             )
             .check(
-                "job",
+                Label::Job,
                 as_key(keys::job(&parties.job_id)),
                 super::jobs::job_hiring_at(now),
             )
@@ -247,7 +252,7 @@ impl Store {
         // The first hire closes the boost auction (§4.3); the job stays open, since a job may
         // be filled by several contracts, until its client closes it.
         tx = tx.update(
-            "job",
+            Label::Job,
             as_key(keys::job(&parties.job_id)),
             Cond::new("SET hired_at = if_not_exists(hired_at, :now)").value(":now", now),
             Some(
@@ -259,7 +264,7 @@ impl Store {
         );
         if let Some(proposal) = &parties.proposal_id {
             tx = tx.update(
-                "proposal",
+                Label::Proposal,
                 as_key(keys::proposal(proposal)),
                 Cond::new("SET #state = :hired, updated_at = :now, version = version + :one")
                     .name("#state", "state")
@@ -277,7 +282,7 @@ impl Store {
         }
         tx = tx
             .update(
-                "client_stats",
+                Label::ClientStats,
                 as_key(keys::client_stats(&parties.client_id)),
                 Cond::new("ADD hires :one").value(":one", 1),
                 None,

@@ -13,6 +13,7 @@ use super::escrow::{hold_of as milestone_hold, refund_tx, release_tx, Lifetime};
 use super::hourly::{settle_week_tx, timesheet_key, timesheet_put_op, TimesheetRecord};
 use super::keys;
 use super::milestones::{milestone_put_op, MilestoneRecord};
+use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
 use crate::domain::contract::Milestone;
 use crate::domain::dispute::{Dispute, DisputeState, DisputeSubject, Settlement};
@@ -79,7 +80,7 @@ pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
         }
     };
     tx.put(
-        "dispute",
+        Label::Dispute,
         &DisputeRecord::new(after.clone()),
         Some(condition),
     )
@@ -247,7 +248,7 @@ pub fn settle_tx(
     if resolution.against_freelancer() {
         let (pk, sk) = keys::contract_dispute_lost(&before.contract_id);
         tx = tx.put(
-            "dispute_lost",
+            Label::DisputeLost,
             &DisputeLost {
                 pk,
                 sk,

@@ -9,6 +9,7 @@
 use super::keys;
 use super::ledger::Movement;
 use super::milestones::milestone_put_op;
+use super::Label;
 use super::{key, Cond, Item, Store, StoreError, Tx};
 use crate::domain::contract::{Milestone, Payout, SECURITY_PERIOD};
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -179,7 +180,7 @@ pub fn fund_tx(
     );
     // Work starts on funded milestones of running contracts only: not paused, not ended.
     let tx = milestone_put_op(Tx::new(), after, Some(before.version)).check(
-        "contract",
+        Label::Contract,
         super::keys::as_key(keys::contract(&before.contract_id)),
         Cond::new("#state = :active")
             .name("#state", "state")
@@ -532,7 +533,7 @@ pub fn refund_tx(
 fn contract_earnings_op(tx: Tx, contract: &crate::domain::ids::ContractId, add: Decimal) -> Tx {
     let (pk, sk) = keys::contract_earnings(contract);
     tx.update(
-        "contract_earnings",
+        Label::ContractEarnings,
         key(pk, sk),
         Cond::new("ADD earned :add")
             .attribute_value(":add", AttributeValue::N(add.normalize().to_string())),
@@ -559,7 +560,7 @@ fn lifetime_op(
         Cond::absent()
     };
     tx.update(
-        "lifetime",
+        Label::Lifetime,
         key(pk, sk),
         Cond::new("ADD billed :add")
             .attribute_value(":add", AttributeValue::N(add.normalize().to_string())),
@@ -605,7 +606,7 @@ impl AvailabilityRecord {
 }
 
 fn availability_op(tx: Tx, record: &AvailabilityRecord) -> Tx {
-    tx.put("availability", record, Some(Cond::absent()))
+    tx.put(Label::Availability, record, Some(Cond::absent()))
 }
 
 /// Moves one matured amount from pending earnings to available and retires its due item.
@@ -624,7 +625,7 @@ pub fn make_available_tx(
         now,
     ));
     let tx = Tx::new().delete(
-        "availability",
+        Label::Availability,
         key(record.pk.clone(), record.sk.clone()),
         Some(Cond::exists()),
     );

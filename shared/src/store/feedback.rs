@@ -5,6 +5,7 @@
 //! else, so the double blind cannot leak through it.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, key, Cond, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::feedback::{window_closes_at, Feedback};
@@ -78,7 +79,7 @@ fn reveal_op(tx: Tx, feedback: &Feedback, closes: DateTime<Utc>, at: DateTime<Ut
     let mut revealed = feedback.clone();
     revealed.revealed_at = Some(at);
     tx.put(
-        "feedback",
+        Label::Feedback,
         &FeedbackRecord::new(revealed.clone(), closes),
         Some(Cond::new(
             "attribute_exists(pk) AND attribute_not_exists(revealed_at)",
@@ -115,7 +116,7 @@ pub fn submit_tx(
             revealed.revealed_at = Some(now);
             let tx = Tx::new()
                 .put(
-                    "feedback",
+                    Label::Feedback,
                     &FeedbackRecord::new(revealed.clone(), closes),
                     Some(Cond::absent()),
                 )
@@ -125,12 +126,12 @@ pub fn submit_tx(
         }
         None => Tx::new()
             .put(
-                "feedback",
+                Label::Feedback,
                 &FeedbackRecord::new(mine.clone(), closes),
                 Some(Cond::absent()),
             )
             .check(
-                "other",
+                Label::Other,
                 as_key(keys::contract_feedback(&contract.id, other_side)),
                 Cond::absent(),
             )
@@ -292,7 +293,7 @@ impl Store {
             reputation: serde_json::to_value(reputation).expect("a reputation serializes"),
         };
         let tx = Tx::new().put(
-            "reputation",
+            Label::Reputation,
             &record,
             Some(
                 Cond::new("attribute_not_exists(computed_at) OR computed_at <= :at")

@@ -3,6 +3,7 @@
 //! says who may ask for one.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Store, StoreError, Tx, TxError};
 use crate::domain::file::{FilePurpose, FileRecord, FileState, StoredObject, Unusable};
 use crate::domain::ids::{FileId, UserId};
@@ -63,9 +64,9 @@ pub enum FileError {
 
 /// The label of `share_file_op` in a transaction: its condition fails when the file is not
 /// the given owner's or is not uploaded.
-pub const SHARE_FILE_LABEL: &str = "share_file";
+pub const SHARE_FILE_LABEL: Label = Label::ShareFile;
 /// The label of the operations that publish a profile's files.
-pub const PUBLISH_FILE_LABEL: &str = "publish_file";
+pub const PUBLISH_FILE_LABEL: Label = Label::PublishFile;
 
 /// Lets `reader` download `owner`'s ready file, inside the caller's transaction (e.g. the
 /// client of the job a proposal with this attachment goes to). Identity documents are never
@@ -131,7 +132,7 @@ fn owned_and_ready(owner: &UserId) -> Cond {
 
 impl Store {
     pub async fn create_file(&self, file: &FileRecord) -> Result<(), StoreError> {
-        let tx = Tx::new().put("file", &FileItem::new(file), Some(Cond::absent()));
+        let tx = Tx::new().put(Label::File, &FileItem::new(file), Some(Cond::absent()));
         self.transact(tx).await.map_err(|err| match err {
             TxError::Store(err) => err,
             TxError::ConditionFailed { .. } => StoreError::Corrupt("fresh file id collided".into()),
@@ -166,7 +167,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = Tx::new().update(
-            "file",
+            Label::File,
             as_key(keys::file(file)),
             Cond::new("SET #state = :ready, uploaded_at = :now")
                 .value(":ready", FileState::Ready)

@@ -14,6 +14,7 @@
 use super::escrow::{earn, Earning, Lifetime, ReleaseFigures};
 use super::keys;
 use super::ledger::Movement;
+use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::{client_fee_refund, FeeSchedule};
@@ -117,7 +118,7 @@ pub fn timesheet_put_op(tx: Tx, before: &Timesheet, after: &Timesheet) -> Tx {
         Cond::new("version = :version").value(":version", before.version)
     };
     tx.put(
-        "timesheet",
+        Label::Timesheet,
         &TimesheetRecord::new(after.clone()),
         Some(condition),
     )
@@ -131,7 +132,7 @@ pub fn log_time_tx(
     weeks: &[(Timesheet, Timesheet)],
 ) -> Tx {
     let mut tx = Tx::new().check(
-        "contract",
+        Label::Contract,
         super::keys::as_key(keys::contract(&contract.id)),
         Cond::new("#state = :active")
             .name("#state", "state")
@@ -139,7 +140,7 @@ pub fn log_time_tx(
     );
     for segment in segments {
         tx = tx.put(
-            "segment",
+            Label::Segment,
             &SegmentRecord::new(segment.clone()),
             Some(Cond::absent()),
         );
@@ -152,9 +153,13 @@ pub fn log_time_tx(
 
 /// Deletes a segment (and its screenshot's record: the object goes after the commit).
 pub fn delete_segment_tx(segment: &TimeSegment, before: &Timesheet, after: &Timesheet) -> Tx {
-    let mut tx = Tx::new().delete("segment", segment_key(&segment.id), Some(Cond::exists()));
+    let mut tx = Tx::new().delete(
+        Label::Segment,
+        segment_key(&segment.id),
+        Some(Cond::exists()),
+    );
     if let Some(file) = &segment.screenshot_file_id {
-        tx = tx.delete("file", super::keys::as_key(keys::file(file)), None);
+        tx = tx.delete(Label::File, super::keys::as_key(keys::file(file)), None);
     }
     timesheet_put_op(tx, before, after)
 }

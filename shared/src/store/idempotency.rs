@@ -1,6 +1,7 @@
 //! Idempotency records: the first response to (caller, Idempotency-Key), kept for replay.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{Cond, Store, StoreError, Tx, TxError};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,7 @@ pub enum Claim {
 /// record must still be unanswered: a request that already has an answer cannot get a second.
 pub fn complete_op(tx: Tx, scope: &str, key: &str, response: &StoredResponse) -> Tx {
     tx.update(
-        "idempotency",
+        Label::Idempotency,
         as_key(keys::idempotency(scope, key)),
         Cond::new("SET #response = :response")
             .name("#response", "response")
@@ -78,7 +79,7 @@ impl Store {
         .value(":now", now)
         .value(":fp", fingerprint);
         match self
-            .transact(Tx::new().put("key", &record, Some(condition)))
+            .transact(Tx::new().put(Label::Key, &record, Some(condition)))
             .await
         {
             Ok(()) => Ok(Claim::Acquired),
@@ -100,7 +101,7 @@ impl Store {
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         let tx = Tx::new().update(
-            "key",
+            Label::Key,
             as_key(keys::idempotency(scope, key)),
             Cond::new("SET #response = :response")
                 .name("#response", "response")
@@ -118,7 +119,7 @@ impl Store {
     /// Releases a key whose request failed on our side, so that a retry runs again.
     pub async fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<(), StoreError> {
         let tx = Tx::new().delete(
-            "key",
+            Label::Key,
             as_key(keys::idempotency(scope, key)),
             Some(Cond::new("attribute_not_exists(#response)").name("#response", "response")),
         );

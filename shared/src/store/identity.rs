@@ -11,6 +11,7 @@
 
 use super::accounts::UserRecord;
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::identity::{DocumentPurge, IdentityStatus, IdentityVerification};
@@ -22,8 +23,8 @@ use serde::{Deserialize, Serialize};
 pub const RETENTION_DUE: &str = "DUE#identity-retention";
 
 /// Labels of the operations whose conditions can fail, for the handlers' error mapping.
-pub const IDENTITY_LABEL: &str = "identity";
-pub const ACCOUNT_LABEL: &str = "account";
+pub const IDENTITY_LABEL: Label = Label::Identity;
+pub const ACCOUNT_LABEL: Label = Label::Account;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct IdentityItem {
@@ -133,7 +134,7 @@ pub fn decide_tx(next: &IdentityVerification, previous: &IdentityVerification) -
         },
     };
     if let Some(purge) = next.purge() {
-        tx = tx.put("purge", &PurgeRecord::new(purge), Some(Cond::absent()));
+        tx = tx.put(Label::Purge, &PurgeRecord::new(purge), Some(Cond::absent()));
     }
     tx.emit(&DomainEvent::new(payload, decided_at))
 }
@@ -148,12 +149,12 @@ pub fn purged_tx(
     now: DateTime<Utc>,
 ) -> Tx {
     let mut tx = Tx::new().delete(
-        "purge",
+        Label::Purge,
         super::key(record.pk.clone(), record.sk.clone()),
         Some(Cond::exists()),
     );
     for file in deleted {
-        tx = tx.delete("file", as_key(keys::file(file)), None);
+        tx = tx.delete(Label::File, as_key(keys::file(file)), None);
     }
     if current.is_some_and(|c| c.submission == record.purge.submission) {
         tx = tx.update(

@@ -1,6 +1,7 @@
 //! Jobs and the client counters that posting them moves.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Store, StoreError, Tx, TxError};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{JobId, UserId};
@@ -67,7 +68,9 @@ pub enum JobStoreError {
 impl From<TxError> for JobStoreError {
     fn from(err: TxError) -> Self {
         match err {
-            TxError::ConditionFailed { label: "job", .. } => JobStoreError::Stale,
+            TxError::ConditionFailed {
+                label: Label::Job, ..
+            } => JobStoreError::Stale,
             TxError::ConditionFailed { label, .. } => JobStoreError::Store(StoreError::Corrupt(
                 format!("unexpected condition failure on {label}"),
             )),
@@ -87,7 +90,7 @@ fn announce(tx: Tx, job: &Job, now: DateTime<Utc>) -> Tx {
     );
     let tx = tx
         .update(
-            "client_stats",
+            Label::ClientStats,
             as_key(keys::client_stats(&job.client_id)),
             Cond::new("ADD jobs_posted :one").value(":one", 1),
             None,
@@ -166,7 +169,11 @@ impl Store {
     /// Saves a new job: published (the job, the client's `jobs_posted` and `JobPosted`
     /// together) or, for a draft, the job alone — nobody hears of a draft.
     pub async fn create_job(&self, job: &Job, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = Tx::new().put("job", &JobRecord::new(job.clone()), Some(Cond::absent()));
+        let mut tx = Tx::new().put(
+            Label::Job,
+            &JobRecord::new(job.clone()),
+            Some(Cond::absent()),
+        );
         if job.state != crate::domain::job::JobState::Draft {
             tx = announce(tx, job, now);
         }
@@ -201,7 +208,12 @@ impl Store {
         if let Some(extra) = extra {
             condition = condition.and(extra);
         }
-        tx.update("job", as_key(keys::job(&job.id)), update, Some(condition))
+        tx.update(
+            Label::Job,
+            as_key(keys::job(&job.id)),
+            update,
+            Some(condition),
+        )
     }
 
     pub async fn save_job(

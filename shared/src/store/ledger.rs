@@ -11,6 +11,7 @@
 //! Amounts are DynamoDB numbers (exact decimals, up to 38 digits), so `ADD` is exact.
 
 use super::keys;
+use super::Label;
 use super::{key, Cond, Item, Store, StoreError, Tx};
 use crate::domain::ids::TransferId;
 use crate::domain::ledger::{
@@ -109,14 +110,14 @@ impl Movement {
     pub fn write(&self, mut tx: Tx) -> Result<Tx, TransferError> {
         for (transfer, pending) in &self.transfers {
             tx = tx.put(
-                "transfer",
+                Label::Transfer,
                 &TransferRecord::new(transfer.clone()),
                 Some(Cond::absent()),
             );
             if let Some(pending) = pending {
                 let (pk, sk) = keys::transfer(&pending.id);
                 tx = tx.update(
-                    "pending",
+                    Label::Pending,
                     key(pk, sk),
                     Cond::new("SET settled_by = :by").value(":by", &transfer.id),
                     Some(Cond::new(
@@ -163,7 +164,7 @@ fn account_update(tx: Tx, account: &AccountId, delta: &Totals) -> Tx {
     let condition = (available < Decimal::ZERO && !account.may_go_negative())
         .then(|| Cond::new("available >= :need").attribute_value(":need", number(-available)));
     let (pk, sk) = keys::ledger_account(account);
-    tx.update("account", key(pk, sk), update, condition)
+    tx.update(Label::Account, key(pk, sk), update, condition)
 }
 
 fn account_index_shard(account: &AccountId) -> String {
@@ -192,8 +193,8 @@ pub(crate) fn totals(item: &Item) -> Result<Totals, StoreError> {
 
 /// Whether a failed movement had in fact been applied before (its first transfer exists):
 /// then the retry's answer is the original outcome, not an error.
-pub fn already_applied(label: &str) -> bool {
-    label == "transfer"
+pub fn already_applied(label: Label) -> bool {
+    label == Label::Transfer
 }
 
 impl Store {

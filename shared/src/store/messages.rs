@@ -13,6 +13,7 @@
 //! all.
 
 use super::files::share_file_op;
+use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{MessageId, UserId};
@@ -105,7 +106,7 @@ impl RoomHeader {
 /// nothing (labels `room`, `member`).
 pub fn open_room_tx(room: &Room) -> Tx {
     let mut tx = Tx::new().put(
-        "room",
+        Label::Room,
         &RoomRecord {
             pk: room_pk(&room.room_id),
             sk: "#ROOM".into(),
@@ -115,7 +116,7 @@ pub fn open_room_tx(room: &Room) -> Tx {
     );
     for membership in room.memberships() {
         tx = tx.put(
-            "member",
+            Label::Member,
             &MemberRecord::new(membership),
             Some(Cond::absent()),
         );
@@ -134,7 +135,7 @@ pub fn post_message_tx(room: &Room, message: &Message, recipient: &UserId) -> Tx
     let exists = || Some(Cond::exists());
     let mut tx = Tx::new()
         .put(
-            "message",
+            Label::Message,
             &MessageRecord {
                 pk: room_pk(&room.room_id),
                 sk: message_sk(&message.id),
@@ -143,7 +144,7 @@ pub fn post_message_tx(room: &Room, message: &Message, recipient: &UserId) -> Tx
             Some(Cond::absent()),
         )
         .update(
-            "room",
+            Label::Room,
             room_key(&room.room_id),
             Cond::new("SET #last = :now, #last_message = :message ADD #messages :one")
                 .name("#last", "last_activity_at")
@@ -158,7 +159,7 @@ pub fn post_message_tx(room: &Room, message: &Message, recipient: &UserId) -> Tx
             }),
         )
         .update(
-            "member",
+            Label::Member,
             member_key(&room.room_id, &message.sender_id),
             Cond::new(
                 "SET #last = :now, #gsi1sk = :sort, #read_up_to = :message, #read_at = :now, #unread = :zero",
@@ -175,7 +176,7 @@ pub fn post_message_tx(room: &Room, message: &Message, recipient: &UserId) -> Tx
             exists(),
         )
         .update(
-            "member",
+            Label::Member,
             member_key(&room.room_id, recipient),
             Cond::new("SET #last = :now, #gsi1sk = :sort ADD #unread :one")
                 .name("#last", "last_activity_at")
@@ -216,7 +217,7 @@ pub fn read_tx(
         .value(":last", &room.last_message_id);
     Tx::new()
         .update(
-            "member",
+            Label::Member,
             member_key(&room.room_id, &member.user_id),
             Cond::new("SET #read_up_to = :up_to, #read_at = :now, #unread = :unread")
                 .name("#read_up_to", "read_up_to")
@@ -229,7 +230,7 @@ pub fn read_tx(
                 "attribute_exists(pk) AND (attribute_not_exists(#read_up_to) OR #read_up_to < :up_to)",
             )),
         )
-        .check("room", room_key(&room.room_id), last)
+        .check(Label::Room, room_key(&room.room_id), last)
 }
 
 impl Store {

@@ -2,6 +2,7 @@
 //! its auto-release time, so the release sweep reads only what is due.
 
 use super::keys;
+use super::Label;
 use super::{key, Cond, Store, StoreError, Tx};
 use crate::domain::contract::{Milestone, MilestoneState};
 use crate::domain::ids::{ContractId, MilestoneId};
@@ -55,7 +56,7 @@ pub fn milestone_put_op(tx: Tx, milestone: &Milestone, expected_version: Option<
         Some(version) => Cond::new("version = :version").value(":version", version),
     };
     tx.put(
-        "milestone",
+        Label::Milestone,
         &MilestoneRecord::new(milestone.clone()),
         Some(condition),
     )
@@ -65,7 +66,7 @@ pub fn milestone_put_op(tx: Tx, milestone: &Milestone, expected_version: Option<
 pub fn milestone_delete_op(tx: Tx, milestone: &Milestone) -> Tx {
     let (pk, sk) = keys::milestone(&milestone.id);
     tx.delete(
-        "milestone",
+        Label::Milestone,
         key(pk, sk),
         Some(
             Cond::new("version = :version AND #state = :unfunded")

@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub use tx::{Cond, Tx, TxError};
+pub use tx::{Cond, Label, Tx, TxError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -98,7 +98,7 @@ pub struct FaultInjector {
     conflict_rate: f64,
     lost_response_rate: f64,
     /// Only transactions with an operation of this label fail (all when `None`).
-    only_label: Option<&'static str>,
+    only_label: Option<Label>,
     pub conflicts: std::sync::atomic::AtomicU64,
     pub lost_responses: std::sync::atomic::AtomicU64,
 }
@@ -117,7 +117,7 @@ impl FaultInjector {
     }
 
     /// Faults only for transactions carrying an operation labelled `label`.
-    pub fn only_for(mut self, label: &'static str) -> Self {
+    pub fn only_for(mut self, label: Label) -> Self {
         self.only_label = Some(label);
         self
     }

@@ -7,6 +7,7 @@
 //! zeroes the count in one update, so it costs O(1) however many items are unread.
 
 use super::keys;
+use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::ids::UserId;
 use crate::domain::notification::{
@@ -152,9 +153,9 @@ impl Store {
                 Some(_) => epoch_is(epoch),
             };
             let tx = Tx::new()
-                .put("notification", &record, Some(Cond::absent()))
+                .put(Label::Notification, &record, Some(Cond::absent()))
                 .update(
-                    "inbox_state",
+                    Label::InboxState,
                     key(pk.clone(), sk.clone()),
                     Cond::new("SET #epoch = if_not_exists(#epoch, :zero) ADD #unread :one")
                         .name("#epoch", "epoch")
@@ -166,7 +167,7 @@ impl Store {
             match self.transact(tx).await {
                 Ok(()) => return Ok(true),
                 Err(TxError::ConditionFailed {
-                    label: "notification",
+                    label: Label::Notification,
                     ..
                 }) => return Ok(false),
                 // A "mark all read" (or the first notification) moved the state: read again.
@@ -238,14 +239,14 @@ impl Store {
             let mut tx = Tx::new();
             for record in &unread {
                 tx = tx.update(
-                    "notification",
+                    Label::Notification,
                     key(record.pk.clone(), record.sk.clone()),
                     Cond::new("SET read_at = :now").value(":now", now),
                     Some(Cond::new("attribute_not_exists(read_at)").and(epoch_is(state.epoch))),
                 );
             }
             tx = tx.update(
-                "inbox_state",
+                Label::InboxState,
                 key(state_pk.clone(), state_sk.clone()),
                 Cond::new("ADD #unread :minus")
                     .name("#unread", "unread")
@@ -280,7 +281,7 @@ impl Store {
             // Strictly increasing even if clocks disagree: items carry the epoch they saw.
             let next = now.timestamp_millis().max(state.epoch + 1);
             let tx = Tx::new().update(
-                "inbox_state",
+                Label::InboxState,
                 key(pk.clone(), sk.clone()),
                 Cond::new("SET #epoch = :next, #unread = :zero, read_all_at = :now")
                     .name("#unread", "unread")
@@ -306,7 +307,7 @@ impl Store {
     /// Takes a sent (or no longer relevant) reminder out of the index.
     pub async fn retire_reminder(&self, reminder: &Reminder) -> Result<(), StoreError> {
         let tx = Tx::new().delete(
-            "reminder",
+            Label::Reminder,
             keys::as_key(keys::reminder(&reminder.key())),
             Some(Cond::exists()),
         );

@@ -8,6 +8,7 @@
 //! Never the number.
 
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::billing::{card_expired, BillingMethodKind};
 use crate::domain::ids::{BillingMethodId, PayoutMethodId, UserId};
@@ -108,7 +109,7 @@ impl Store {
         record: &BillingMethodRecord,
     ) -> Result<Option<String>, MethodStoreError> {
         let verified = Tx::new().update(
-            "client_stats",
+            Label::ClientStats,
             as_key(keys::client_stats(&record.user_id)),
             Cond::new("SET payment_verified = :yes").value(":yes", true),
             None,
@@ -209,9 +210,13 @@ impl Store {
         record: &T,
     ) -> Result<Option<String>, MethodStoreError> {
         let tx = tx
-            .put("method", &Keyed { pk, sk, record }, Some(Cond::absent()))
+            .put(
+                Label::Method,
+                &Keyed { pk, sk, record },
+                Some(Cond::absent()),
+            )
             .update(
-                "default",
+                Label::Default,
                 as_key((family.pointer)(user)),
                 Cond::new("SET method_id = if_not_exists(method_id, :id) ADD methods :one")
                     .value(":id", id)
@@ -223,7 +228,8 @@ impl Store {
             );
         self.transact(tx).await.map_err(|err| match err {
             TxError::ConditionFailed {
-                label: "default", ..
+                label: Label::Default,
+                ..
             } => MethodStoreError::TooMany,
             TxError::ConditionFailed { label, .. } => MethodStoreError::Store(StoreError::Corrupt(
                 format!("unexpected condition failure on {label}"),
@@ -261,12 +267,12 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let tx = Tx::new()
             .check(
-                "method",
+                Label::Method,
                 as_key(keys::billing_method(user, id)),
                 Cond::exists(),
             )
             .update(
-                "default",
+                Label::Default,
                 as_key((BILLING.pointer)(user)),
                 Cond::new("SET method_id = :id").value(":id", id.as_str()),
                 Some(Cond::exists()),

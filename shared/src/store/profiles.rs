@@ -9,6 +9,7 @@ use super::accounts::UserRecord;
 use super::files::{publish_file_op, PUBLISH_FILE_LABEL};
 use super::jobs::ClientStats;
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::file::FilePurpose;
 use crate::domain::ids::UserId;
@@ -61,7 +62,8 @@ impl From<TxError> for ProfileError {
     fn from(err: TxError) -> Self {
         match err {
             TxError::ConditionFailed {
-                label: "profile", ..
+                label: Label::Profile,
+                ..
             } => ProfileError::Stale,
             TxError::ConditionFailed {
                 label: PUBLISH_FILE_LABEL,
@@ -141,7 +143,7 @@ impl Store {
             profile: profile.clone(),
         };
         let mut tx = Tx::new().put(
-            "profile",
+            Label::Profile,
             &item,
             Some(based_on(previous.map(|p| p.version))),
         );
@@ -153,7 +155,7 @@ impl Store {
             .into_iter()
             .filter(|k| !new_keys.contains(k))
         {
-            tx = tx.delete("skill_index", as_key(stale), None);
+            tx = tx.delete(Label::SkillIndex, as_key(stale), None);
         }
         let card = profile.card();
         for (pk, sk) in new_keys {
@@ -162,7 +164,7 @@ impl Store {
                 sk,
                 card: card.clone(),
             };
-            tx = tx.put("skill_index", &entry, None);
+            tx = tx.put(Label::SkillIndex, &entry, None);
         }
         let shown = profile.content.file_ids();
         for file in &shown {
@@ -256,7 +258,7 @@ impl Store {
             profile: profile.clone(),
         };
         let tx = Tx::new().put(
-            "profile",
+            Label::Profile,
             &item,
             Some(based_on(previous.map(|p| p.version))),
         );

@@ -5,6 +5,7 @@
 use super::connects::{credit_op, debit_op, Labels, OWN};
 use super::jobs::job_open_at;
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::connects::{ConnectsEntry, EntryKind};
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -111,24 +112,24 @@ impl Store {
         let job = submission.job;
         let mut tx = Tx::new()
             .put(
-                "proposal",
+                Label::Proposal,
                 &ProposalRecord::new(p.clone()),
                 Some(Cond::absent()),
             )
             .put(
-                "applicant",
+                Label::Applicant,
                 &guard(keys::applicant(&p.job_id, &p.freelancer_id), p.id.as_str()),
                 Some(Cond::absent()),
             );
         tx = match submission.boosted {
             None => tx.update(
-                "job",
+                Label::Job,
                 as_key(keys::job(&job.id)),
                 Cond::new("ADD proposals_count :one").value(":one", 1),
                 Some(job_open_at(now)),
             ),
             Some(after) => tx.update(
-                "job",
+                Label::Job,
                 as_key(keys::job(&job.id)),
                 Cond::new("SET boosts = :boosts, boost_version = :next ADD proposals_count :one")
                     .value(":boosts", &after.boosts)
@@ -187,7 +188,7 @@ impl Store {
         }
         if let Some(invitation) = submission.invitation {
             tx = tx.update(
-                "invitation",
+                Label::Invitation,
                 as_key(keys::invitation(&invitation.id)),
                 Cond::new("SET #state = :accepted, proposal_id = :proposal, updated_at = :now")
                     .name("#state", "state")
@@ -206,10 +207,10 @@ impl Store {
         }
         self.transact(tx).await.map_err(|err| match err {
             TxError::ConditionFailed { label, current } => match label {
-                "applicant" => ProposalStoreError::AlreadyApplied,
-                "connects_balance" => ProposalStoreError::InsufficientConnects,
-                "invitation" => ProposalStoreError::InvitationAnswered,
-                "job" => {
+                Label::Applicant => ProposalStoreError::AlreadyApplied,
+                Label::ConnectsBalance => ProposalStoreError::InsufficientConnects,
+                Label::Invitation => ProposalStoreError::InvitationAnswered,
+                Label::Job => {
                     // Still open means only the auction moved under us: read again and retry.
                     let still_open = current
                         .and_then(|item| from_item::<super::jobs::JobRecord>(item).ok())
@@ -220,7 +221,7 @@ impl Store {
                         ProposalStoreError::JobClosed
                     }
                 }
-                "outbid_proposal" => ProposalStoreError::Stale,
+                Label::OutbidProposal => ProposalStoreError::Stale,
                 other => ProposalStoreError::Store(StoreError::Corrupt(format!(
                     "unexpected condition failure on {other}"
                 ))),
@@ -236,7 +237,7 @@ impl Store {
         expected_version: u64,
     ) -> Result<(), ProposalStoreError> {
         let tx = Tx::new().put(
-            "proposal",
+            Label::Proposal,
             &ProposalRecord::new(proposal.clone()),
             Some(proposal_version_is(expected_version)),
         );
@@ -273,7 +274,7 @@ impl Store {
             OWN,
         )
         .update(
-            "proposal",
+            Label::Proposal,
             as_key(keys::proposal(&proposal.id)),
             Cond::new("SET connects_refunded = :yes, version = version + :one")
                 .value(":yes", true)
@@ -376,9 +377,9 @@ impl Store {
             now,
         );
         let mut tx = Tx::new()
-            .put("invitation", &record, Some(Cond::absent()))
+            .put(Label::Invitation, &record, Some(Cond::absent()))
             .put(
-                "invited",
+                Label::Invited,
                 &guard(
                     keys::invited(&invitation.job_id, &invitation.freelancer_id),
                     invitation.id.as_str(),
@@ -386,7 +387,7 @@ impl Store {
                 Some(Cond::absent()),
             )
             .check(
-                "job",
+                Label::Job,
                 as_key(keys::job(&invitation.job_id)),
                 job_open_at(now),
             )
@@ -404,9 +405,12 @@ impl Store {
         }
         self.transact(tx).await.map_err(|err| match err {
             TxError::ConditionFailed {
-                label: "invited", ..
+                label: Label::Invited,
+                ..
             } => ProposalStoreError::AlreadyInvited,
-            TxError::ConditionFailed { label: "job", .. } => ProposalStoreError::JobClosed,
+            TxError::ConditionFailed {
+                label: Label::Job, ..
+            } => ProposalStoreError::JobClosed,
             TxError::ConditionFailed { .. } => ProposalStoreError::Stale,
             TxError::Store(err) => ProposalStoreError::Store(err),
         })
@@ -418,7 +422,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), ProposalStoreError> {
         let tx = Tx::new().update(
-            "invitation",
+            Label::Invitation,
             as_key(keys::invitation(&invitation.id)),
             Cond::new("SET #state = :declined, updated_at = :now")
                 .name("#state", "state")
@@ -458,8 +462,8 @@ impl Store {
 }
 
 const OUTBID: Labels = Labels {
-    balance: "outbid_balance",
-    entry: "outbid_entry",
+    balance: Label::OutbidBalance,
+    entry: Label::OutbidEntry,
 };
 
 /// The displaced boost's Connects go back at once (§4.3), and its proposal says so.
@@ -484,7 +488,7 @@ fn outbid_op(tx: Tx, slot: &BoostSlot, job: &JobId, now: DateTime<Utc>) -> Tx {
         OUTBID,
     )
     .update(
-        "outbid_proposal",
+        Label::OutbidProposal,
         as_key(keys::proposal(&slot.proposal_id)),
         Cond::new("SET boost.#boost_state = :outbid, version = version + :one")
             .name("#boost_state", "state")

@@ -3,6 +3,7 @@
 
 use super::jobs::ClientStats;
 use super::keys::{self, as_key};
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::events::DomainEvent;
 use crate::domain::ids::{JobId, SavedSearchId, UserId};
@@ -115,7 +116,7 @@ impl Store {
     /// stays, so re-saving does not reorder the list).
     pub async fn save_job_for(&self, record: &SavedJobRecord) -> Result<bool, StoreError> {
         match self
-            .transact(Tx::new().put("saved_job", record, Some(Cond::absent())))
+            .transact(Tx::new().put(Label::SavedJob, record, Some(Cond::absent())))
             .await
         {
             Ok(()) => Ok(true),
@@ -134,7 +135,7 @@ impl Store {
 
     /// Idempotent: unsaving a job that is not saved is not an error.
     pub async fn unsave_job(&self, user: &UserId, job: &JobId) -> Result<(), StoreError> {
-        self.transact(Tx::new().delete("saved_job", as_key(keys::saved_job(user, job)), None))
+        self.transact(Tx::new().delete(Label::SavedJob, as_key(keys::saved_job(user, job)), None))
             .await
             .map_err(|err| match err {
                 TxError::Store(err) => err,
@@ -172,7 +173,7 @@ impl Store {
             gsi1sk: search.id.to_string(),
             search: search.clone(),
         };
-        self.transact(Tx::new().put("saved_search", &record, Some(Cond::absent())))
+        self.transact(Tx::new().put(Label::SavedSearch, &record, Some(Cond::absent())))
             .await
             .map_err(|err| match err {
                 TxError::Store(err) => err,
@@ -205,7 +206,7 @@ impl Store {
         id: &SavedSearchId,
     ) -> Result<bool, StoreError> {
         let tx = Tx::new().delete(
-            "saved_search",
+            Label::SavedSearch,
             as_key(keys::saved_search(user, id)),
             Some(Cond::exists()),
         );
@@ -249,11 +250,14 @@ impl Store {
             expires_at: super::ttl(now + chrono::Duration::days(90)),
         };
         let tx = Tx::new()
-            .put("alert", &marker, Some(Cond::absent()))
+            .put(Label::Alert, &marker, Some(Cond::absent()))
             .emit(event);
         match self.transact(tx).await {
             Ok(()) => Ok(true),
-            Err(TxError::ConditionFailed { label: "alert", .. }) => Ok(false),
+            Err(TxError::ConditionFailed {
+                label: Label::Alert,
+                ..
+            }) => Ok(false),
             Err(TxError::ConditionFailed { label, .. }) => Err(StoreError::Corrupt(format!(
                 "unexpected condition failure on {label}"
             ))),
@@ -302,7 +306,7 @@ impl Store {
                 .value(":previous", generation),
         };
         match self
-            .transact(Tx::new().put("snapshot", next, Some(condition)))
+            .transact(Tx::new().put(Label::Snapshot, next, Some(condition)))
             .await
         {
             Ok(()) => Ok(true),

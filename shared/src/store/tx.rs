@@ -103,12 +103,148 @@ impl Cond {
     }
 }
 
+/// What an operation of a transaction is, so a failed condition says which one. One closed
+/// set for the whole table: a typo is a compile error rather than a condition nobody maps,
+/// and a caller matches failures on variants, not on strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Label {
+    Account,
+    Alert,
+    Applicant,
+    Availability,
+    ClientStats,
+    ConnectsBalance,
+    ConnectsEntry,
+    Contract,
+    ContractEarnings,
+    Default,
+    Dispute,
+    DisputeLost,
+    Feedback,
+    File,
+    Identity,
+    Idempotency,
+    InboxState,
+    Invitation,
+    Invited,
+    Job,
+    Key,
+    Lifetime,
+    Login,
+    Member,
+    Message,
+    Method,
+    Milestone,
+    Notification,
+    Offer,
+    Other,
+    OutbidBalance,
+    OutbidEntry,
+    OutbidProposal,
+    Outbox,
+    Pending,
+    PendingOffer,
+    Profile,
+    Proposal,
+    PublishFile,
+    Purge,
+    Refresh,
+    Reminder,
+    Reputation,
+    Room,
+    SavedJob,
+    SavedSearch,
+    Segment,
+    Session,
+    ShareFile,
+    SkillIndex,
+    Snapshot,
+    Successor,
+    Throttle,
+    Timesheet,
+    Token,
+    Transfer,
+    User,
+    Withdrawal,
+}
+
+impl Label {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Account => "account",
+            Label::Alert => "alert",
+            Label::Applicant => "applicant",
+            Label::Availability => "availability",
+            Label::ClientStats => "client_stats",
+            Label::ConnectsBalance => "connects_balance",
+            Label::ConnectsEntry => "connects_entry",
+            Label::Contract => "contract",
+            Label::ContractEarnings => "contract_earnings",
+            Label::Default => "default",
+            Label::Dispute => "dispute",
+            Label::DisputeLost => "dispute_lost",
+            Label::Feedback => "feedback",
+            Label::File => "file",
+            Label::Identity => "identity",
+            Label::Idempotency => "idempotency",
+            Label::InboxState => "inbox_state",
+            Label::Invitation => "invitation",
+            Label::Invited => "invited",
+            Label::Job => "job",
+            Label::Key => "key",
+            Label::Lifetime => "lifetime",
+            Label::Login => "login",
+            Label::Member => "member",
+            Label::Message => "message",
+            Label::Method => "method",
+            Label::Milestone => "milestone",
+            Label::Notification => "notification",
+            Label::Offer => "offer",
+            Label::Other => "other",
+            Label::OutbidBalance => "outbid_balance",
+            Label::OutbidEntry => "outbid_entry",
+            Label::OutbidProposal => "outbid_proposal",
+            Label::Outbox => "outbox",
+            Label::Pending => "pending",
+            Label::PendingOffer => "pending_offer",
+            Label::Profile => "profile",
+            Label::Proposal => "proposal",
+            Label::PublishFile => "publish_file",
+            Label::Purge => "purge",
+            Label::Refresh => "refresh",
+            Label::Reminder => "reminder",
+            Label::Reputation => "reputation",
+            Label::Room => "room",
+            Label::SavedJob => "saved_job",
+            Label::SavedSearch => "saved_search",
+            Label::Segment => "segment",
+            Label::Session => "session",
+            Label::ShareFile => "share_file",
+            Label::SkillIndex => "skill_index",
+            Label::Snapshot => "snapshot",
+            Label::Successor => "successor",
+            Label::Throttle => "throttle",
+            Label::Timesheet => "timesheet",
+            Label::Token => "token",
+            Label::Transfer => "transfer",
+            Label::User => "user",
+            Label::Withdrawal => "withdrawal",
+        }
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug)]
 pub enum TxError {
     /// The labelled operation's condition did not hold; `current` is the item as it is now
     /// (absent when the item does not exist).
     ConditionFailed {
-        label: &'static str,
+        label: Label,
         current: Option<Item>,
     },
     Store(StoreError),
@@ -132,20 +268,9 @@ impl From<StoreError> for TxError {
     }
 }
 
-impl From<TxError> for crate::http::ApiError {
-    fn from(err: TxError) -> Self {
-        match err {
-            TxError::Store(err) => err.into(),
-            TxError::ConditionFailed { label, .. } => {
-                crate::http::ApiError::Internal(format!("unexpected condition failure on {label}"))
-            }
-        }
-    }
-}
-
 #[derive(Default, Debug)]
 pub struct Tx {
-    ops: Vec<(&'static str, TransactWriteItem)>,
+    ops: Vec<(Label, TransactWriteItem)>,
 }
 
 impl Tx {
@@ -161,20 +286,15 @@ impl Tx {
         self.ops.is_empty()
     }
 
-    pub fn has_label(&self, label: &str) -> bool {
+    pub fn has_label(&self, label: Label) -> bool {
         self.ops.iter().any(|(l, _)| *l == label)
     }
 
-    pub fn put<T: Serialize>(
-        self,
-        label: &'static str,
-        value: &T,
-        condition: Option<Cond>,
-    ) -> Self {
+    pub fn put<T: Serialize>(self, label: Label, value: &T, condition: Option<Cond>) -> Self {
         self.put_item(label, to_item(value), condition)
     }
 
-    pub fn put_item(mut self, label: &'static str, item: Item, condition: Option<Cond>) -> Self {
+    pub fn put_item(mut self, label: Label, item: Item, condition: Option<Cond>) -> Self {
         let mut put = Put::builder()
             .set_item(Some(item))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
@@ -195,7 +315,7 @@ impl Tx {
 
     pub fn update(
         mut self,
-        label: &'static str,
+        label: Label,
         key: Item,
         update: Cond,
         condition: Option<Cond>,
@@ -222,7 +342,7 @@ impl Tx {
         self
     }
 
-    pub fn delete(mut self, label: &'static str, key: Item, condition: Option<Cond>) -> Self {
+    pub fn delete(mut self, label: Label, key: Item, condition: Option<Cond>) -> Self {
         let mut op = Delete::builder()
             .set_key(Some(key))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
@@ -241,7 +361,7 @@ impl Tx {
         self
     }
 
-    pub fn check(mut self, label: &'static str, key: Item, condition: Cond) -> Self {
+    pub fn check(mut self, label: Label, key: Item, condition: Cond) -> Self {
         let op = ConditionCheck::builder()
             .set_key(Some(key))
             .condition_expression(&condition.expression)
@@ -260,11 +380,11 @@ impl Tx {
     /// The domain event, written in the same transaction as the change it describes.
     pub fn emit(self, event: &DomainEvent) -> Self {
         let item = super::outbox::OutboxItem::new(event);
-        self.put("outbox", &item, Some(Cond::absent()))
+        self.put(Label::Outbox, &item, Some(Cond::absent()))
     }
 
     pub(crate) async fn execute(self, client: &Client, table: &str) -> Result<(), TxError> {
-        let labels: Vec<&'static str> = self.ops.iter().map(|(label, _)| *label).collect();
+        let labels: Vec<Label> = self.ops.iter().map(|(label, _)| *label).collect();
         let items = self
             .ops
             .into_iter()
@@ -289,9 +409,17 @@ impl Tx {
                 .enumerate()
                 .find(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
             {
-                return Err(TxError::ConditionFailed {
-                    label: labels.get(index).copied().unwrap_or("unknown"),
-                    current: reason.item().cloned(),
+                // DynamoDB answers one reason per operation, in order; a reason past the
+                // last operation would be its fault, not a condition of ours.
+                return Err(match labels.get(index) {
+                    Some(&label) => TxError::ConditionFailed {
+                        label,
+                        current: reason.item().cloned(),
+                    },
+                    None => TxError::Store(StoreError::Corrupt(format!(
+                        "cancellation reason {index} of a {}-operation transaction",
+                        labels.len()
+                    ))),
                 });
             }
             if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {

@@ -9,6 +9,7 @@
 use super::accounts::UserRecord;
 use super::keys::{self, as_key};
 use super::ledger::Movement;
+use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{UserId, WithdrawalId};
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The label of the withdrawal's own write in every step's transaction.
-pub const WITHDRAWAL_LABEL: &str = "withdrawal";
+pub const WITHDRAWAL_LABEL: Label = Label::Withdrawal;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct WithdrawalItem {

@@ -52,6 +52,7 @@ use worklane::store::hourly::{
     timesheet_put_op, SegmentRecord, TimesheetRecord, CHARGE_DUE, CLOSE_DUE, RELEASE_DUE,
 };
 use worklane::store::payments::BillingMethodRecord;
+use worklane::store::Label;
 use worklane::store::{from_item, Cond, Store, StoreError, Tx, TxError};
 use worklane::App;
 use worklane_devstack::clock::DevClock;
@@ -270,7 +271,7 @@ async fn seed_contract(app: &App, client: UserId, started: DateTime<Utc>) -> any
         let mut tx = contract_put_op(Tx::new(), &contract, None);
         for segment in &segments {
             tx = tx.put(
-                "segment",
+                Label::Segment,
                 &SegmentRecord::new(segment.clone()),
                 Some(Cond::absent()),
             );

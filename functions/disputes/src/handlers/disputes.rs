@@ -29,6 +29,7 @@ use worklane::store::disputes::{
     contest_tx, open_milestone_dispute_tx, open_week_dispute_tx, settle_tx, Frozen,
 };
 use worklane::store::files::PresignedUrl;
+use worklane::store::Label;
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -64,7 +65,7 @@ fn stale(result: Result<ApiResponse, TxError>) -> Result<Option<ApiResponse>, Ap
     match result {
         Ok(response) => Ok(Some(response)),
         Err(TxError::ConditionFailed {
-            label: "timesheet" | "contract" | "dispute" | "milestone",
+            label: Label::Timesheet | Label::Contract | Label::Dispute | Label::Milestone,
             ..
         }) => Ok(None),
         Err(TxError::ConditionFailed { label, .. }) => Err(ApiError::Internal(format!(

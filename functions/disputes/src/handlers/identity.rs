@@ -20,6 +20,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, PresignedUrl};
 use worklane::store::identity::{decide_tx, submit_tx, IDENTITY_LABEL};
+use worklane::store::Label;
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -202,7 +203,7 @@ async fn commit(
             ..
         }) => Ok(None),
         Err(TxError::ConditionFailed {
-            label: "idempotency",
+            label: Label::Idempotency,
             ..
         }) => Err(ApiError::IdempotencyInProgress),
         Err(err) => Err(err.into()),

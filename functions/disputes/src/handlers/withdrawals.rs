@@ -19,6 +19,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::payments::PayoutMethodRecord;
 use worklane::store::withdrawals::request_tx;
+use worklane::store::Label;
 use worklane::store::TxError;
 use worklane::App;
 
@@ -177,12 +178,13 @@ pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         Ok(response) => Ok(response),
         // Another withdrawal or spend took the money between the read and the write.
         Err(TxError::ConditionFailed {
-            label: "account", ..
+            label: Label::Account,
+            ..
         }) => Err(worklane::http::insufficient_funds(
             "the available balance no longer covers this withdrawal".into(),
         )),
         Err(TxError::ConditionFailed {
-            label: "idempotency",
+            label: Label::Idempotency,
             ..
         }) => Err(ApiError::IdempotencyInProgress),
         Err(err) => Err(err.into()),

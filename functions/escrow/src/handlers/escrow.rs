@@ -20,6 +20,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::escrow::{self, ReleaseFigures};
 use worklane::store::milestones::milestone_put_op;
+use worklane::store::Label;
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -173,18 +174,22 @@ async fn commit(
     match worklane::http::handler::commit_answer(app, req, tx, response).await {
         Ok(response) => Ok(response),
         Err(TxError::ConditionFailed { label, .. }) => Err(match label {
-            "milestone" | "pending" | "transfer" | "availability" | "idempotency" => {
-                ApiError::conflict(
-                    "milestone_changed",
-                    "the milestone changed meanwhile (another decision landed first); reload it",
-                )
-            }
-            "lifetime" => ApiError::conflict(
+            Label::Milestone
+            | Label::Pending
+            | Label::Transfer
+            | Label::Availability
+            | Label::Idempotency => ApiError::conflict(
+                "milestone_changed",
+                "the milestone changed meanwhile (another decision landed first); reload it",
+            ),
+            Label::Lifetime => ApiError::conflict(
                 "concurrent_update",
                 "another payment between the same client and freelancer is in flight; retry",
             ),
-            "account" => ApiError::conflict("insufficient_funds", "the account cannot cover this"),
-            "contract" => ApiError::conflict(
+            Label::Account => {
+                ApiError::conflict("insufficient_funds", "the account cannot cover this")
+            }
+            Label::Contract => ApiError::conflict(
                 "contract_state",
                 "the contract is not active (paused or ended): nothing can be funded",
             ),

@@ -25,6 +25,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::FileBlobs;
 use worklane::store::hourly::{delete_segment_tx, log_time_tx};
+use worklane::store::Label;
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -140,12 +141,12 @@ async fn commit(
     match worklane::http::handler::commit_answer(app, req, tx, response).await {
         Ok(response) => Ok(Some(response)),
         Err(TxError::ConditionFailed { label, .. }) => match label {
-            "timesheet" | "segment" | "dispute" => Ok(None),
-            "contract" => Err(ApiError::conflict(
+            Label::Timesheet | Label::Segment | Label::Dispute => Ok(None),
+            Label::Contract => Err(ApiError::conflict(
                 "contract_state",
                 "the contract is not active (paused or ended) or changed meanwhile",
             )),
-            "idempotency" => Err(ApiError::conflict(
+            Label::Idempotency => Err(ApiError::conflict(
                 "concurrent_update",
                 "this request is being handled already; retry",
             )),

@@ -18,6 +18,7 @@ use worklane::http::handler::{caller_with_any, retry_stale};
 use worklane::http::router::{bearer_routes, schema_of, Access, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::feedback::submit_tx;
+use worklane::store::Label;
 use worklane::store::TxError;
 use worklane::App;
 
@@ -128,7 +129,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
             // Our slot was taken by a parallel submission of ours (the next round says so),
             // or the other side submitted meanwhile (the next round reveals both).
             Err(TxError::ConditionFailed {
-                label: "feedback" | "other",
+                label: Label::Feedback | Label::Other,
                 ..
             }) => Ok(None),
             Err(TxError::ConditionFailed { label, .. }) => Err(ApiError::Internal(format!(

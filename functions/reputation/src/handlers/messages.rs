@@ -22,6 +22,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, SHARE_FILE_LABEL};
 use worklane::store::messages::{post_message_tx, read_tx, RoomHeader};
+use worklane::store::Label;
 use worklane::store::TxError;
 use worklane::App;
 
@@ -296,12 +297,12 @@ pub async fn post_message(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
             }
             Err(TxError::ConditionFailed { label, .. }) => match label {
                 // Another message landed first: take the next id.
-                "room" | "message" => Ok(None),
+                Label::Room | Label::Message => Ok(None),
                 SHARE_FILE_LABEL => Err(ApiError::validation(
                     "file_ids",
                     "a file is no longer yours or no longer uploaded",
                 )),
-                "idempotency" => Err(ApiError::conflict(
+                Label::Idempotency => Err(ApiError::conflict(
                     "concurrent_update",
                     "this request is being handled already; retry",
                 )),
