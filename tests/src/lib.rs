@@ -43,12 +43,17 @@ impl Reply {
     }
 }
 
+/// The local services every world of this test binary runs on, started once.
+pub async fn services() -> &'static LocalServices {
+    SERVICES
+        .get_or_try_init(LocalServices::start)
+        .await
+        .expect("local services (run scripts/bootstrap first)")
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let services = SERVICES
-            .get_or_try_init(LocalServices::start)
-            .await
-            .expect("local services (run scripts/bootstrap first)");
+        let services = services().await;
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
         let stack = Arc::new(
             Stack::create(services, &prefix)

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod clock;
+pub mod faults;
 pub mod functions;
 pub mod provision;
 pub mod pump;

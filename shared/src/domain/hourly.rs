@@ -592,30 +592,8 @@ pub struct ChargeStatus {
     pub next_attempt_at: DateTime<Utc>,
 }
 
-/// What the release paid the freelancer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Payment {
-    pub gross: Money,
-    pub service_fee: Money,
-    pub net: Money,
-}
-
-impl Payment {
-    /// What paying `gross` costs the freelancer: the service fee at the pair's marginal
-    /// rates after `lifetime_billed` (§10.1).
-    pub fn priced(schedule: &FeeSchedule, lifetime_billed: Decimal, gross: Money) -> Payment {
-        let fee = crate::domain::fees::freelancer_fee(schedule, lifetime_billed, gross.amount);
-        let money = |amount| Money {
-            amount,
-            currency: gross.currency,
-        };
-        Payment {
-            gross,
-            service_fee: money(fee.fee),
-            net: money(fee.net),
-        }
-    }
-}
+/// What a week's release paid the freelancer: priced like every payment to them.
+pub use super::payment::Payment;
 
 /// One contract-week: its running totals while open, then its invoice and money.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -4,8 +4,36 @@
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::fmt;
 use ulid::Ulid;
+
+thread_local! {
+    /// Where generated ids take their randomness on this thread: fresh (`None`), or a seeded
+    /// stream, so that a seeded simulation (tests/tests/escrow_faults.rs) names every
+    /// contract, milestone, event and transfer the same way each time it replays its seed.
+    static DRAWN: RefCell<Option<rand::rngs::StdRng>> = const { RefCell::new(None) };
+}
+
+/// Makes ids generated on the calling thread from now on come from `seed` (`None`: fresh
+/// randomness again). Only seeded simulations call it; each runs on a thread of its own.
+pub fn draw_ids_from(seed: Option<u64>) {
+    use rand::SeedableRng;
+    DRAWN.with(|drawn| *drawn.borrow_mut() = seed.map(rand::rngs::StdRng::seed_from_u64));
+}
+
+/// A ULID for `now` whose random part is the thread's seeded stream's, or fresh.
+fn ulid_at(now: DateTime<Utc>) -> Ulid {
+    use rand::Rng;
+    let drawn = DRAWN.with(|drawn| drawn.borrow_mut().as_mut().map(|rng| rng.gen::<u128>()));
+    match drawn {
+        Some(random) => Ulid::from_parts(
+            u64::try_from(now.timestamp_millis()).unwrap_or(0),
+            random >> 48,
+        ),
+        None => Ulid::from_datetime(now.into()),
+    }
+}
 
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
@@ -19,7 +47,7 @@ macro_rules! typed_id {
 
             /// A new id whose sort order follows `now` (ULID), with fresh randomness.
             pub fn generate(now: DateTime<Utc>) -> Self {
-                let ulid = Ulid::from_datetime(now.into());
+                let ulid = ulid_at(now);
                 Self(format!("{}_{}", $prefix, ulid.to_string().to_lowercase()))
             }
 
@@ -159,6 +187,20 @@ mod tests {
         assert_eq!(EventId::parse(id.as_str()), None);
         assert_eq!(UserId::parse("usr_notaulid"), None);
         assert_eq!(UserId::parse(""), None);
+    }
+
+    #[test]
+    fn seeded_ids_repeat_per_seed_and_differ_between_seeds() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let draw = |seed| {
+            draw_ids_from(Some(seed));
+            let ids = [MilestoneId::generate(now).0, EventId::generate(now).0];
+            draw_ids_from(None);
+            ids
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+        assert_ne!(UserId::generate(now), UserId::generate(now));
     }
 
     #[test]

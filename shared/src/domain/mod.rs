@@ -20,6 +20,7 @@ pub mod messaging;
 pub mod money;
 pub mod notification;
 pub mod offer;
+pub mod payment;
 pub mod payout;
 pub mod profile;
 pub mod proposal;

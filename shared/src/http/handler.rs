@@ -96,12 +96,19 @@ pub async fn charge_source(
     named: Option<&BillingMethodId>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<BillingMethodRecord, ApiError> {
-    match named {
+    let found = match named {
         Some(id) => app.store.billing_method(user, id).await?,
         None => app.store.default_billing_method(user).await?,
-    }
-    .filter(|method| method.usable_at(now))
-    .ok_or_else(|| {
+    };
+    usable_charge_source(found, now)
+}
+
+/// The billing method found for a charge, if it can be charged at `now`.
+pub fn usable_charge_source(
+    found: Option<BillingMethodRecord>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BillingMethodRecord, ApiError> {
+    found.filter(|method| method.usable_at(now)).ok_or_else(|| {
         ApiError::conflict(
             "billing_method_required",
             "add a valid billing method (POST /v1/me/billing-methods) first",

@@ -62,6 +62,10 @@ pub struct ConfirmationRecord {
     pub email_canonical: String,
     pub valid_until: DateTime<Utc>,
     pub expires_at: i64,
+    /// The account as it was when the token was filed, so that redeeming it answers without
+    /// reading the account again. Absent on records filed before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<UserRecord>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +122,50 @@ fn tx_error(err: TxError, map: impl Fn(Label) -> AccountError) -> AccountError {
     }
 }
 
+/// Deletes the token and confirms the account (at `version`, when given) and its login.
+fn confirm_tx(confirmation: &ConfirmationRecord, version: Option<u64>, now: DateTime<Utc>) -> Tx {
+    let event = DomainEvent::new(
+        EventPayload::AccountConfirmed {
+            user_id: confirmation.user_id.clone(),
+        },
+        now,
+    );
+    let unconfirmed =
+        Cond::new("attribute_exists(pk) AND attribute_not_exists(email_confirmed_at)");
+    let account = match version {
+        Some(version) => unconfirmed.and(Cond::new("version = :seen").value(":seen", version)),
+        None => unconfirmed,
+    };
+    Tx::new()
+        .delete(
+            Label::Token,
+            super::key(confirmation.pk.clone(), confirmation.sk.clone()),
+            Some(Cond::exists()),
+        )
+        .update(
+            Label::User,
+            as_key(keys::user(&confirmation.user_id)),
+            Cond::new("SET email_confirmed_at = :now, version = version + :one")
+                .value(":now", now)
+                .value(":one", 1),
+            Some(account),
+        )
+        .update(
+            Label::Login,
+            as_key(keys::login(&confirmation.email_canonical)),
+            Cond::new("SET email_confirmed = :yes").value(":yes", true),
+            Some(Cond::exists()),
+        )
+        .emit(&event)
+}
+
+fn confirm_error(err: TxError) -> AccountError {
+    tx_error(err, |label| match label {
+        Label::Token | Label::User => AccountError::TokenReused,
+        _ => AccountError::NotFound,
+    })
+}
+
 impl UserRecord {
     pub fn new(
         id: UserId,
@@ -139,6 +187,15 @@ impl UserRecord {
             identity_verified_at: None,
             created_at: now,
             version: 1,
+        }
+    }
+
+    /// The account after the confirmation's transaction, which sets exactly this.
+    fn confirmed(&self, now: DateTime<Utc>) -> Self {
+        Self {
+            email_confirmed_at: Some(now),
+            version: self.version + 1,
+            ..self.clone()
         }
     }
 }
@@ -399,48 +456,36 @@ impl Store {
         .await
     }
 
-    /// Redeems a confirmation token: consumed once, account and login identity confirmed together.
+    /// Redeems a confirmation token: consumed once, account and login identity confirmed
+    /// together; answers with the confirmed account. With the account's copy on the record,
+    /// the transaction holds the account to that copy's `version`, so the copy plus the
+    /// transaction's own change is the account: no read after. Without a copy, or when the
+    /// account changed since (an operator granted a role), it confirms the account as it is
+    /// and reads it.
     pub async fn confirm_email(
         &self,
         confirmation: &ConfirmationRecord,
         now: DateTime<Utc>,
-    ) -> Result<(), AccountError> {
-        let event = DomainEvent::new(
-            EventPayload::AccountConfirmed {
-                user_id: confirmation.user_id.clone(),
-            },
-            now,
-        );
-        let tx = Tx::new()
-            .delete(
-                Label::Token,
-                super::key(confirmation.pk.clone(), confirmation.sk.clone()),
-                Some(Cond::exists()),
-            )
-            .update(
-                Label::User,
-                as_key(keys::user(&confirmation.user_id)),
-                Cond::new("SET email_confirmed_at = :now, version = version + :one")
-                    .value(":now", now)
-                    .value(":one", 1),
-                Some(Cond::new(
-                    "attribute_exists(pk) AND attribute_not_exists(email_confirmed_at)",
-                )),
-            )
-            .update(
-                Label::Login,
-                as_key(keys::login(&confirmation.email_canonical)),
-                Cond::new("SET email_confirmed = :yes").value(":yes", true),
-                Some(Cond::exists()),
-            )
-            .emit(&event);
-        self.transact(tx).await.map_err(|err| {
-            tx_error(err, |label| match label {
-                Label::Token => AccountError::TokenReused,
-                Label::User => AccountError::TokenReused,
-                _ => AccountError::NotFound,
-            })
-        })
+    ) -> Result<UserRecord, AccountError> {
+        if let Some(copy) = &confirmation.account {
+            match self
+                .transact(confirm_tx(confirmation, Some(copy.version), now))
+                .await
+            {
+                Ok(()) => return Ok(copy.confirmed(now)),
+                Err(err)
+                    if err.current::<UserRecord>().is_some_and(|current| {
+                        current.email_confirmed_at.is_none() && current.version != copy.version
+                    }) => {}
+                Err(err) => return Err(confirm_error(err)),
+            }
+        }
+        self.transact(confirm_tx(confirmation, None, now))
+            .await
+            .map_err(confirm_error)?;
+        self.user(&confirmation.user_id)
+            .await?
+            .ok_or(AccountError::NotFound)
     }
 
     /// Makes an account an admin (support, mediation, identity reviews: §1.5). No API route

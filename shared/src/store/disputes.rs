@@ -199,7 +199,7 @@ pub fn settle_tx(
                     release_tx(
                         milestone,
                         &settled,
-                        &payout,
+                        &crate::domain::payment::Release::of(milestone, payout, &schedule),
                         &hold,
                         &schedule,
                         &view.lifetime,

@@ -11,12 +11,13 @@ use super::ledger::Movement;
 use super::milestones::milestone_put_op;
 use super::Label;
 use super::{key, Cond, Item, Store, StoreError, Tx};
-use crate::domain::contract::{Milestone, Payout, SECURITY_PERIOD};
+use crate::domain::contract::{Milestone, SECURITY_PERIOD};
 use crate::domain::events::{DomainEvent, EventPayload};
-use crate::domain::fees::{client_fee_refund, freelancer_fee, FeeSchedule};
+use crate::domain::fees::FeeSchedule;
 use crate::domain::ids::{TransferId, UserId};
 use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode, TransferError};
 use crate::domain::money::Money;
+use crate::domain::payment::{refunded_client_fee, ClientCharge, Funding, Payment, Release};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -81,48 +82,22 @@ pub fn bonus_charge_id(contract: &crate::domain::offer::Contract, basis: &str) -
     )
 }
 
-/// What funding a milestone costs and how it is paid.
-pub struct Funding {
-    /// The client marketplace fee on top of the milestone.
-    pub client_fee: Money,
-    /// What the card is charged: the total less what the client's balance covers.
-    pub charge: Money,
-    /// The ledger transfer recording the charge; its id is also the key the processor dedupes
-    /// the charge on.
-    pub charge_transfer: TransferId,
-}
-
-/// Funding `milestone` for a client whose balance has `available` (money returned from earlier
-/// escrow is spent first, so it is never stranded).
-pub fn funding(
-    milestone: &Milestone,
-    schedule: &FeeSchedule,
-    available: Decimal,
-    request_basis: &str,
-) -> Funding {
-    let currency = milestone.amount.currency;
-    let fee = crate::domain::fees::client_fee(schedule, milestone.amount.amount);
-    let total = milestone.amount.amount + fee;
-    let from_balance = available.max(Decimal::ZERO).min(total);
-    Funding {
-        client_fee: Money {
-            amount: fee,
-            currency,
-        },
-        charge: Money {
-            amount: total - from_balance,
-            currency,
-        },
-        charge_transfer: funding_charge_id(milestone, request_basis),
-    }
+/// What funding reads (`Store::funding_inputs`).
+pub struct FundingInputs {
+    pub milestone: Option<Milestone>,
+    pub balance: crate::domain::ledger::Totals,
+    /// The billing method a charge would go to, if there is one (checked by the caller).
+    pub charge_source: Option<super::payments::BillingMethodRecord>,
 }
 
 /// Fund: the charge comes in from the world, the client fee goes to the platform, and the
 /// milestone amount is held (pending) from the client for the freelancer.
+/// `charge_transfer` records the processor charge (`funding_charge_id`).
 pub fn fund_tx(
     before: &Milestone,
     after: &Milestone,
     funding: &Funding,
+    charge_transfer: &TransferId,
     schedule: &FeeSchedule,
     now: DateTime<Utc>,
 ) -> Result<Tx, TransferError> {
@@ -132,10 +107,10 @@ pub fn fund_tx(
     let mut movement = Movement::new();
     // Nothing to charge when the client's balance (money returned from earlier escrow) covers
     // it; the client account's `available >= :need` condition checks that in the same write.
-    let (charged, client_fee) = (funding.charge, funding.client_fee);
+    let (charged, client_fee) = (funding.to_charge, funding.cost.client_fee);
     if charged.amount > Decimal::ZERO {
         movement = movement.transfer(Transfer::new(
-            funding.charge_transfer.clone(),
+            charge_transfer.clone(),
             AccountId::world(charged.currency),
             client.clone(),
             charged,
@@ -190,12 +165,7 @@ pub fn fund_tx(
 }
 
 /// What a release paid, for the answer and the event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct ReleaseFigures {
-    pub gross: Money,
-    pub service_fee: Money,
-    pub net: Money,
-}
+pub type ReleaseFigures = Payment;
 
 /// The freelancer's lifetime billings with this client, and whether the counter exists (the
 /// release's write is conditioned on the value it priced with).
@@ -212,7 +182,7 @@ pub struct Lifetime {
 pub fn release_tx(
     before: &Milestone,
     after: &Milestone,
-    payout: &Payout,
+    release: &Release,
     hold: &Transfer,
     schedule: &FeeSchedule,
     lifetime: &Lifetime,
@@ -222,57 +192,44 @@ pub fn release_tx(
     let funded_at = before.funded_at.unwrap_or(before.created_at);
     let id = |what: &str| TransferId::derived(funded_at, &format!("release:{}:{what}", before.id));
     let reference = before.id.to_string();
-    let currency = before.amount.currency;
-    let money = |amount: Decimal| Money { amount, currency };
-    let client = AccountId::client(&before.client_id);
     let mut movement = Movement::new().settle(
         Transfer::settle(
             id("escrow"),
             hold,
-            Some(payout.from_escrow),
+            Some(release.payout.from_escrow),
             TransferCode::Release,
             now,
         ),
         hold,
     );
-    if payout.back_to_client.amount > Decimal::ZERO {
-        if let Some(fee) = before.client_fee.filter(|f| f.amount > Decimal::ZERO) {
-            let back = client_fee_refund(
-                fee.amount,
-                before.amount.amount,
-                Decimal::ZERO,
-                payout.back_to_client.amount,
-            );
-            if back > Decimal::ZERO {
-                movement = movement.transfer(
-                    Transfer::new(
-                        id("client-fee-refund"),
-                        AccountId::fees_for(&client_fee_transfer_id(before)),
-                        client.clone(),
-                        money(back),
-                        Phase::Posted,
-                        TransferCode::ClientFeeRefund,
-                        &reference,
-                        now,
-                    )
-                    .priced_by(&schedule.id),
-                );
-            }
-        }
+    if release.client_fee_back.amount > Decimal::ZERO {
+        movement = movement.transfer(
+            Transfer::new(
+                id("client-fee-refund"),
+                AccountId::fees_for(&client_fee_transfer_id(before)),
+                AccountId::client(&before.client_id),
+                release.client_fee_back,
+                Phase::Posted,
+                TransferCode::ClientFeeRefund,
+                &reference,
+                now,
+            )
+            .priced_by(&schedule.id),
+        );
     }
-    if payout.bonus.amount > Decimal::ZERO {
+    if let Some(bonus) = &release.bonus {
         movement = bonus_transfers(
             movement,
             &id,
             &before.client_id,
             &before.freelancer_id,
-            payout.bonus,
+            bonus,
             schedule,
             &reference,
             now,
         );
     }
-    let gross = money(payout.from_escrow.amount + payout.bonus.amount);
+    let gross = release.gross();
     let tx = milestone_put_op(Tx::new(), after, Some(before.version));
     let earning = Earning {
         contract: &before.contract_id,
@@ -309,24 +266,19 @@ fn bonus_transfers(
     id: &dyn Fn(&str) -> TransferId,
     client: &UserId,
     freelancer: &UserId,
-    bonus: Money,
+    bonus: &ClientCharge,
     schedule: &FeeSchedule,
     reference: &str,
     now: DateTime<Utc>,
 ) -> Movement {
     let client_account = AccountId::client(client);
-    let fee = crate::domain::fees::client_fee(schedule, bonus.amount);
     let fee_id = id("bonus-client-fee");
-    let money = |amount: Decimal| Money {
-        amount,
-        currency: bonus.currency,
-    };
     let mut movement = movement
         .transfer(Transfer::new(
             id("bonus-charge"),
-            AccountId::world(bonus.currency),
+            AccountId::world(bonus.amount.currency),
             client_account.clone(),
-            money(bonus.amount + fee),
+            bonus.total(),
             Phase::Posted,
             TransferCode::Charge,
             reference,
@@ -336,19 +288,19 @@ fn bonus_transfers(
             id("bonus"),
             client_account.clone(),
             AccountId::pending_earnings(freelancer),
-            bonus,
+            bonus.amount,
             Phase::Posted,
             TransferCode::Bonus,
             reference,
             now,
         ));
-    if fee > Decimal::ZERO {
+    if bonus.client_fee.amount > Decimal::ZERO {
         movement = movement.transfer(
             Transfer::new(
                 fee_id.clone(),
                 client_account,
                 AccountId::fees_for(&fee_id),
-                money(fee),
+                bonus.client_fee,
                 Phase::Posted,
                 TransferCode::ClientFee,
                 reference,
@@ -386,21 +338,15 @@ pub(crate) fn earn(
     earning: &Earning<'_>,
     id: &dyn Fn(&str) -> TransferId,
 ) -> Result<(Tx, ReleaseFigures), TransferError> {
-    let currency = earning.gross.currency;
-    let money = |amount: Decimal| Money { amount, currency };
-    let fee = freelancer_fee(
-        earning.schedule,
-        earning.lifetime.billed,
-        earning.gross.amount,
-    );
+    let paid = Payment::priced(earning.schedule, earning.lifetime.billed, earning.gross);
     let fee_id = id("service-fee");
-    if fee.fee > Decimal::ZERO {
+    if paid.service_fee.amount > Decimal::ZERO {
         movement = movement.transfer(
             Transfer::new(
                 fee_id.clone(),
                 AccountId::pending_earnings(earning.freelancer),
                 AccountId::fees_for(&fee_id),
-                money(fee.fee),
+                paid.service_fee,
                 Phase::Posted,
                 TransferCode::ServiceFee,
                 earning.reference,
@@ -418,33 +364,26 @@ pub(crate) fn earn(
         earning.lifetime,
         earning.gross.amount,
     );
-    if fee.net > Decimal::ZERO {
+    if paid.net.amount > Decimal::ZERO {
         tx = availability_op(
             tx,
             &AvailabilityRecord::new(
                 id("availability"),
                 earning.freelancer,
-                money(fee.net),
+                paid.net,
                 earning.reference,
                 earning.matures_at,
             ),
         );
     }
-    Ok((
-        tx,
-        ReleaseFigures {
-            gross: earning.gross,
-            service_fee: money(fee.fee),
-            net: money(fee.net),
-        },
-    ))
+    Ok((tx, paid))
 }
 
 /// A bonus (§7.5): charged to the client's card and paid to the freelancer, with both fees.
 /// `basis` identifies this bonus (the request's Idempotency-Key), so a retry pays it once.
 pub fn bonus_tx(
     contract: &crate::domain::offer::Contract,
-    bonus: Money,
+    bonus: &ClientCharge,
     schedule: &FeeSchedule,
     lifetime: &Lifetime,
     basis: &str,
@@ -468,7 +407,7 @@ pub fn bonus_tx(
         contract: &contract.id,
         client,
         freelancer,
-        gross: bonus,
+        gross: bonus.amount,
         schedule,
         lifetime,
         reference: &reference,
@@ -504,7 +443,7 @@ pub fn refund_tx(
         Transfer::settle(id("escrow"), hold, None, TransferCode::Refund, now),
         hold,
     );
-    if let Some(fee) = before.client_fee.filter(|f| f.amount > Decimal::ZERO) {
+    if let Some(fee) = refunded_client_fee(before) {
         movement = movement.transfer(Transfer::new(
             id("client-fee-refund"),
             AccountId::fees_for(&client_fee_transfer_id(before)),
@@ -649,27 +588,40 @@ pub fn lifetime_of(item: Option<Item>) -> Result<Lifetime, StoreError> {
 }
 
 impl Store {
-    /// A milestone and one ledger account in one round trip (funding needs the client's
-    /// balance with the milestone).
-    pub async fn milestone_and_account(
+    /// Everything funding reads, in one BatchGetItem: the milestone, the client's balance and
+    /// where a charge would go (the method named, else the default pointer with its copy of
+    /// the default method). Read even when the balance covers the funding: it costs a key,
+    /// not a round trip. Only a pointer without its copy (written before copies existed)
+    /// costs a GetItem more.
+    pub async fn funding_inputs(
         &self,
         milestone: &crate::domain::ids::MilestoneId,
-        account: &AccountId,
-    ) -> Result<(Option<Milestone>, crate::domain::ledger::Totals), StoreError> {
+        client: &UserId,
+        named: Option<&crate::domain::ids::BillingMethodId>,
+    ) -> Result<FundingInputs, StoreError> {
         let (mpk, msk) = keys::milestone(milestone);
-        let (apk, ask) = keys::ledger_account(account);
-        let mut found = self.get_many(&[key(mpk, msk), key(apk, ask)]).await?;
-        let account = match found.pop().flatten() {
-            Some(item) => super::ledger::totals(&item)?,
-            None => Default::default(),
-        };
-        let milestone = found
-            .pop()
-            .flatten()
-            .map(super::from_item::<super::milestones::MilestoneRecord>)
-            .transpose()?
-            .map(|record| record.milestone);
-        Ok((milestone, account))
+        let (apk, ask) = keys::ledger_account(&AccountId::client(client));
+        let source = super::payments::charge_source_key(client, named);
+        let mut found = self
+            .get_many(&[key(mpk, msk), key(apk, ask), source])
+            .await?
+            .into_iter();
+        let (milestone, account, source) = (
+            found.next().flatten(),
+            found.next().flatten(),
+            found.next().flatten(),
+        );
+        Ok(FundingInputs {
+            milestone: milestone
+                .map(super::from_item::<super::milestones::MilestoneRecord>)
+                .transpose()?
+                .map(|record| record.milestone),
+            balance: match account {
+                Some(item) => super::ledger::totals(&item)?,
+                None => Default::default(),
+            },
+            charge_source: self.charge_source_in(client, named, source).await?,
+        })
     }
 
     pub async fn lifetime_billed(

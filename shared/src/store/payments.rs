@@ -4,6 +4,13 @@
 //! one user may hold, both inside the transaction that adds the method, so parallel adds
 //! cannot produce two defaults or exceed the cap.
 //!
+//! The pointer also carries a copy of the default method's record (`method`), written by
+//! every transaction that sets `method_id`, so a charge reads one item instead of two (and
+//! funding reads it in the BatchGetItem of the milestone and the balance). Records are never
+//! edited, so the copy cannot go stale. Pointers written before the copy existed have none,
+//! and a later add copies its own method beside the old `method_id` (`if_not_exists` works
+//! per attribute); either way the copy does not name `method_id`, and the method is read.
+//!
 //! What is stored of a card or account: the processor's token, brand, last four and expiry.
 //! Never the number.
 
@@ -72,8 +79,47 @@ struct Keyed<T> {
 }
 
 #[derive(Deserialize)]
-struct DefaultPointer {
+struct DefaultPointer<T> {
     method_id: String,
+    #[serde(default = "Option::default")]
+    method: Option<T>,
+}
+
+/// A record the pointer can name.
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for BillingMethodRecord {
+    fn name(&self) -> &str {
+        self.id.as_str()
+    }
+}
+
+impl Named for PayoutMethodRecord {
+    fn name(&self) -> &str {
+        self.id.as_str()
+    }
+}
+
+/// What a pointer says of the default: its copy, or only the id of a method to read.
+enum DefaultOf<T> {
+    None,
+    Copied(T),
+    Named(String),
+}
+
+impl<T: Named> DefaultOf<T> {
+    fn of(pointer: Option<DefaultPointer<T>>) -> Self {
+        match pointer {
+            None => DefaultOf::None,
+            Some(DefaultPointer {
+                method: Some(copy),
+                method_id,
+            }) if copy.name() == method_id => DefaultOf::Copied(copy),
+            Some(pointer) => DefaultOf::Named(pointer.method_id),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +128,15 @@ pub enum MethodStoreError {
     TooMany,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Where the billing method a charge goes to is read: the method named, else the default
+/// pointer (which carries the default's copy); see `Store::charge_source_in`.
+pub fn charge_source_key(user: &UserId, named: Option<&BillingMethodId>) -> Item {
+    as_key(match named {
+        Some(id) => keys::billing_method(user, id),
+        None => keys::default_billing_method(user),
+    })
 }
 
 /// The two kinds of methods differ only in their keys.
@@ -173,30 +228,63 @@ impl Store {
         self.keyed(as_key(keys::payout_method(user, id))).await
     }
 
-    /// The method a funding or invoice charges when the client names none.
+    /// The method a funding or invoice charges when the client names none: one GetItem of
+    /// the pointer (two for a pointer without its copy).
     pub async fn default_billing_method(
         &self,
         user: &UserId,
     ) -> Result<Option<BillingMethodRecord>, StoreError> {
-        match self.default_id(&BILLING, user).await? {
-            Some(id) => match BillingMethodId::parse(&id) {
-                Some(id) => self.billing_method(user, &id).await,
-                None => Err(StoreError::Corrupt(format!("default billing method {id}"))),
-            },
-            None => Ok(None),
-        }
+        let pointer = self.get(&as_key((BILLING.pointer)(user))).await?;
+        self.billing_default_of(user, pointer).await
     }
 
     pub async fn default_payout_method(
         &self,
         user: &UserId,
     ) -> Result<Option<PayoutMethodRecord>, StoreError> {
-        match self.default_id(&PAYOUT, user).await? {
-            Some(id) => match PayoutMethodId::parse(&id) {
+        let pointer = self.get(&as_key((PAYOUT.pointer)(user))).await?;
+        match DefaultOf::of(pointer) {
+            DefaultOf::None => Ok(None),
+            DefaultOf::Copied(record) => Ok(Some(record)),
+            DefaultOf::Named(id) => match PayoutMethodId::parse(&id) {
                 Some(id) => self.payout_method(user, &id).await,
                 None => Err(StoreError::Corrupt(format!("default payout method {id}"))),
             },
-            None => Ok(None),
+        }
+    }
+
+    async fn billing_default_of(
+        &self,
+        user: &UserId,
+        pointer: Option<DefaultPointer<BillingMethodRecord>>,
+    ) -> Result<Option<BillingMethodRecord>, StoreError> {
+        match DefaultOf::of(pointer) {
+            DefaultOf::None => Ok(None),
+            DefaultOf::Copied(record) => Ok(Some(record)),
+            DefaultOf::Named(id) => match BillingMethodId::parse(&id) {
+                Some(id) => self.billing_method(user, &id).await,
+                None => Err(StoreError::Corrupt(format!("default billing method {id}"))),
+            },
+        }
+    }
+
+    /// The billing method `read`, the item at `charge_source_key`, says a charge goes to, for
+    /// callers that read that key in a batch with other items.
+    pub async fn charge_source_in(
+        &self,
+        user: &UserId,
+        named: Option<&BillingMethodId>,
+        read: Option<Item>,
+    ) -> Result<Option<BillingMethodRecord>, StoreError> {
+        match named {
+            Some(_) => Ok(read
+                .map(from_item::<Keyed<BillingMethodRecord>>)
+                .transpose()?
+                .map(|k| k.record)),
+            None => {
+                let pointer = read.map(from_item).transpose()?;
+                self.billing_default_of(user, pointer).await
+            }
         }
     }
 
@@ -218,9 +306,14 @@ impl Store {
             .update(
                 Label::Default,
                 as_key((family.pointer)(user)),
-                Cond::new("SET method_id = if_not_exists(method_id, :id) ADD methods :one")
-                    .value(":id", id)
-                    .value(":one", 1),
+                Cond::new(
+                    "SET method_id = if_not_exists(method_id, :id), \
+                     #method = if_not_exists(#method, :record) ADD methods :one",
+                )
+                .name("#method", "method")
+                .value(":id", id)
+                .value(":record", record)
+                .value(":one", 1),
                 Some(
                     Cond::new("attribute_not_exists(methods) OR methods < :max")
                         .value(":max", MAX_METHODS),
@@ -259,22 +352,26 @@ impl Store {
         Ok((records, default))
     }
 
-    /// Makes one of the user's billing methods the default; `false` if it is not theirs.
+    /// Makes one of the user's billing methods (as read) the default, with its copy on the
+    /// pointer; `false` if it is not theirs.
     pub async fn set_default_billing_method(
         &self,
-        user: &UserId,
-        id: &BillingMethodId,
+        method: &BillingMethodRecord,
     ) -> Result<bool, StoreError> {
+        let user = &method.user_id;
         let tx = Tx::new()
             .check(
                 Label::Method,
-                as_key(keys::billing_method(user, id)),
+                as_key(keys::billing_method(user, &method.id)),
                 Cond::exists(),
             )
             .update(
                 Label::Default,
                 as_key((BILLING.pointer)(user)),
-                Cond::new("SET method_id = :id").value(":id", id.as_str()),
+                Cond::new("SET method_id = :id, #method = :record")
+                    .name("#method", "method")
+                    .value(":id", method.id.as_str())
+                    .value(":record", method),
                 Some(Cond::exists()),
             );
         match self.transact(tx).await {
@@ -290,7 +387,7 @@ impl Store {
         user: &UserId,
     ) -> Result<Option<String>, StoreError> {
         Ok(self
-            .get::<DefaultPointer>(&as_key((family.pointer)(user)))
+            .get::<DefaultPointer<serde::de::IgnoredAny>>(&as_key((family.pointer)(user)))
             .await?
             .map(|p| p.method_id))
     }

@@ -5,13 +5,6 @@
 
 pub fn round_trips(step: &str) -> Option<&'static str> {
     Some(match step {
-        "confirm email" => {
-            "two reads, once per account: the confirmation record first (keyed by the token's \
-             digest, the only thing the request carries), then, after the transaction, the \
-             user, to answer with the account view. Within budget if signup stored the view's \
-             fields (email, name, roles) on the confirmation record, so the answer needs no \
-             second read."
-        }
         "send offer" => {
             "three independent GetItems in a row — the job (must be the caller's and open), the \
              freelancer (must hold the role) and the proposal (must be theirs on this job) — \
@@ -27,27 +20,17 @@ pub fn round_trips(step: &str) -> Option<&'static str> {
              Fix (shared/src/handlers/contracts.rs `accept_offer`): build the view from the \
              `milestones` in hand: 1 read + 1 transaction."
         }
-        "fund milestone" => {
-            "the charge source is read in two dependent GetItems after the BatchGetItem of \
-             milestone and client account: the default-billing-method pointer \
-             (`USER#…/DEFAULT#BILLINGMETHOD`, which holds only the method id), then the method \
-             (its processor token and expiry). Fix (shared/src/store/payments.rs): keep the \
-             default method's token and expiry on the pointer item (written in the same \
-             transaction that sets the default) and read the pointer in the first \
-             BatchGetItem — its key depends only on the caller: 1 read + 1 transaction."
-        }
         "approve (release)" => {
-            "a dependent read: the milestone names the freelancer, and only then can the \
-             lifetime billings between this client and that freelancer (which price the \
-             service fee, PRODUCT §10, and condition the release) be read. Within budget only \
-             by keeping the lifetime figure on the milestone or contract item, which would \
-             make every release of the pair contend on one more item; kept as is on purpose."
-        }
-        "end contract" => {
-            "after the transaction, the answer's contract view lists the contract's milestones \
-             with a Query on gsi1 (the contract item does not hold them); ending changes no \
-             milestone. Within budget if the answer left the milestones out (clients read \
-             them with GET /v1/contracts/{id}) or held them on the contract item."
+            "a dependent read, kept on purpose: the request names only the milestone, and the \
+             milestone names the freelancer; only then can the lifetime billings of this client \
+             and that freelancer (`LIFETIME#<client>#<freelancer>`) be read, which price the \
+             service fee at the pair's marginal bands (PRODUCT §10.1) and condition the release \
+             (`billed = :seen`, so two releases of the pair cannot price from the same band). \
+             Within budget only by copying the figure onto an item the request can name — the \
+             milestone or the contract — which every payment of the pair would then have to \
+             rewrite: all milestones of all the pair's contracts, the hourly weeks and bonuses \
+             would contend on one more item (or hold stale copies). One more read is cheaper \
+             than that contention."
         }
         _ => return None,
     })

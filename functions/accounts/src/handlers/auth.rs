@@ -96,18 +96,14 @@ pub async fn confirm(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         .await?
         .filter(|c| c.valid_until > req.now)
         .ok_or(INVALID)?;
-    app.store
+    let user = app
+        .store
         .confirm_email(&confirmation, req.now)
         .await
         .map_err(|err| match err {
             AccountError::TokenReused | AccountError::NotFound => INVALID,
             other => other.into(),
         })?;
-    let user = app
-        .store
-        .user(&confirmation.user_id)
-        .await?
-        .ok_or(ApiError::NotFound("account"))?;
     Ok(ApiResponse::ok(&AccountView::from(&user)))
 }
 

@@ -198,14 +198,23 @@ pub async fn set_default_billing_method(
     let caller = caller_with_any(app, &req, &[Role::Client, Role::Freelancer])?;
     let id = BillingMethodId::parse(req.path_param("id")?)
         .ok_or(ApiError::NotFound("billing method"))?;
-    if !app
-        .store
-        .set_default_billing_method(&caller.user_id, &id)
-        .await?
-    {
+    // The list is the answer, and it holds the record the pointer keeps a copy of.
+    let (records, _) = app.store.billing_methods(&caller.user_id).await?;
+    let chosen = records
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or(ApiError::NotFound("billing method"))?;
+    if !app.store.set_default_billing_method(chosen).await? {
         return Err(ApiError::NotFound("billing method"));
     }
-    list_billing_methods(app, req).await
+    let items = records
+        .into_iter()
+        .map(|r| BillingMethodView::new(r, Some(id.as_str())))
+        .collect();
+    Ok(ApiResponse::ok(&Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 pub async fn add_payout_method(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

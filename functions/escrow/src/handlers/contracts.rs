@@ -36,6 +36,7 @@ pub fn routes() -> Vec<Route> {
     let route = bearer_routes("contracts");
     let offer = Some(schema_of::<Offer> as SchemaFn);
     let contract = Some(schema_of::<ContractView> as SchemaFn);
+    let changed = Some(schema_of::<ContractStateView> as SchemaFn);
     let milestone = Some(schema_of::<MilestoneSummary> as SchemaFn);
     vec![
         route(Method::POST, "/v1/offers", "sendOffer",
@@ -60,15 +61,15 @@ pub fn routes() -> Vec<Route> {
             "The caller's contracts as freelancer (?role=freelancer) or client (?role=client), newest first",
             None, Some(schema_of::<Page<Contract>>), 200, handler!(my_contracts)),
         route(Method::POST, "/v1/contracts/{id}/pause", "pauseContract",
-            "Client: pause an active contract", None, contract, 200, handler!(pause)),
+            "Client: pause an active contract", None, changed, 200, handler!(pause)),
         route(Method::POST, "/v1/contracts/{id}/resume", "resumeContract",
-            "Client: resume a paused contract", None, contract, 200, handler!(resume)),
+            "Client: resume a paused contract", None, changed, 200, handler!(resume)),
         route(Method::POST, "/v1/contracts/{id}/end", "endContract",
-            "Either side: end the contract (opens the feedback window)", None, contract, 200,
+            "Either side: end the contract (opens the feedback window)", None, changed, 200,
             handler!(end)),
         route(Method::PATCH, "/v1/contracts/{id}", "changeHourlyTerms",
             "Client: change an hourly contract's weekly limit (a decrease applies from next Monday) or manual time",
-            Some(schema_of::<HourlyChange>), contract, 200, handler!(change_hourly)),
+            Some(schema_of::<HourlyChange>), changed, 200, handler!(change_hourly)),
         route(Method::POST, "/v1/contracts/{id}/milestones", "addMilestone",
             "Client: add an unfunded milestone to a fixed-price contract (a recorded amendment)",
             Some(schema_of::<MilestoneInput>), milestone, 201, handler!(add_milestone)),
@@ -127,6 +128,18 @@ pub struct ContractView {
     pub contract: Contract,
     /// Fixed price: the milestones in the order they were added (empty for hourly).
     pub milestones: Vec<MilestoneSummary>,
+    /// Hourly: the settings in force now, after amendments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<HourlySettings>,
+}
+
+/// A contract after a change of the contract alone (pause, resume, end, hourly terms): the
+/// contract view without the milestones, which such a change never touches and which live
+/// in their own items (`GET /v1/contracts/{id}` lists them), so the answer needs no Query.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ContractStateView {
+    #[serde(flatten)]
+    pub contract: Contract,
     /// Hourly: the settings in force now, after amendments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hourly: Option<HourlySettings>,
@@ -504,9 +517,10 @@ async fn transition(
         Ok((rule(c, side, req.now)?, Also::Nothing))
     })
     .await?;
-    Ok(ApiResponse::ok(
-        &contract_view(app, contract, req.now).await?,
-    ))
+    Ok(ApiResponse::ok(&ContractStateView {
+        hourly: contract.hourly_at(req.now),
+        contract,
+    }))
 }
 
 pub async fn pause(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

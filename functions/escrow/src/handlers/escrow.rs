@@ -9,13 +9,14 @@ use worklane::domain::contract::Milestone;
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::fees::{FeeCatalogue, FeeSchedule};
 use worklane::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
-use worklane::domain::ledger::{AccountId, Transfer};
+use worklane::domain::ledger::Transfer;
 use worklane::domain::money::MoneyInput;
 use worklane::domain::offer::{MAX_BONUS, MIN_BONUS};
+use worklane::domain::payment::{ClientCharge, Funding, Release};
 use worklane::domain::{text, Violations};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::handler::caller_with;
+use worklane::http::handler::{caller_with, usable_charge_source};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::escrow::{self, ReleaseFigures};
@@ -228,39 +229,45 @@ fn ledger_error(err: worklane::domain::ledger::TransferError) -> ApiError {
 pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let body: FundRequest = req.json_or_default()?;
-    let (found, balance) = app
+    let inputs = app
         .store
-        .milestone_and_account(&milestone_id(&req)?, &AccountId::client(&caller.user_id))
+        .funding_inputs(
+            &milestone_id(&req)?,
+            &caller.user_id,
+            body.billing_method_id.as_ref(),
+        )
         .await?;
-    let before = of_party(found, &caller)?;
+    let before = of_party(inputs.milestone, &caller)?;
     require_client(&before, &caller)?;
     let schedule = schedule_of(&before.fee_schedule)?;
     let basis = req.idempotency_basis()?;
-    let funding = escrow::funding(&before, &schedule, balance.available(), &basis);
+    let funding = Funding::of(&before, &schedule, inputs.balance.available());
+    let charge_transfer = escrow::funding_charge_id(&before, &basis);
     let after = before.fund(
         escrow::escrow_transfer_id(&before),
-        funding.client_fee,
+        funding.cost.client_fee,
         req.now,
     )?;
     let mut charged = None;
-    if funding.charge.amount > rust_decimal::Decimal::ZERO {
-        let method = worklane::http::handler::charge_source(
-            app,
-            &caller.user_id,
-            body.billing_method_id.as_ref(),
-            req.now,
-        )
-        .await?;
+    if funding.to_charge.amount > rust_decimal::Decimal::ZERO {
+        let method = usable_charge_source(inputs.charge_source, req.now)?;
         // The processor dedupes on the key, so a retry of this step never charges twice.
-        let key = funding.charge_transfer.to_string();
+        let key = charge_transfer.to_string();
         let charge = app
             .payments
-            .charge(&method.processor_token, funding.charge, &key)
+            .charge(&method.processor_token, funding.to_charge, &key)
             .await?;
         charged = Some((charge, key));
     }
-    let tx =
-        escrow::fund_tx(&before, &after, &funding, &schedule, req.now).map_err(ledger_error)?;
+    let tx = escrow::fund_tx(
+        &before,
+        &after,
+        &funding,
+        &charge_transfer,
+        &schedule,
+        req.now,
+    )
+    .map_err(ledger_error)?;
     let outcome = commit(
         app,
         &req,
@@ -268,13 +275,7 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         ApiResponse::ok(&MilestoneView::new(after, None)),
     )
     .await;
-    let used = async {
-        Ok(app
-            .store
-            .transfer(&funding.charge_transfer)
-            .await?
-            .is_some())
-    };
+    let used = async { Ok(app.store.transfer(&charge_transfer).await?.is_some()) };
     settle_unused_charge(app, outcome, charged, used).await
 }
 
@@ -360,20 +361,16 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     let (after, payout) = before.approve(amount, req.now)?;
     let hold = hold(&before)?;
     let schedule = schedule_of(&before.fee_schedule)?;
+    let release = Release::of(&before, payout, &schedule);
     let mut charged = None;
-    if payout.bonus.amount > rust_decimal::Decimal::ZERO {
+    if let Some(bonus) = &release.bonus {
         // Paying more than the milestone: the difference (and its client fee) is charged now.
         let method =
             worklane::http::handler::charge_source(app, &caller.user_id, None, req.now).await?;
-        let fee = worklane::domain::fees::client_fee(&schedule, payout.bonus.amount);
-        let charge = worklane::domain::money::Money {
-            amount: payout.bonus.amount + fee,
-            currency: payout.bonus.currency,
-        };
         let key = format!("release:{}:bonus-charge", before.id);
         let charge = app
             .payments
-            .charge(&method.processor_token, charge, &key)
+            .charge(&method.processor_token, bonus.total(), &key)
             .await?;
         charged = Some((charge, key));
     }
@@ -382,7 +379,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         .lifetime_billed(&before.client_id, &before.freelancer_id)
         .await?;
     let (tx, figures) = escrow::release_tx(
-        &before, &after, &payout, &hold, &schedule, &lifetime, false, req.now,
+        &before, &after, &release, &hold, &schedule, &lifetime, false, req.now,
     )
     .map_err(ledger_error)?;
     let outcome = commit(
@@ -450,26 +447,19 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
     let schedule = schedule_of(&contract.fee_schedule)?;
     // The bonus is this request: its Idempotency-Key (or, without one, its request id).
     let basis = req.idempotency_basis()?;
-    let fee = worklane::domain::fees::client_fee(&schedule, amount.amount);
+    let bonus = ClientCharge::on(&schedule, amount);
     let method =
         worklane::http::handler::charge_source(app, &caller.user_id, None, req.now).await?;
     let key = format!("bonus:{}:{basis}", contract.id);
     let charge = app
         .payments
-        .charge(
-            &method.processor_token,
-            worklane::domain::money::Money {
-                amount: amount.amount + fee,
-                currency: amount.currency,
-            },
-            &key,
-        )
+        .charge(&method.processor_token, bonus.total(), &key)
         .await?;
     let lifetime = app
         .store
         .lifetime_billed(&contract.parties.client_id, &contract.parties.freelancer_id)
         .await?;
-    let (tx, payment) = escrow::bonus_tx(&contract, amount, &schedule, &lifetime, &basis, req.now)
+    let (tx, payment) = escrow::bonus_tx(&contract, &bonus, &schedule, &lifetime, &basis, req.now)
         .map_err(ledger_error)?;
     let bonus_transfer = escrow::bonus_charge_id(&contract, &basis);
     let outcome = commit(

@@ -30,8 +30,9 @@ pub async fn auto_release(app: &App, time: DateTime<Utc>) -> Result<ScheduleSumm
             .store
             .lifetime_billed(&before.client_id, &before.freelancer_id)
             .await?;
+        let release = worklane::domain::payment::Release::of(&before, payout, &schedule);
         let (tx, _) = release_tx(
-            &before, &after, &payout, &hold, &schedule, &lifetime, true, time,
+            &before, &after, &release, &hold, &schedule, &lifetime, true, time,
         )
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
         Ok(Some(tx))

@@ -177,6 +177,12 @@ async fn account_emails(
             once(app, &event.id, "email:confirmation", now, || async {
                 let token = confirmation_token(app, &event);
                 let (pk, sk) = keys::email_confirmation(&worklane::security::token_digest(&token));
+                // Redeeming answers with the account from this copy instead of reading it.
+                let account = app
+                    .store
+                    .user(user_id)
+                    .await
+                    .map_err(|e| WorkerError::Retryable(e.to_string()))?;
                 app.store
                     .store_confirmation(&ConfirmationRecord {
                         pk,
@@ -185,6 +191,7 @@ async fn account_emails(
                         email_canonical: email.to_lowercase(),
                         valid_until: event.occurred_at + CONFIRMATION_TTL,
                         expires_at: worklane::store::ttl(event.occurred_at + CONFIRMATION_TTL),
+                        account,
                     })
                     .await
                     .map_err(|e| WorkerError::Retryable(e.to_string()))?;
