@@ -35,7 +35,7 @@ async fn run(app: &TestApp, movement: &Movement) -> Result<(), TxError> {
 
 fn label(result: &Result<(), TxError>) -> Option<&'static str> {
     match result {
-        Err(TxError::ConditionFailed { label, .. }) => Some(label),
+        Err(TxError::ConditionFailed { label, .. }) => Some(label.as_str()),
         _ => None,
     }
 }

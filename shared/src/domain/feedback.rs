@@ -116,6 +116,8 @@ pub enum FeedbackRuleViolation {
     NotEnded,
     #[error("the 14-day feedback window closed on {0}")]
     WindowClosed(DateTime<Utc>),
+    #[error("you already left feedback on this contract")]
+    AlreadyGiven,
 }
 
 /// When the window of an ended contract closes.

@@ -217,6 +217,8 @@ pub enum Unusable {
 /// Why a completed upload does not count.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UploadMismatch {
+    #[error("nothing has been uploaded for this file yet: PUT the bytes to the upload URL first")]
+    NothingUploaded,
     #[error("the uploaded object has {actual} bytes, but {declared} were declared")]
     Size { declared: u64, actual: u64 },
     #[error("the uploaded object is {actual:?}, but {declared} was declared")]

@@ -319,6 +319,8 @@ pub struct SavedSearchDraft {
 pub enum SearchInputError {
     Query(QueryError),
     Invalid(Violations),
+    /// The freelancer already keeps `MAX_SAVED_SEARCHES`.
+    TooManySaved,
 }
 
 impl From<Violations> for SearchInputError {

@@ -511,6 +511,8 @@ pub enum ContractRuleViolation {
     CurrencyMismatch,
     #[error("the contract has reached {MAX_AMENDMENTS} amendments")]
     TooManyAmendments,
+    #[error("bonuses are paid while a contract runs and up to 365 days after it ended")]
+    BonusClosed,
     #[error(transparent)]
     Milestone(#[from] MilestoneRuleViolation),
 }

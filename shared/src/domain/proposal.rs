@@ -175,6 +175,14 @@ pub enum ProposalRuleViolation {
     Final(ProposalState),
     #[error("the job no longer accepts changes to proposals")]
     JobClosed,
+    #[error("this job is invite-only: answer your invitation instead")]
+    InvitationRequired,
+    #[error("the client paused this job; it takes no applications for now")]
+    JobPaused,
+    #[error("the fourth boosted slot holds {lowest_winning} Connects; bid more to win one")]
+    BoostTooLow { lowest_winning: u32 },
+    #[error("this proposal needs {needed} Connects; you have {balance}")]
+    InsufficientConnects { needed: u32, balance: i64 },
 }
 
 impl Proposal {

@@ -74,6 +74,13 @@ pub enum WithdrawalRuleViolation {
     InsufficientFunds { available: Decimal },
     #[error("the withdrawal is {0:?}, so this step does not apply")]
     WrongState(WithdrawalState),
+    #[error(
+        "withdrawals need a verified identity: submit your ID (POST /v1/me/identity) and wait \
+         for its approval"
+    )]
+    IdentityNotVerified,
+    #[error("add a payout method (POST /v1/me/payout-methods) first")]
+    NoPayoutMethod,
 }
 
 impl Withdrawal {

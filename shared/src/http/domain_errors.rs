@@ -7,11 +7,12 @@ use crate::domain::contract::ContractState;
 use crate::domain::contract::MilestoneRuleViolation;
 use crate::domain::dispute::DisputeRuleViolation;
 use crate::domain::feedback::FeedbackRuleViolation;
+use crate::domain::file::UploadMismatch;
 use crate::domain::hourly::{TimeRuleViolation, TimesheetRuleViolation};
 use crate::domain::identity::IdentityRuleViolation;
 use crate::domain::ids::FileId;
 use crate::domain::job::JobRuleViolation;
-use crate::domain::job_search::SearchInputError;
+use crate::domain::job_search::{SearchInputError, MAX_SAVED_SEARCHES};
 use crate::domain::offer::Side;
 use crate::domain::offer::{ContractRuleViolation, OfferRuleViolation};
 use crate::domain::profile::StaleVersion;
@@ -27,7 +28,7 @@ use crate::store::payments::MAX_METHODS;
 use crate::store::profiles::ProfileError;
 use crate::store::proposals::ProposalStoreError;
 use crate::store::reports::ReportReadError;
-use crate::store::TxError;
+use crate::store::{TxError, WriteConflict};
 use http::StatusCode;
 
 /// A refresh token that is unknown, rotated, revoked or expired: one answer for all, so a
@@ -35,7 +36,7 @@ use http::StatusCode;
 pub const INVALID_REFRESH: ApiError = ApiError::Unauthenticated("the refresh token is not valid");
 
 /// 422 `insufficient_funds`: more than the account has available.
-pub fn insufficient_funds(detail: String) -> ApiError {
+fn insufficient_funds(detail: String) -> ApiError {
     ApiError::Rule {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         code: "insufficient_funds",
@@ -50,14 +51,30 @@ impl From<TxError> for ApiError {
             // A condition the request did not foresee failing still means that an item
             // changed between its read and its write: a retry rereads, so it is the caller's
             // 409, not our 500. The label stays in the logs for whoever maps it properly.
-            TxError::ConditionFailed { label, .. } => {
-                tracing::warn!(%label, "unmapped condition failure");
-                ApiError::conflict(
-                    "concurrent_update",
-                    "the data changed while the request was handled; retry",
-                )
-            }
+            TxError::ConditionFailed { label, .. } => WriteConflict::Unforeseen(label).into(),
         }
+    }
+}
+
+impl From<WriteConflict> for ApiError {
+    fn from(conflict: WriteConflict) -> Self {
+        use WriteConflict::*;
+        let code = match conflict {
+            MilestoneChanged => "milestone_changed",
+            PaymentInFlight | RequestInFlight => "concurrent_update",
+            AccountShort => "insufficient_funds",
+            WithdrawalNotCovered => return insufficient_funds(conflict.to_string()),
+            ContractNotFundable | ContractNotActive => "contract_state",
+            IdempotencyInProgress => return ApiError::IdempotencyInProgress,
+            FileUnavailable => return ApiError::validation("file_ids", conflict.to_string()),
+            // Still the caller's 409 (a retry rereads), not our 500; the label stays in the
+            // logs for whoever gives that condition its own meaning.
+            Unforeseen(label) => {
+                tracing::warn!(%label, "unmapped condition failure");
+                "concurrent_update"
+            }
+        };
+        ApiError::conflict(code, conflict.to_string())
     }
 }
 
@@ -120,6 +137,20 @@ impl FileError {
 impl From<FileError> for ApiError {
     fn from(err: FileError) -> Self {
         err.into_api("file_ids")
+    }
+}
+impl From<UploadMismatch> for ApiError {
+    fn from(mismatch: UploadMismatch) -> Self {
+        match mismatch {
+            UploadMismatch::NothingUploaded => {
+                ApiError::conflict("file_not_uploaded", mismatch.to_string())
+            }
+            UploadMismatch::Size { .. } | UploadMismatch::ContentType { .. } => ApiError::Rule {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "upload_mismatch",
+                detail: mismatch.to_string(),
+            },
+        }
     }
 }
 impl From<MethodStoreError> for ApiError {
@@ -198,6 +229,14 @@ impl From<WithdrawalRuleViolation> for ApiError {
             WithdrawalRuleViolation::WrongState(_) => {
                 ApiError::conflict("withdrawal_state", violation.to_string())
             }
+            WithdrawalRuleViolation::NoPayoutMethod => {
+                ApiError::conflict("payout_method_required", violation.to_string())
+            }
+            WithdrawalRuleViolation::IdentityNotVerified => ApiError::Rule {
+                status: StatusCode::FORBIDDEN,
+                code: "identity_not_verified",
+                detail: violation.to_string(),
+            },
         }
     }
 }
@@ -233,7 +272,9 @@ impl From<ContractRuleViolation> for ApiError {
             }
             ContractRuleViolation::Milestone(m) => return m.clone().into(),
             ContractRuleViolation::WrongState(ContractState::Ended) => "contract_ended",
-            ContractRuleViolation::WrongState(_) => "contract_state",
+            ContractRuleViolation::WrongState(_) | ContractRuleViolation::BonusClosed => {
+                "contract_state"
+            }
             ContractRuleViolation::NotFixed => "contract_not_fixed",
             ContractRuleViolation::NotHourly => "contract_not_hourly",
             ContractRuleViolation::TooManyAmendments => "too_many_amendments",
@@ -350,6 +391,10 @@ impl From<ProposalRuleViolation> for ApiError {
         let code = match violation {
             ProposalRuleViolation::Final(_) => "proposal_final",
             ProposalRuleViolation::JobClosed => "job_closed",
+            ProposalRuleViolation::InvitationRequired => "invitation_required",
+            ProposalRuleViolation::JobPaused => "job_paused",
+            ProposalRuleViolation::BoostTooLow { .. } => "boost_too_low",
+            ProposalRuleViolation::InsufficientConnects { .. } => "insufficient_connects",
         };
         ApiError::conflict(code, violation.to_string())
     }
@@ -359,13 +404,14 @@ impl From<FeedbackRuleViolation> for ApiError {
         let code = match violation {
             FeedbackRuleViolation::NotEnded => "contract_not_ended",
             FeedbackRuleViolation::WindowClosed(_) => "feedback_window_closed",
+            FeedbackRuleViolation::AlreadyGiven => "feedback_given",
         };
         ApiError::conflict(code, violation.to_string())
     }
 }
 
 /// 400 `invalid_query`: the search language could not parse `q` (with the position).
-pub fn invalid_query(err: QueryError) -> ApiError {
+fn invalid_query(err: QueryError) -> ApiError {
     ApiError::Rule {
         status: StatusCode::BAD_REQUEST,
         code: "invalid_query",
@@ -378,6 +424,10 @@ impl From<SearchInputError> for ApiError {
         match err {
             SearchInputError::Query(err) => invalid_query(err),
             SearchInputError::Invalid(violations) => violations.into(),
+            SearchInputError::TooManySaved => ApiError::conflict(
+                "saved_search_limit",
+                format!("at most {MAX_SAVED_SEARCHES} saved searches; delete one first"),
+            ),
         }
     }
 }

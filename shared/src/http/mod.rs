@@ -4,7 +4,7 @@
 pub mod auth;
 pub mod cursor;
 mod domain_errors;
-pub use domain_errors::{insufficient_funds, invalid_query, INVALID_REFRESH};
+pub use domain_errors::INVALID_REFRESH;
 pub mod error;
 pub mod handler;
 pub mod idempotency;

@@ -164,6 +164,11 @@ impl ApiResponse {
         Self::new(status, body, "application/json")
     }
 
+    /// 200 with a body that is not JSON (a document, a CSV export).
+    pub fn ok_as(body: impl Into<Bytes>, content_type: &str) -> Self {
+        Self::new(StatusCode::OK, body, content_type)
+    }
+
     pub fn ok<T: Serialize>(value: &T) -> Self {
         Self::json(StatusCode::OK, value)
     }

@@ -33,7 +33,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 
-pub use tx::{Cond, Label, Tx, TxError};
+pub use tx::{Cond, Label, Tx, TxError, WriteConflict};
 
 pub type Item = HashMap<String, AttributeValue>;
 

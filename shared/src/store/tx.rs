@@ -239,6 +239,38 @@ impl std::fmt::Display for Label {
     }
 }
 
+/// What a failed condition means to the request that wrote it, when it is not worth a retry:
+/// the item moved between the request's read and its write. The caller picks the meaning
+/// from the label; `http::domain_errors` gives each its status and code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WriteConflict {
+    #[error("the milestone changed meanwhile (another decision landed first); reload it")]
+    MilestoneChanged,
+    #[error("another payment between the same client and freelancer is in flight; retry")]
+    PaymentInFlight,
+    /// A ledger account's `balance >= amount` no longer held.
+    #[error("the account cannot cover this")]
+    AccountShort,
+    #[error("the available balance no longer covers this withdrawal")]
+    WithdrawalNotCovered,
+    #[error("the contract is not active (paused or ended): nothing can be funded")]
+    ContractNotFundable,
+    #[error("the contract is not active (paused or ended) or changed meanwhile")]
+    ContractNotActive,
+    /// The request's own Idempotency-Key record was taken by a parallel copy of it.
+    #[error("this request is being handled already; retry")]
+    RequestInFlight,
+    /// As `RequestInFlight`, answered with the idempotency layer's own problem.
+    #[error("a request with this Idempotency-Key is still being processed")]
+    IdempotencyInProgress,
+    /// A file the request shares was deleted or changed hands meanwhile.
+    #[error("a file is no longer yours or no longer uploaded")]
+    FileUnavailable,
+    /// A condition the caller did not foresee failing; the item still changed under it.
+    #[error("the data changed while the request was handled; retry")]
+    Unforeseen(Label),
+}
+
 #[derive(Debug)]
 pub enum TxError {
     /// The labelled operation's condition did not hold; `current` is the item as it is now

@@ -2,10 +2,10 @@
 //! read a file's metadata with a short-lived download URL. Bytes never pass through here.
 
 use chrono::{DateTime, Utc};
-use http::{Method, StatusCode};
+use http::Method;
 use schemars::JsonSchema;
 use serde::Serialize;
-use worklane::domain::file::{FileDeclaration, FilePurpose, FileRecord, FileState};
+use worklane::domain::file::{FileDeclaration, FilePurpose, FileRecord, FileState, UploadMismatch};
 use worklane::domain::ids::{FileId, UserId};
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -147,21 +147,15 @@ pub async fn complete_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, 
         return Ok(ApiResponse::ok(&FileView::new(&file, None)));
     }
     let blobs = blobs(app);
-    let object = blobs.head(&file).await?.ok_or_else(|| {
-        ApiError::conflict(
-            "file_not_uploaded",
-            "nothing has been uploaded for this file yet: PUT the bytes to the upload URL first",
-        )
-    })?;
+    let object = blobs
+        .head(&file)
+        .await?
+        .ok_or(UploadMismatch::NothingUploaded)?;
     if let Err(mismatch) = file.check_upload(&object) {
         // Never leave an object that differs from its declaration where it could be served;
         // the owner may upload again while the URL is valid, or declare the file anew.
         blobs.delete(&file).await?;
-        return Err(ApiError::Rule {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "upload_mismatch",
-            detail: mismatch.to_string(),
-        });
+        return Err(mismatch.into());
     }
     let file = if app.store.mark_file_ready(&file.id, req.now).await? {
         file.mark_ready(req.now)

@@ -68,10 +68,7 @@ fn stale(result: Result<ApiResponse, TxError>) -> Result<Option<ApiResponse>, Ap
             label: Label::Timesheet | Label::Contract | Label::Dispute | Label::Milestone,
             ..
         }) => Ok(None),
-        Err(TxError::ConditionFailed { label, .. }) => Err(ApiError::Internal(format!(
-            "unexpected condition failure on {label}"
-        ))),
-        Err(TxError::Store(err)) => Err(err.into()),
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -20,7 +20,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, PresignedUrl};
 use worklane::store::identity::{decide_tx, submit_tx, IDENTITY_LABEL};
-use worklane::store::Label;
+use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -205,7 +205,7 @@ async fn commit(
         Err(TxError::ConditionFailed {
             label: Label::Idempotency,
             ..
-        }) => Err(ApiError::IdempotencyInProgress),
+        }) => Err(WriteConflict::IdempotencyInProgress.into()),
         Err(err) => Err(err.into()),
     }
 }

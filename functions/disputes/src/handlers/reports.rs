@@ -5,7 +5,7 @@
 //! other answers 404). What each report means per role: docs/architecture.md, "Reports".
 
 use futures::stream::{self, StreamExt, TryStreamExt};
-use http::{Method, StatusCode};
+use http::Method;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use worklane::domain::account::Role;
@@ -159,11 +159,8 @@ fn respond<R: Serialize + Tabular>(ask: &Ask, report: &R, req: &ApiRequest) -> A
     match ask.query.format {
         Format::Json => ApiResponse::ok(report),
         Format::Csv => {
-            let mut response = ApiResponse::new(
-                StatusCode::OK,
-                csv::render(&report.table()),
-                "text/csv; charset=utf-8",
-            );
+            let mut response =
+                ApiResponse::ok_as(csv::render(&report.table()), "text/csv; charset=utf-8");
             response.set_header(
                 "content-disposition",
                 format!("attachment; filename=\"{}\"", ask.query.file_name(req.now)),

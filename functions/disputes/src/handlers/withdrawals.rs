@@ -3,14 +3,16 @@
 //! and answers `requested`; the `withdrawals-processing` worker pays it out (or returns it).
 
 use chrono::{DateTime, Utc};
-use http::{Method, StatusCode};
+use http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use worklane::domain::account::Role;
 use worklane::domain::ids::{PayoutMethodId, WithdrawalId};
 use worklane::domain::money::{Money, MoneyInput};
 use worklane::domain::payout::{PayoutCatalogue, PayoutKind};
-use worklane::domain::withdrawal::{PayoutFailure, PayoutTarget, Withdrawal, WithdrawalState};
+use worklane::domain::withdrawal::{
+    PayoutFailure, PayoutTarget, Withdrawal, WithdrawalRuleViolation, WithdrawalState,
+};
 use worklane::handler;
 use worklane::http::auth::Caller;
 use worklane::http::cursor::{page_limit, Page};
@@ -19,8 +21,8 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::payments::PayoutMethodRecord;
 use worklane::store::withdrawals::request_tx;
-use worklane::store::Label;
 use worklane::store::TxError;
+use worklane::store::{Label, WriteConflict};
 use worklane::App;
 
 pub fn routes() -> Vec<Route> {
@@ -112,19 +114,15 @@ async fn payout_method(
             ApiError::validation("payout_method_id", "no payout method of yours has this id")
         }),
         None => {
-            let required = || {
-                ApiError::conflict(
-                    "payout_method_required",
-                    "add a payout method (POST /v1/me/payout-methods) first",
-                )
-            };
+            let required = || WithdrawalRuleViolation::NoPayoutMethod;
             let id = default
                 .and_then(PayoutMethodId::parse)
                 .ok_or_else(required)?;
-            app.store
+            Ok(app
+                .store
                 .payout_method(user, &id)
                 .await?
-                .ok_or_else(required)
+                .ok_or_else(required)?)
         }
     }
 }
@@ -141,13 +139,7 @@ pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         .account
         .ok_or(ApiError::Unauthenticated("the account no longer exists"))?;
     if account.identity_verified_at.is_none() {
-        return Err(ApiError::Rule {
-            status: StatusCode::FORBIDDEN,
-            code: "identity_not_verified",
-            detail: "withdrawals need a verified identity: submit your ID (POST /v1/me/identity) \
-                     and wait for its approval"
-                .into(),
-        });
+        return Err(WithdrawalRuleViolation::IdentityNotVerified.into());
     }
     let method = payout_method(
         app,
@@ -180,13 +172,11 @@ pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         Err(TxError::ConditionFailed {
             label: Label::Account,
             ..
-        }) => Err(worklane::http::insufficient_funds(
-            "the available balance no longer covers this withdrawal".into(),
-        )),
+        }) => Err(WriteConflict::WithdrawalNotCovered.into()),
         Err(TxError::ConditionFailed {
             label: Label::Idempotency,
             ..
-        }) => Err(ApiError::IdempotencyInProgress),
+        }) => Err(WriteConflict::IdempotencyInProgress.into()),
         Err(err) => Err(err.into()),
     }
 }

@@ -11,7 +11,7 @@ use worklane::domain::fees::{FeeCatalogue, FeeSchedule};
 use worklane::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
 use worklane::domain::ledger::Transfer;
 use worklane::domain::money::MoneyInput;
-use worklane::domain::offer::{MAX_BONUS, MIN_BONUS};
+use worklane::domain::offer::{ContractRuleViolation, MAX_BONUS, MIN_BONUS};
 use worklane::domain::payment::{ClientCharge, Funding, Release};
 use worklane::domain::{text, Violations};
 use worklane::handler;
@@ -21,7 +21,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::escrow::{self, ReleaseFigures};
 use worklane::store::milestones::milestone_put_op;
-use worklane::store::Label;
+use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -179,23 +179,13 @@ async fn commit(
             | Label::Pending
             | Label::Transfer
             | Label::Availability
-            | Label::Idempotency => ApiError::conflict(
-                "milestone_changed",
-                "the milestone changed meanwhile (another decision landed first); reload it",
-            ),
-            Label::Lifetime => ApiError::conflict(
-                "concurrent_update",
-                "another payment between the same client and freelancer is in flight; retry",
-            ),
-            Label::Account => {
-                ApiError::conflict("insufficient_funds", "the account cannot cover this")
-            }
-            Label::Contract => ApiError::conflict(
-                "contract_state",
-                "the contract is not active (paused or ended): nothing can be funded",
-            ),
-            other => ApiError::Internal(format!("unexpected condition failure on {other}")),
-        }),
+            | Label::Idempotency => WriteConflict::MilestoneChanged,
+            Label::Lifetime => WriteConflict::PaymentInFlight,
+            Label::Account => WriteConflict::AccountShort,
+            Label::Contract => WriteConflict::ContractNotFundable,
+            other => WriteConflict::Unforeseen(other),
+        }
+        .into()),
         Err(TxError::Store(err)) => Err(err.into()),
     }
 }
@@ -439,10 +429,7 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         ));
     }
     if !contract.accepts_bonus(req.now) {
-        return Err(ApiError::conflict(
-            "contract_state",
-            "bonuses are paid while a contract runs and up to 365 days after it ended",
-        ));
+        return Err(ContractRuleViolation::BonusClosed.into());
     }
     let schedule = schedule_of(&contract.fee_schedule)?;
     // The bonus is this request: its Idempotency-Key (or, without one, its request id).

@@ -25,7 +25,7 @@ use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::FileBlobs;
 use worklane::store::hourly::{delete_segment_tx, log_time_tx};
-use worklane::store::Label;
+use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
 use worklane::App;
 
@@ -142,17 +142,9 @@ async fn commit(
         Ok(response) => Ok(Some(response)),
         Err(TxError::ConditionFailed { label, .. }) => match label {
             Label::Timesheet | Label::Segment | Label::Dispute => Ok(None),
-            Label::Contract => Err(ApiError::conflict(
-                "contract_state",
-                "the contract is not active (paused or ended) or changed meanwhile",
-            )),
-            Label::Idempotency => Err(ApiError::conflict(
-                "concurrent_update",
-                "this request is being handled already; retry",
-            )),
-            other => Err(ApiError::Internal(format!(
-                "unexpected condition failure on {other}"
-            ))),
+            Label::Contract => Err(WriteConflict::ContractNotActive.into()),
+            Label::Idempotency => Err(WriteConflict::RequestInFlight.into()),
+            other => Err(WriteConflict::Unforeseen(other).into()),
         },
         Err(TxError::Store(err)) => Err(err.into()),
     }

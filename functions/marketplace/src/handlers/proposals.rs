@@ -11,7 +11,8 @@ use worklane::domain::ids::{InvitationId, ProposalId, UserId};
 use worklane::domain::job::{BoostOutcome, BoostSlot, Job, Visibility};
 use worklane::domain::proposal::{
     Boost, BoostState, ClientAction, ClientList, FreelancerList, Invitation, InvitationState,
-    Origin, Proposal, ProposalContent, ProposalDraft, ProposalEdit, ProposalState,
+    Origin, Proposal, ProposalContent, ProposalDraft, ProposalEdit, ProposalRuleViolation,
+    ProposalState,
 };
 use worklane::domain::text;
 use worklane::domain::Violations;
@@ -136,10 +137,7 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
         return Err(ApiError::Forbidden("you cannot apply to your own job"));
     }
     if job.visibility == Visibility::InviteOnly {
-        return Err(ApiError::conflict(
-            "invitation_required",
-            "this job is invite-only: answer your invitation instead",
-        ));
+        return Err(ProposalRuleViolation::InvitationRequired.into());
     }
     let draft: ProposalDraft = req.json()?;
     let content = draft.check(&job)?;
@@ -186,10 +184,7 @@ async fn apply(
                     .ok_or(ApiError::NotFound("job"))?,
             };
             if job.state == worklane::domain::job::JobState::Paused {
-                return Err(ApiError::conflict(
-                    "job_paused",
-                    "the client paused this job; it takes no applications for now",
-                ));
+                return Err(ProposalRuleViolation::JobPaused.into());
             }
             if !job.accepts_proposals(now) {
                 return Err(ProposalStoreError::JobClosed.into());
@@ -223,12 +218,7 @@ async fn apply(
                         boosted = Some(after);
                     }
                     BoostOutcome::Outbid { lowest_winning } => {
-                        return Err(ApiError::conflict(
-                            "boost_too_low",
-                            format!(
-                                "the fourth boosted slot holds {lowest_winning} Connects; bid more to win one"
-                            ),
-                        ))
+                        return Err(ProposalRuleViolation::BoostTooLow { lowest_winning }.into())
                     }
                 }
             }
@@ -245,10 +235,7 @@ async fn apply(
                 Err(ProposalStoreError::InsufficientConnects) => {
                     let balance = app.store.connects_balance(application.freelancer).await?;
                     let needed = proposal.connects_spent + bid;
-                    Err(ApiError::conflict(
-                        "insufficient_connects",
-                        format!("this proposal needs {needed} Connects; you have {balance}"),
-                    ))
+                    Err(ProposalRuleViolation::InsufficientConnects { needed, balance }.into())
                 }
                 Err(err) => Err(err.into()),
             }

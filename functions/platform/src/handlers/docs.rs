@@ -2,7 +2,7 @@
 //! stack and committed at `docs/openapi.json`; a test keeps the two equal. Embedding it here
 //! means this function carries no handler of another area, only the text they describe.
 
-use http::{Method, StatusCode};
+use http::Method;
 use worklane::handler;
 use worklane::http::router::{Access, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
@@ -12,11 +12,7 @@ use worklane::App;
 pub const DOCUMENT: &str = include_str!("../../../../docs/openapi.json");
 
 pub async fn openapi(_app: &App, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    Ok(ApiResponse::new(
-        StatusCode::OK,
-        DOCUMENT,
-        "application/json",
-    ))
+    Ok(ApiResponse::ok_as(DOCUMENT, "application/json"))
 }
 
 /// The routes of this function.

@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use worklane::domain::account::Role;
 use worklane::domain::feedback::{
-    visible, window_closes_at, Feedback, FeedbackError, FeedbackRequest, PublicFeedback,
+    visible, window_closes_at, Feedback, FeedbackError, FeedbackRequest, FeedbackRuleViolation,
+    PublicFeedback,
 };
 use worklane::domain::ids::{ContractId, UserId};
 use worklane::domain::offer::Side;
@@ -99,10 +100,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
     retry_stale(|| async {
         let (contract, side, before, other) = view(app, &caller, &id, req.now).await?;
         if before.mine.is_some() {
-            return Err(ApiError::conflict(
-                "feedback_given",
-                "you already left feedback on this contract",
-            ));
+            return Err(FeedbackRuleViolation::AlreadyGiven.into());
         }
         let mine = body
             .check(&contract, side, req.now)
@@ -132,10 +130,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
                 label: Label::Feedback | Label::Other,
                 ..
             }) => Ok(None),
-            Err(TxError::ConditionFailed { label, .. }) => Err(ApiError::Internal(format!(
-                "unexpected condition failure on {label}"
-            ))),
-            Err(TxError::Store(err)) => Err(err.into()),
+            Err(err) => Err(err.into()),
         }
     })
     .await

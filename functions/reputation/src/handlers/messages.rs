@@ -22,8 +22,8 @@ use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, SHARE_FILE_LABEL};
 use worklane::store::messages::{post_message_tx, read_tx, RoomHeader};
-use worklane::store::Label;
 use worklane::store::TxError;
+use worklane::store::{Label, WriteConflict};
 use worklane::App;
 
 pub fn routes() -> Vec<Route> {
@@ -298,17 +298,9 @@ pub async fn post_message(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
             Err(TxError::ConditionFailed { label, .. }) => match label {
                 // Another message landed first: take the next id.
                 Label::Room | Label::Message => Ok(None),
-                SHARE_FILE_LABEL => Err(ApiError::validation(
-                    "file_ids",
-                    "a file is no longer yours or no longer uploaded",
-                )),
-                Label::Idempotency => Err(ApiError::conflict(
-                    "concurrent_update",
-                    "this request is being handled already; retry",
-                )),
-                other => Err(ApiError::Internal(format!(
-                    "unexpected condition failure on {other}"
-                ))),
+                SHARE_FILE_LABEL => Err(WriteConflict::FileUnavailable.into()),
+                Label::Idempotency => Err(WriteConflict::RequestInFlight.into()),
+                other => Err(WriteConflict::Unforeseen(other).into()),
             },
             Err(TxError::Store(err)) => Err(err.into()),
         }

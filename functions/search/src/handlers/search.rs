@@ -3,7 +3,7 @@
 
 use crate::search::{engine, FrozenStats, Ranking, SearchSpec, SortKey};
 use chrono::{DateTime, Utc};
-use http::{Method, StatusCode};
+use http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -11,8 +11,8 @@ use worklane::domain::account::Role;
 use worklane::domain::ids::{JobId, SavedSearchId, UserId};
 use worklane::domain::job::{Job, JobRuleViolation, Visibility};
 use worklane::domain::job_search::{
-    is_findable, parse_q, FilterInput, JobFilters, SavedSearch, SavedSearchDraft, SortOrder,
-    MAX_SAVED_SEARCHES,
+    is_findable, parse_q, FilterInput, JobFilters, SavedSearch, SavedSearchDraft, SearchInputError,
+    SortOrder, MAX_SAVED_SEARCHES,
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -239,7 +239,7 @@ pub async fn search_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiE
         .query_param("q")
         .map(str::trim)
         .filter(|q| !q.is_empty());
-    let query = parse_q(q).map_err(worklane::http::invalid_query)?;
+    let query = parse_q(q).map_err(SearchInputError::Query)?;
     let input = FilterInput::from_params(|name| req.query_param(name))?;
     let filters = input.check()?;
     let sort = match req.query_param("sort").filter(|s| !s.is_empty()) {
@@ -274,19 +274,16 @@ pub async fn save_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
         return Err(JobRuleViolation::Closed.into());
     }
     let record = SavedJobRecord::new(caller.user_id.clone(), job.id.clone(), req.now);
-    let (record, status) = if app.store.save_job_for(&record).await? {
-        (record, StatusCode::CREATED)
+    let view = |record: SavedJobRecord| SavedJobRef {
+        job_id: record.job_id,
+        saved_at: record.saved_at,
+    };
+    if app.store.save_job_for(&record).await? {
+        Ok(ApiResponse::created(&view(record)))
     } else {
         let existing = app.store.saved_job(&caller.user_id, &job.id).await?;
-        (existing.unwrap_or(record), StatusCode::OK)
-    };
-    Ok(ApiResponse::json(
-        status,
-        &SavedJobRef {
-            job_id: record.job_id,
-            saved_at: record.saved_at,
-        },
-    ))
+        Ok(ApiResponse::ok(&view(existing.unwrap_or(record))))
+    }
 }
 
 pub async fn unsave_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -345,10 +342,7 @@ pub async fn create_saved_search(app: &App, req: ApiRequest) -> Result<ApiRespon
         .saved_searches(&caller.user_id, MAX_SAVED_SEARCHES as i32, None)
         .await?;
     if existing.len() >= MAX_SAVED_SEARCHES {
-        return Err(ApiError::conflict(
-            "saved_search_limit",
-            format!("at most {MAX_SAVED_SEARCHES} saved searches; delete one first"),
-        ));
+        return Err(SearchInputError::TooManySaved.into());
     }
     app.store.create_saved_search(&search).await?;
     let mut response = ApiResponse::created(&search);
