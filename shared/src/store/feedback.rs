@@ -96,8 +96,12 @@ pub fn submit_tx(
     mine: &Feedback,
     other: Option<&Feedback>,
     now: DateTime<Utc>,
-) -> Tx {
-    let closes = window_closes_at(contract).expect("feedback is left on ended contracts");
+) -> Result<Tx, StoreError> {
+    // The caller checked that the contract ended; an ended contract without its end time
+    // is an item that lost an attribute, which must not take the function down.
+    let closes = window_closes_at(contract).ok_or_else(|| {
+        StoreError::Corrupt(format!("contract {}: ended without ended_at", contract.id))
+    })?;
     let submitted = DomainEvent::new(
         EventPayload::FeedbackSubmitted {
             contract_id: contract.id.clone(),
@@ -110,7 +114,7 @@ pub fn submit_tx(
         Side::Client => Side::Freelancer,
         Side::Freelancer => Side::Client,
     };
-    match other {
+    Ok(match other {
         Some(other) => {
             let mut revealed = mine.clone();
             revealed.revealed_at = Some(now);
@@ -136,7 +140,7 @@ pub fn submit_tx(
                 Cond::absent(),
             )
             .emit(&submitted),
-    }
+    })
 }
 
 /// The reveal schedule's transaction for one hidden item whose window closed.
@@ -237,16 +241,19 @@ impl Store {
                     | crate::domain::contract::ContractState::Paused
             )
         });
-        let ended: Vec<&Contract> = contracts.iter().filter(|c| c.ended_at.is_some()).collect();
+        let ended: Vec<(&Contract, DateTime<Utc>)> = contracts
+            .iter()
+            .filter_map(|c| Some((c, c.ended_at?)))
+            .collect();
         let mut wanted = Vec::with_capacity(ended.len() * 3);
-        for c in &ended {
+        for (c, _) in &ended {
             wanted.push(as_key(keys::contract_earnings(&c.id)));
             wanted.push(as_key(keys::contract_feedback(&c.id, Side::Client)));
             wanted.push(as_key(keys::contract_dispute_lost(&c.id)));
         }
         let mut found = self.get_many(&wanted).await?.into_iter();
         let mut inputs = Vec::with_capacity(ended.len());
-        for c in ended {
+        for (c, ended_at) in ended {
             let earned = match found
                 .next()
                 .flatten()
@@ -270,7 +277,7 @@ impl Store {
                 contract_id: c.id.clone(),
                 client_id: c.parties.client_id.clone(),
                 started_at: c.started_at,
-                ended_at: c.ended_at.expect("filtered on ended"),
+                ended_at,
                 earnings: earned,
                 client_feedback: feedback.map(|f| (f.overall, f.private.recommend)),
                 lost_dispute,

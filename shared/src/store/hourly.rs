@@ -196,11 +196,12 @@ pub fn hold_of(timesheet: &Timesheet) -> Option<Transfer> {
 
 /// The close seals the week into its invoice (no money yet: the charge follows, and may be
 /// retried, but the invoice is never made twice).
-pub fn close_tx(before: &Timesheet, after: &Timesheet, at: DateTime<Utc>) -> Tx {
-    let invoice = after
-        .invoice
-        .as_ref()
-        .expect("a closed week has its invoice");
+pub fn close_tx(
+    before: &Timesheet,
+    after: &Timesheet,
+    at: DateTime<Utc>,
+) -> Result<Tx, StoreError> {
+    let invoice = required(after, "invoice", after.invoice.as_ref())?;
     let event = DomainEvent::new(
         EventPayload::WeekInvoiced {
             timesheet_id: after.id.clone(),
@@ -213,7 +214,22 @@ pub fn close_tx(before: &Timesheet, after: &Timesheet, at: DateTime<Utc>) -> Tx 
         },
         at,
     );
-    timesheet_put_op(Tx::new(), before, after).emit(&event)
+    Ok(timesheet_put_op(Tx::new(), before, after).emit(&event))
+}
+
+/// A week's attribute that its state implies; absent, the item is corrupt (a partial write,
+/// a hand edit), which is an error naming the week, never a crash of the function.
+fn required<'a, T>(
+    week: &Timesheet,
+    attribute: &str,
+    value: Option<&'a T>,
+) -> Result<&'a T, StoreError> {
+    value.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "timesheet {} ({:?}) has no {attribute}",
+            week.id, week.state
+        ))
+    })
 }
 
 /// The charge went through: it comes in from the world, the client fee goes to the platform
@@ -223,11 +239,8 @@ pub fn charged_tx(
     after: &Timesheet,
     schedule: &FeeSchedule,
     now: DateTime<Utc>,
-) -> Result<Tx, TransferError> {
-    let invoice = before
-        .invoice
-        .as_ref()
-        .expect("a week due for payment has its invoice");
+) -> Result<Tx, StoreError> {
+    let invoice = required(before, "invoice", before.invoice.as_ref())?;
     let client = AccountId::client(&before.client_id);
     let reference = before.id.to_string();
     let fee_id = id_for(before, "client-fee");
@@ -256,10 +269,7 @@ pub fn charged_tx(
             .priced_by(&schedule.id),
         );
     }
-    let hold = after
-        .hold_transfer
-        .clone()
-        .expect("a charged week names its hold");
+    let hold = required(after, "hold_transfer", after.hold_transfer.as_ref())?.clone();
     movement = movement.transfer(Transfer::new(
         hold,
         client,
@@ -281,9 +291,15 @@ pub fn charged_tx(
         },
         now,
     );
-    Ok(movement
-        .write(timesheet_put_op(Tx::new(), before, after))?
-        .emit(&event))
+    let tx = movement
+        .write(timesheet_put_op(Tx::new(), before, after))
+        .map_err(|err: TransferError| {
+            StoreError::Corrupt(format!(
+                "timesheet {}: its charge does not add up: {err}",
+                before.id
+            ))
+        })?;
+    Ok(tx.emit(&event))
 }
 
 /// The hold id a week gets when its charge goes through.
@@ -292,8 +308,12 @@ pub fn hold_transfer_id(timesheet: &Timesheet) -> TransferId {
 }
 
 /// A refused charge, recorded for the retry (and the client's notification).
-pub fn charge_failed_tx(before: &Timesheet, after: &Timesheet, now: DateTime<Utc>) -> Tx {
-    let charge = after.charge.as_ref().expect("a failed charge is recorded");
+pub fn charge_failed_tx(
+    before: &Timesheet,
+    after: &Timesheet,
+    now: DateTime<Utc>,
+) -> Result<Tx, StoreError> {
+    let charge = required(after, "charge", after.charge.as_ref())?;
     let event = DomainEvent::new(
         EventPayload::WeekPaymentFailed {
             timesheet_id: before.id.clone(),
@@ -305,7 +325,7 @@ pub fn charge_failed_tx(before: &Timesheet, after: &Timesheet, now: DateTime<Utc
         },
         now,
     );
-    timesheet_put_op(Tx::new(), before, after).emit(&event)
+    Ok(timesheet_put_op(Tx::new(), before, after).emit(&event))
 }
 
 /// Release after the review: the hold is posted, the gross moves on to the freelancer's

@@ -183,7 +183,7 @@ pub async fn invoice_week(
             .map_err(|err| WorkerError::Poison(err.to_string()))?;
         match app
             .store
-            .transact(close_tx(&timesheet, &sealed, request.close_time))
+            .transact(close_tx(&timesheet, &sealed, request.close_time)?)
             .await
         {
             Ok(()) if sealed.state == TimesheetState::PaymentDue => {
@@ -261,7 +261,7 @@ async fn charge(
                 .map_err(|err| WorkerError::Poison(err.to_string()))?;
             return match app
                 .store
-                .transact(charge_failed_tx(timesheet, &after, now))
+                .transact(charge_failed_tx(timesheet, &after, now)?)
                 .await
             {
                 Ok(()) => Ok(Outcome::ChargeFailed),

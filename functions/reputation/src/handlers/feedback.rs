@@ -108,7 +108,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
                 FeedbackError::Rule(rule) => ApiError::from(rule),
                 FeedbackError::Invalid(violations) => ApiError::from(violations),
             })?;
-        let tx = submit_tx(&contract, &mine, other.as_ref(), req.now);
+        let tx = submit_tx(&contract, &mine, other.as_ref(), req.now)?;
         let mut answer = before;
         let revealed = other.is_some();
         let mut mine_shown = mine.clone();
