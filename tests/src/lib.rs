@@ -54,6 +54,8 @@ pub async fn services() -> &'static LocalServices {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let services = services().await;
+        // Every e2e test is evidence for the functions' roles (`iam check`, docs/security.md).
+        worklane_devstack::iam::record::start();
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
         let stack = Arc::new(
             Stack::create(services, &prefix)

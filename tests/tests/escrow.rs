@@ -100,7 +100,7 @@ async fn fund_submit_change_approve_then_auto_release_and_availability() {
     );
     // The card was charged before the ledger refused the movement: that charge is refunded.
     use worklane::payments::sandbox::SandboxEntry;
-    let journal = deal.app.stack.app.payments.sandbox_journal();
+    let journal = deal.app.stack.app.payments().sandbox_journal();
     let refunded: Vec<&SandboxEntry> = journal
         .iter()
         .filter(|e| matches!(e, SandboxEntry::Refunded { .. }))
@@ -456,13 +456,19 @@ async fn racing_decisions_have_exactly_one_effect() {
 
     // The admin audit over HTTP; nobody else may read it.
     let now = Utc::now();
-    let admin = deal.app.stack.app.keys.issue(&AccessClaims::new(
-        UserId::generate(now),
-        SessionId::generate(now),
-        vec![Role::Admin],
-        true,
-        now,
-    ));
+    let admin = deal
+        .app
+        .stack
+        .app
+        .keys()
+        .expect("the local stack signs tokens")
+        .issue(&AccessClaims::new(
+            UserId::generate(now),
+            SessionId::generate(now),
+            vec![Role::Admin],
+            true,
+            now,
+        ));
     let audit = deal.app.get("/v1/admin/ledger/audit", Some(&admin)).await;
     assert_eq!(audit.body["balanced"], true, "{}", audit.body);
     assert_eq!(

@@ -136,7 +136,7 @@ impl Hourly {
         self.app
             .stack
             .app
-            .payments
+            .payments()
             .sandbox_journal()
             .iter()
             .filter(|entry| format!("{entry:?}").contains("Charge"))

@@ -22,11 +22,39 @@ impl Drop for Function {
     }
 }
 
+/// The local value of each variable the template gives a function, and only those: a
+/// binary that reads a setting its template entry lacks fails here, as it would deployed.
+fn environment(app: &TestApp, binary: &str) -> Vec<(String, String)> {
+    let template =
+        std::fs::read_to_string(worklane_devstack::repo_root().join("infra/template.yaml"))
+            .unwrap();
+    let config = &app.stack.app.config;
+    worklane_devstack::iam::policy::environment_of(&template, binary)
+        .unwrap()
+        .into_iter()
+        .map(|name| {
+            let value = match name.as_str() {
+                "STAGE" => Some("local".to_string()),
+                "RUST_LOG" => Some("warn".to_string()),
+                "TABLE_NAME" => config.table.clone(),
+                "BUCKET_NAME" => config.bucket.clone(),
+                "EVENT_BUS_NAME" => config.event_bus.clone(),
+                "EMAIL_FROM" => config.email_from.clone(),
+                "JWT_SIGNING_KEYS" => config.signing_keys.clone(),
+                "WORKLANE_PAYMENTS" => Some("sandbox".to_string()),
+                "WEEKLY_BILLING_QUEUE_URL" => config.billing_queue_url.clone(),
+                other => panic!("no local value for {other} (template of {binary})"),
+            };
+            (name, value.unwrap_or_default())
+        })
+        .collect()
+}
+
 async fn start(app: &TestApp, binary: &str, executable: &std::path::Path) -> Function {
     let runtime = RuntimeApi::start().await.unwrap();
-    let config = &app.stack.app.config;
     let child = Command::new(executable)
         .env_clear()
+        .envs(environment(app, binary))
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", runtime.endpoint())
         .env("AWS_LAMBDA_FUNCTION_NAME", binary)
@@ -34,23 +62,14 @@ async fn start(app: &TestApp, binary: &str, executable: &std::path::Path) -> Fun
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
-        .env("TABLE_NAME", &config.table)
-        .env("BUCKET_NAME", &config.bucket)
-        .env("EVENT_BUS_NAME", &config.event_bus)
-        .env("JWT_SIGNING_KEYS", &config.signing_keys)
+        // The local stack's stand-in for SES, not a template setting.
         .env("WORKLANE_MAILER", "dev-mailbox")
-        .env("WORKLANE_PAYMENTS", "sandbox")
-        .env(
-            "WEEKLY_BILLING_QUEUE_URL",
-            config.billing_queue_url.as_deref().unwrap_or_default(),
-        )
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL_DYNAMODB", &app.stack.endpoints.dynamodb)
         .env("AWS_ENDPOINT_URL", &app.stack.endpoints.moto)
         .env("AWS_ENDPOINT_URL_S3", &app.stack.endpoints.moto)
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -110,13 +129,18 @@ async fn me_binary_reads_the_account_of_the_token() {
         .contains("runtime@example.com"));
     // A token for someone who does not exist, signed with the right key: 401, not 500.
     let now = chrono::Utc::now();
-    let ghost = app.stack.app.keys.issue(&AccessClaims::new(
-        UserId::generate(now),
-        SessionId::generate(now),
-        vec![Role::Client],
-        true,
-        now,
-    ));
+    let ghost = app
+        .stack
+        .app
+        .keys()
+        .expect("the local stack signs tokens")
+        .issue(&AccessClaims::new(
+            UserId::generate(now),
+            SessionId::generate(now),
+            vec![Role::Client],
+            true,
+            now,
+        ));
     let mut event = sample("me");
     event["headers"]["authorization"] = json!(format!("Bearer {ghost}"));
     assert_eq!(invoke(&function, event).await["statusCode"], 401);

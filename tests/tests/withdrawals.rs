@@ -137,7 +137,7 @@ impl Payee {
         self.app
             .stack
             .app
-            .payments
+            .payments()
             .sandbox_journal()
             .into_iter()
             .filter_map(|entry| match entry {

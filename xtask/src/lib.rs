@@ -5,6 +5,7 @@ pub mod bench;
 pub mod clock;
 pub mod faults;
 pub mod functions;
+pub mod iam;
 pub mod provision;
 pub mod pump;
 pub mod runtime_api;

@@ -3,6 +3,7 @@
 //! (`DynamoDbEvent`, `SqsEvent`) and partial-batch failure reporting.
 
 use crate::clock::DevClock;
+use crate::iam::record::as_function;
 use crate::provision::Provisioned;
 use crate::template::FunctionDef;
 use anyhow::Result;
@@ -176,7 +177,8 @@ impl EventPump {
                 }).collect::<Vec<_>>()});
                 for function in &self.stream_functions {
                     let event = serde_json::from_value(event.clone())?;
-                    let response = function.handle(&self.app, event).await;
+                    let response =
+                        as_function(function.name, function.handle(&self.app, event)).await;
                     let failed = response.batch_item_failures.into_iter().next();
                     if let Some(sequence) = failed.and_then(|f| f.item_identifier) {
                         // Like Lambda: retry the batch from the failed record.
@@ -229,9 +231,12 @@ impl EventPump {
                 "eventSourceARN": url,
                 "awsRegion": "us-east-1",
             })).collect::<Vec<_>>()});
-            let response = function
-                .handle(&self.app, serde_json::from_value(event)?, self.clock.now())
-                .await;
+            let event = serde_json::from_value(event)?;
+            let response = as_function(
+                function.name,
+                function.handle(&self.app, event, self.clock.now()),
+            )
+            .await;
             let failed: Vec<String> = response
                 .batch_item_failures
                 .into_iter()

@@ -2,6 +2,7 @@
 //! developer routes of API.md (`/_dev/mailbox`, `/_dev/schedules`, `/_dev/clock`), and
 //! `POST /_dev/users/{id}/admin`, which grants the admin role (no public route does).
 
+use crate::iam::record::as_function;
 use crate::stack::Stack;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -81,7 +82,12 @@ async fn handle(
             .await
             .unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
     } else {
-        let response = router::dispatch(&stack.app, crate::functions::routes(), api).await;
+        let routes = crate::functions::routes();
+        // The route's function owns the calls of the request (IAM recording).
+        let function = router::find(routes, &api.method, &api.path)
+            .map(|found| found.route.function)
+            .unwrap_or("router");
+        let response = as_function(function, router::dispatch(&stack.app, routes, api)).await;
         // Lambda's event sources run continuously in the cloud; here each write is followed by
         // a delivery round, so what a request set in motion has happened when it returns.
         if delivery == Delivery::BeforeAnswer {
@@ -166,7 +172,7 @@ async fn dev_route(stack: &Stack, req: &ApiRequest) -> Result<ApiResponse, ApiEr
                         ApiError::validation("time", "an RFC 3339 time, e.g. 2026-12-14T00:00:00Z")
                     })?,
             };
-            let summary = function.run(&stack.app, time).await?;
+            let summary = as_function(function.name, function.run(&stack.app, time)).await?;
             // What the run fanned out (events → queues → workers) finishes before we answer.
             stack
                 .pump

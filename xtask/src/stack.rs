@@ -6,8 +6,9 @@ use crate::pump::EventPump;
 use crate::services::LocalServices;
 use crate::template::Template;
 use anyhow::{anyhow, Result};
+use aws_sdk_dynamodb::config::SharedInterceptor;
 use std::sync::Arc;
-use worklane::config::{LocalEndpoints, MailerKind};
+use worklane::config::{Hooks, LocalEndpoints, MailerKind};
 use worklane::{App, AppConfig};
 
 pub struct Stack {
@@ -31,6 +32,28 @@ pub fn random_signing_key() -> String {
         let _ = write!(key, "{}", ulid::Ulid::new());
     }
     key
+}
+
+/// While the e2e suite records (`iam::record::start`), every client of the stack's app
+/// reports its calls and every setting read, attributed to the function being played.
+fn recording_hooks(provisioned: &Provisioned) -> Hooks {
+    if !crate::iam::record::recording() {
+        return Hooks::default();
+    }
+    let recorder = crate::iam::record::Recorder::new(crate::iam::record::Names {
+        table: provisioned.table.clone(),
+        bucket: provisioned.bucket.clone(),
+        bus: provisioned.event_bus.clone(),
+        queues: provisioned
+            .queues
+            .iter()
+            .map(|(logical_id, url)| (url.clone(), logical_id.clone()))
+            .collect(),
+    });
+    Hooks {
+        interceptors: vec![SharedInterceptor::new(recorder)],
+        on_setting: Some(crate::iam::record::note_setting),
+    }
 }
 
 impl Stack {
@@ -80,20 +103,21 @@ impl Stack {
             .get(BILLING_QUEUE)
             .cloned()
             .ok_or_else(|| anyhow!("the template declares no {BILLING_QUEUE}"))?;
-        let app = App::new(AppConfig {
+        let config = AppConfig {
             stage: "local".into(),
-            table: provisioned.table.clone(),
-            bucket: provisioned.bucket.clone(),
-            event_bus: provisioned.event_bus.clone(),
-            email_from: "no-reply@worklane.local".into(),
-            signing_keys: std::env::var("JWT_SIGNING_KEYS")
-                .unwrap_or_else(|_| random_signing_key()),
+            table: Some(provisioned.table.clone()),
+            bucket: Some(provisioned.bucket.clone()),
+            event_bus: Some(provisioned.event_bus.clone()),
+            email_from: Some("no-reply@worklane.local".into()),
+            signing_keys: Some(
+                std::env::var("JWT_SIGNING_KEYS").unwrap_or_else(|_| random_signing_key()),
+            ),
             mailer: MailerKind::DevMailbox,
             payments: worklane::payments::PaymentsKind::Sandbox,
             billing_queue_url: Some(billing_queue_url),
             local: Some(endpoints.clone()),
-        })
-        .await?;
+        };
+        let app = App::with_hooks(config, recording_hooks(&provisioned)).await?;
         let clock = Arc::new(DevClock::new());
         let pump = Arc::new(EventPump::new(
             app.clone(),

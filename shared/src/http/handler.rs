@@ -59,7 +59,7 @@ pub async fn download_links(
     >,
     ApiError,
 > {
-    let blobs = crate::store::files::FileBlobs::new(&app.s3, &app.config.bucket);
+    let blobs = crate::store::files::FileBlobs::new(app.s3(), app.bucket()?);
     let mut links = std::collections::HashMap::new();
     for file in app.store.files(ids).await?.into_iter().flatten() {
         let url = blobs.presign_download(&file, now).await?;
@@ -70,7 +70,7 @@ pub async fn download_links(
 
 /// A confirmed user holding `role`.
 pub fn caller_with(app: &App, req: &ApiRequest, role: Role) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
+    let caller = Caller::from_request(app.keys()?, req)?;
     caller.require_confirmed()?;
     caller.require_role(role)?;
     Ok(caller)
@@ -78,7 +78,7 @@ pub fn caller_with(app: &App, req: &ApiRequest, role: Role) -> Result<Caller, Ap
 
 /// A confirmed user holding at least one of `roles`.
 pub fn caller_with_any(app: &App, req: &ApiRequest, roles: &[Role]) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
+    let caller = Caller::from_request(app.keys()?, req)?;
     caller.require_confirmed()?;
     if !roles.iter().any(|role| caller.roles.contains(role)) {
         return Err(ApiError::Forbidden(

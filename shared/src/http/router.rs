@@ -202,7 +202,7 @@ fn idempotency_scope(
     let Some(key) = idempotency::key_of(req)? else {
         return Ok(None);
     };
-    let scope = match super::auth::Caller::from_request(&app.keys, req) {
+    let scope = match super::auth::Caller::from_request(app.keys()?, req) {
         Ok(caller) => caller.user_id.to_string(),
         Err(_) => format!("anonymous:{}", route.operation_id),
     };

@@ -136,59 +136,36 @@ impl CallLog {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).push(call);
     }
 
-    fn counter(&self, service: &'static str) -> Counter {
-        Counter {
-            log: self.clone(),
-            service,
-        }
-    }
-
     /// `app` with every AWS client (DynamoDB, S3, SQS, EventBridge) recording into this log;
     /// the clients keep their endpoints and credentials.
     pub fn instrument(&self, app: &App) -> App {
-        let mut app = app.clone();
-        let dynamodb = app.store.client().config().to_builder();
-        app.store = worklane::store::Store::new(
-            aws_sdk_dynamodb::Client::from_conf(
-                dynamodb.interceptor(self.counter("DynamoDB")).build(),
-            ),
-            app.store.table(),
-        );
-        app.s3 = aws_sdk_s3::Client::from_conf(
-            app.s3
-                .config()
-                .to_builder()
-                .interceptor(self.counter("S3"))
-                .build(),
-        );
-        app.sqs = aws_sdk_sqs::Client::from_conf(
-            app.sqs
-                .config()
-                .to_builder()
-                .interceptor(self.counter("SQS"))
-                .build(),
-        );
-        app.events = aws_sdk_eventbridge::Client::from_conf(
-            app.events
-                .config()
-                .to_builder()
-                .interceptor(self.counter("EventBridge"))
-                .build(),
-        );
-        app
+        app.with_interceptor(Counter { log: self.clone() })
     }
 }
 
+/// One interceptor on every client; the operation's metadata names the service.
 #[derive(Debug)]
 struct Counter {
     log: CallLog,
-    service: &'static str,
+}
+
+/// The services the app's clients talk to, by their SDK metadata name.
+fn service_label(service: &str) -> &'static str {
+    match service {
+        "DynamoDB" => "DynamoDB",
+        "S3" => "S3",
+        "SQS" => "SQS",
+        "EventBridge" => "EventBridge",
+        "SESv2" => "SES",
+        _ => "other",
+    }
 }
 
 /// The attempt in flight: when it started and what it is.
 #[derive(Debug)]
 struct Attempt {
     started: Instant,
+    service: &'static str,
     operation: String,
     items: Option<usize>,
     index: Option<String>,
@@ -244,17 +221,18 @@ impl Intercept for Counter {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        let operation = cfg
+        let (operation, service) = cfg
             .load::<Metadata>()
-            .map(|m| m.name().to_string())
-            .unwrap_or_else(|| "?".into());
-        let (items, index) = if self.service == "DynamoDB" {
+            .map(|m| (m.name().to_string(), service_label(m.service())))
+            .unwrap_or_else(|| ("?".into(), "other"));
+        let (items, index) = if service == "DynamoDB" {
             dynamodb_shape(&operation, context.request().body().bytes())
         } else {
             (None, None)
         };
         cfg.interceptor_state().store_put(Attempt {
             started: Instant::now(),
+            service,
             operation,
             items,
             index,
@@ -270,7 +248,7 @@ impl Intercept for Counter {
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
         if let Some(attempt) = cfg.load::<Attempt>() {
             self.log.push(Call {
-                service: self.service,
+                service: attempt.service,
                 operation: attempt.operation.clone(),
                 items: attempt.items,
                 index: attempt.index.clone(),

@@ -53,7 +53,7 @@ use worklane::store::hourly::{
 };
 use worklane::store::payments::BillingMethodRecord;
 use worklane::store::Label;
-use worklane::store::{from_item, Cond, Store, StoreError, Tx, TxError};
+use worklane::store::{from_item, Cond, StoreError, Tx, TxError};
 use worklane::App;
 use worklane_devstack::clock::DevClock;
 use worklane_devstack::pump::EventPump;
@@ -145,6 +145,54 @@ impl Intercept for Calls {
     }
 }
 
+/// One interceptor for all of an app's clients that keeps DynamoDB's calls and SQS's apart.
+#[derive(Debug)]
+struct ByService {
+    dynamodb: Calls,
+    sqs: Calls,
+}
+
+impl ByService {
+    fn pick(&self, cfg: &ConfigBag) -> Option<&Calls> {
+        let metadata = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()?;
+        match metadata.service() {
+            "DynamoDB" => Some(&self.dynamodb),
+            "SQS" => Some(&self.sqs),
+            _ => None,
+        }
+    }
+}
+
+impl Intercept for ByService {
+    fn name(&self) -> &'static str {
+        "ByService"
+    }
+
+    fn read_before_attempt(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        match self.pick(cfg) {
+            Some(calls) => calls.clone().read_before_attempt(context, components, cfg),
+            None => Ok(()),
+        }
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        match self.pick(cfg) {
+            Some(calls) => calls.clone().read_after_attempt(context, components, cfg),
+            None => Ok(()),
+        }
+    }
+}
+
 fn count(tallies: &Tallies) -> u64 {
     tallies.values().map(|t| t.count).sum()
 }
@@ -204,7 +252,7 @@ async fn seed_client(app: &App, now: DateTime<Utc>) -> anyhow::Result<UserId> {
         .map_err(|v| anyhow::anyhow!("card: {v:?}"))?;
     let id = BillingMethodId::generate(now);
     let vaulted = app
-        .payments
+        .payments()
         .add_billing_method(id.as_str(), &details)
         .await?;
     let record = BillingMethodRecord {
@@ -443,14 +491,16 @@ async fn run(
     let sdk = worklane::config::sdk_config(true).await;
     // The close and the worker run at the same time, each on its own counting clients, so
     // what is the close's is not the worker's; the pollers' SQS client counts moto's share.
-    let (close_calls, dynamodb, close_sqs_calls, sqs) = sdk_clients(&sdk, services);
-    let mut closer = stack.app.clone();
-    closer.store = Store::new(dynamodb, stack.app.store.table());
-    closer.sqs = sqs;
-    let (worker_calls, dynamodb, _, sqs) = sdk_clients(&sdk, services);
-    let mut worker = stack.app.clone();
-    worker.store = Store::new(dynamodb, stack.app.store.table());
-    worker.sqs = sqs;
+    let (close_calls, close_sqs_calls) = (Calls::default(), Calls::default());
+    let closer = stack.app.with_interceptor(ByService {
+        dynamodb: close_calls.clone(),
+        sqs: close_sqs_calls.clone(),
+    });
+    let worker_calls = Calls::default();
+    let worker = stack.app.with_interceptor(ByService {
+        dynamodb: worker_calls.clone(),
+        sqs: Calls::default(),
+    });
     let (_, _, pump_sqs_calls, pump_sqs) = sdk_clients(&sdk, services);
     let streams = aws_sdk_dynamodbstreams::Client::from_conf(
         aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
@@ -572,7 +622,7 @@ async fn run(
     let charge_due = due_weeks(app, CHARGE_DUE, close + Duration::days(30))
         .await?
         .len();
-    let charges = app.payments.sandbox_journal().len();
+    let charges = app.payments().sandbox_journal().len();
     let audit = app.store.audit_ledger().await?;
     println!(
         "  N={n}: in review {in_review}, left to close {left_to_close}, charge due {charge_due}, \

@@ -151,7 +151,7 @@ pub async fn login(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         login.email_confirmed,
         req.now,
     );
-    Ok(ApiResponse::ok(&tokens(app, &claims, refresh.token)))
+    Ok(ApiResponse::ok(&tokens(app, &claims, refresh.token)?))
 }
 
 pub async fn refresh(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -199,12 +199,12 @@ pub async fn refresh(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         user.email_confirmed_at.is_some(),
         req.now,
     );
-    Ok(ApiResponse::ok(&tokens(app, &claims, successor.token)))
+    Ok(ApiResponse::ok(&tokens(app, &claims, successor.token)?))
 }
 
 pub async fn logout(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let body: LogoutRequest = req.json_or_default()?;
-    let session_id = match (Caller::from_request(&app.keys, &req), body.refresh_token) {
+    let session_id = match (Caller::from_request(app.keys()?, &req), body.refresh_token) {
         (Ok(caller), _) => caller.session_id,
         (Err(_), Some(token)) => {
             // Without a valid access token, only the holder of a live refresh token may log out.
@@ -227,7 +227,7 @@ pub async fn logout(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 }
 
 pub async fn add_role(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let body: AddRoleRequest = req.json()?;
     check_roles(&[body.role])?;
@@ -244,13 +244,17 @@ pub async fn add_role(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     Ok(ApiResponse::ok(&AccountView::from(&user)))
 }
 
-fn tokens(app: &App, claims: &AccessClaims, refresh_token: String) -> TokenResponse {
-    TokenResponse {
-        access_token: app.keys.issue(claims),
+fn tokens(
+    app: &App,
+    claims: &AccessClaims,
+    refresh_token: String,
+) -> Result<TokenResponse, ApiError> {
+    Ok(TokenResponse {
+        access_token: app.keys()?.issue(claims),
         refresh_token,
         token_type: "Bearer",
         expires_in: ACCESS_TOKEN_TTL.num_seconds(),
-    }
+    })
 }
 
 /// The routes of this function.

@@ -100,8 +100,8 @@ pub struct UploadView {
     pub upload: PresignedUrl,
 }
 
-fn blobs(app: &App) -> FileBlobs<'_> {
-    FileBlobs::new(&app.s3, &app.config.bucket)
+fn blobs(app: &App) -> Result<FileBlobs<'_>, ApiError> {
+    Ok(FileBlobs::new(app.s3(), app.bucket()?))
 }
 
 /// The file in the path, if `caller` may read it; otherwise it does not exist for them (404),
@@ -122,12 +122,12 @@ async fn readable_file(
 }
 
 pub async fn create_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     // Storage costs money: throwaway unconfirmed signups do not get to fill the bucket.
     caller.require_confirmed()?;
     let declared = req.json::<FileDeclaration>()?.check()?;
     let file = FileRecord::declare(FileId::generate(req.now), caller.user_id, declared, req.now);
-    let upload = blobs(app).presign_upload(&file, req.now).await?;
+    let upload = blobs(app)?.presign_upload(&file, req.now).await?;
     app.store.create_file(&file).await?;
     Ok(ApiResponse::created(&UploadView {
         file: FileView::new(&file, None),
@@ -136,7 +136,7 @@ pub async fn create_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, Ap
 }
 
 pub async fn complete_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let file = readable_file(app, &req, Some(&caller.user_id)).await?;
     if file.owner_id != caller.user_id {
         return Err(ApiError::Forbidden(
@@ -146,7 +146,7 @@ pub async fn complete_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, 
     if file.state == FileState::Ready {
         return Ok(ApiResponse::ok(&FileView::new(&file, None)));
     }
-    let blobs = blobs(app);
+    let blobs = blobs(app)?;
     let object = blobs
         .head(&file)
         .await?
@@ -172,12 +172,12 @@ pub async fn complete_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, 
 pub async fn get_file(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     // Public files need no token; a token that is sent must be valid.
     let caller = match req.header("authorization") {
-        Some(_) => Some(Caller::from_request(&app.keys, &req)?.user_id),
+        Some(_) => Some(Caller::from_request(app.keys()?, &req)?.user_id),
         None => None,
     };
     let file = readable_file(app, &req, caller.as_ref()).await?;
     let download = match file.state {
-        FileState::Ready => Some(blobs(app).presign_download(&file, req.now).await?),
+        FileState::Ready => Some(blobs(app)?.presign_download(&file, req.now).await?),
         FileState::Pending => None,
     };
     Ok(ApiResponse::ok(&FileView::new(&file, download)))

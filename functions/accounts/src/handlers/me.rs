@@ -39,7 +39,7 @@ impl From<&UserRecord> for AccountView {
 }
 
 pub async fn get_me(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let user = app
         .store
         .user(&caller.user_id)

@@ -151,7 +151,7 @@ pub async fn add_billing_method(app: &App, req: ApiRequest) -> Result<ApiRespons
     let details = input.check(req.now)?;
     let id = BillingMethodId::generate(req.now);
     let vaulted = app
-        .payments
+        .payments()
         .add_billing_method(id.as_str(), &details)
         .await?;
     let holder_name = match &details {
@@ -223,7 +223,7 @@ pub async fn add_payout_method(app: &App, req: ApiRequest) -> Result<ApiResponse
     let destination = input.check()?;
     let id = PayoutMethodId::generate(req.now);
     let vaulted = app
-        .payments
+        .payments()
         .add_payout_method(id.as_str(), &destination)
         .await?;
     use worklane::domain::payout::PayoutDestination as D;

@@ -163,7 +163,7 @@ async fn visible_dispute(
 }
 
 pub async fn get(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let dispute = visible_dispute(app, &caller, &req).await?;
     Ok(ApiResponse::ok(&dispute))
 }
@@ -187,7 +187,7 @@ async fn settle_or_contest(
 }
 
 pub async fn respond(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let body: AnswerRequest = req.json()?;
     let (accepted, message) = body.check()?;
@@ -361,11 +361,11 @@ pub async fn evidence(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
 pub async fn mediation_queue(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Admin)?;
     let scope = format!("mediation:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (disputes, last) = app.store.mediation_queue(limit, start).await?;
     Ok(ApiResponse::ok(&Page {
         items: disputes,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }

@@ -211,7 +211,7 @@ async fn commit(
 }
 
 pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let body: IdentitySubmission = req.json()?;
     let mut ids = vec![body.document_file_id.clone()];
@@ -255,7 +255,7 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 }
 
 pub async fn get_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let view = match app.store.identity(&caller.user_id).await? {
         None => IdentityView::none(),
         Some(verification) => {
@@ -279,7 +279,7 @@ pub async fn list_pending(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     }
     let limit = page_limit(&req, 20, 100)?;
     const SCOPE: &str = "identity-reviews:pending";
-    let start = app.cursors.start_key(SCOPE, &req)?;
+    let start = app.cursors()?.start_key(SCOPE, &req)?;
     let (pending, next) = app.store.pending_identities(limit, start).await?;
     let items = pending
         .into_iter()
@@ -292,7 +292,7 @@ pub async fn list_pending(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
         .collect();
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(SCOPE, next.as_ref()),
+        next_cursor: app.cursors()?.next(SCOPE, next.as_ref()),
     }))
 }
 
@@ -325,7 +325,7 @@ pub async fn get_review(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     caller_with(app, &req, Role::Admin)?;
     let (verification, user) = reviewed(app, &req).await?;
     let files = files_of(app, &verification).await?;
-    let blobs = FileBlobs::new(&app.s3, &app.config.bucket);
+    let blobs = FileBlobs::new(app.s3(), app.bucket()?);
     let mut links = HashMap::new();
     for file in files.values() {
         links.insert(

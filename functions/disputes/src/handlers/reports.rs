@@ -118,7 +118,7 @@ fn role_of(side: Side) -> Role {
 /// The caller, the checked query (a freelancer's side by default when they are one), the
 /// role the side needs (403 without it) and the contract filter (404 unless theirs).
 async fn ask(app: &App, req: &ApiRequest, kind: ReportKind) -> Result<Ask, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
+    let caller = Caller::from_request(app.keys()?, req)?;
     let default = if caller.roles.contains(&Role::Freelancer) {
         Side::Freelancer
     } else {

@@ -185,20 +185,20 @@ pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let limit = page_limit(&req, 20, 100)?;
     let scope = format!("withdrawals:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (withdrawals, next) = app.store.withdrawals(&caller.user_id, limit, start).await?;
     Ok(ApiResponse::ok(&Page {
         items: withdrawals
             .iter()
             .map(WithdrawalView::from)
             .collect::<Vec<_>>(),
-        next_cursor: app.cursors.next(&scope, next.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
     }))
 }
 
 pub async fn get_one(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     const NOT_FOUND: ApiError = ApiError::NotFound("withdrawal");
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let id = WithdrawalId::parse(req.path_param("id")?).ok_or(NOT_FOUND)?;
     // The key is the caller's own partition: someone else's id finds nothing.
     let withdrawal = app

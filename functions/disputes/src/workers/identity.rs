@@ -27,7 +27,7 @@ pub async fn delete_expired_documents(
         }
         let current = app.store.identity(&record.purge.user_id).await?;
         let doomed = record.purge.files_to_delete(current.as_ref());
-        let blobs = FileBlobs::new(&app.s3, &app.config.bucket);
+        let blobs = FileBlobs::new(app.s3(), app.bucket()?);
         let mut deleted = Vec::with_capacity(doomed.len());
         for (id, file) in doomed.iter().zip(app.store.files(&doomed).await?) {
             match file {

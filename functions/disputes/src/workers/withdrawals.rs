@@ -87,7 +87,7 @@ async fn next_step(
         return Ok((processing_tx(current, &next), None));
     }
     let payout = app
-        .payments
+        .payments()
         .payout(
             &current.target.processor_token,
             current.net,

@@ -155,7 +155,7 @@ pub struct AcceptedView {
 /// Reads need a valid token; changes also a confirmed email (§1.2). Which side may act is
 /// the domain's call, once the caller is known to be a party.
 fn caller(app: &App, req: &ApiRequest, acting: bool) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
+    let caller = Caller::from_request(app.keys()?, req)?;
     if acting {
         caller.require_confirmed()?;
     }
@@ -303,7 +303,7 @@ pub async fn my_offers(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let caller = caller(app, &req, false)?;
     let side = list_side(&caller, &req)?;
     let scope = format!("my-offers:{}:{side:?}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (offers, last) = app
         .store
@@ -314,7 +314,7 @@ pub async fn my_offers(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
             .into_iter()
             .map(|o| o.effective(req.now))
             .collect::<Vec<_>>(),
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 
@@ -410,7 +410,7 @@ pub async fn my_contracts(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     let caller = caller(app, &req, false)?;
     let side = list_side(&caller, &req)?;
     let scope = format!("my-contracts:{}:{side:?}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (items, last) = app
         .store
@@ -418,7 +418,7 @@ pub async fn my_contracts(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
         .await?;
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 

@@ -205,7 +205,7 @@ async fn settle_unused_charge(
         return outcome;
     };
     if err.status().is_client_error() && !used.await? {
-        app.payments
+        app.payments()
             .refund(&charge.id, charge.amount, &format!("{key}:unused"))
             .await?;
     }
@@ -244,7 +244,7 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         // The processor dedupes on the key, so a retry of this step never charges twice.
         let key = charge_transfer.to_string();
         let charge = app
-            .payments
+            .payments()
             .charge(&method.processor_token, funding.to_charge, &key)
             .await?;
         charged = Some((charge, key));
@@ -359,7 +359,7 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
             worklane::http::handler::charge_source(app, &caller.user_id, None, req.now).await?;
         let key = format!("release:{}:bonus-charge", before.id);
         let charge = app
-            .payments
+            .payments()
             .charge(&method.processor_token, bonus.total(), &key)
             .await?;
         charged = Some((charge, key));
@@ -439,7 +439,7 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
         worklane::http::handler::charge_source(app, &caller.user_id, None, req.now).await?;
     let key = format!("bonus:{}:{basis}", contract.id);
     let charge = app
-        .payments
+        .payments()
         .charge(&method.processor_token, bonus.total(), &key)
         .await?;
     let lifetime = app

@@ -90,7 +90,7 @@ fn caller_accounts(caller: &Caller) -> Vec<AccountId> {
 }
 
 pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let accounts = caller_accounts(&caller);
     let totals = app.store.ledger_accounts(&accounts).await?;
     let accounts: Vec<_> = accounts.into_iter().zip(totals).collect();
@@ -120,11 +120,12 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 }
 
 pub async fn transactions(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let limit = page_limit(&req, 50, 200)?;
     let scope = format!("transactions:{}", caller.user_id);
+    let cursors = app.cursors()?;
     let before: Option<String> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        Some(cursor) => Some(app.cursors.decode(&scope, cursor)?),
+        Some(cursor) => Some(cursors.decode(&scope, cursor)?),
         None => None,
     };
     let items = app
@@ -134,12 +135,12 @@ pub async fn transactions(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     let next_cursor = (items.len() == limit as usize)
         .then(|| items.last())
         .flatten()
-        .map(|last| app.cursors.encode(&scope, &Store::transfer_position(last)));
+        .map(|last| cursors.encode(&scope, &Store::transfer_position(last)));
     Ok(ApiResponse::ok(&Page { items, next_cursor }))
 }
 
 pub async fn audit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_role(Role::Admin)?;
     Ok(ApiResponse::ok(&app.store.audit_ledger().await?))
 }

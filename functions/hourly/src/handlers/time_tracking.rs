@@ -301,7 +301,7 @@ pub struct WorkDiary {
 }
 
 pub async fn work_diary(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let id = contract_id(&req)?;
     let date = match req.query_param("date") {
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
@@ -418,10 +418,7 @@ pub async fn delete_segment(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     // The record is gone with the segment; the object follows. Should this fail, the object
     // is unreachable (no record presigns it) and the bucket's lifecycle rule removes it.
     if let Some(file) = file {
-        if let Err(err) = FileBlobs::new(&app.s3, &app.config.bucket)
-            .delete(&file)
-            .await
-        {
+        if let Err(err) = FileBlobs::new(app.s3(), app.bucket()?).delete(&file).await {
             tracing::warn!(file = %file.id, error = %err, "screenshot object not deleted");
         }
     }
@@ -429,20 +426,21 @@ pub async fn delete_segment(app: &App, req: ApiRequest) -> Result<ApiResponse, A
 }
 
 pub async fn timesheets(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let id = contract_id(&req)?;
     let limit = page_limit(&req, 20, 100)?;
     of_party(app.store.contract(&id).await?, &caller)?;
     let scope = format!("timesheets:{id}");
+    let cursors = app.cursors()?;
     let before = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        Some(cursor) => Some(app.cursors.decode::<NaiveDate>(&scope, cursor)?),
+        Some(cursor) => Some(cursors.decode::<NaiveDate>(&scope, cursor)?),
         None => None,
     };
     let weeks = app.store.timesheets(&id, before, limit).await?;
     let next_cursor = (weeks.len() == limit as usize)
         .then(|| weeks.last())
         .flatten()
-        .map(|last| app.cursors.encode(&scope, &last.week_start));
+        .map(|last| cursors.encode(&scope, &last.week_start));
     Ok(ApiResponse::ok(&Page {
         items: weeks
             .into_iter()

@@ -38,9 +38,7 @@ fn schedule_of(id: &str) -> Result<FeeSchedule, StoreError> {
 /// is logged, so contracts without time cost nothing and one that ended mid-week is still
 /// billed for the time it logged.
 pub async fn close_weeks(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
-    let queue = app.config.billing_queue_url.as_deref().ok_or_else(|| {
-        StoreError::Unavailable("WEEKLY_BILLING_QUEUE_URL is not configured".into())
-    })?;
+    let queue = app.billing_queue_url()?;
     let mut summary = ScheduleSummary::default();
     let mut start = None;
     loop {
@@ -88,7 +86,7 @@ async fn send_batch(app: &App, queue: &str, requests: &[CloseRequest]) -> Result
     // harmless: the worker seals each week once).
     for _ in 0..5 {
         let output = app
-            .sqs
+            .sqs()
             .send_message_batch()
             .queue_url(queue)
             .set_entries(Some(pending.clone()))
@@ -225,7 +223,7 @@ async fn charge(
     let method = method.filter(|method| method.usable_at(now));
     let charged = match &method {
         Some(method) => {
-            app.payments
+            app.payments()
                 .charge(
                     &method.processor_token,
                     invoice.total(),

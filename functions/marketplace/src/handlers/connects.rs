@@ -60,7 +60,7 @@ pub struct ConnectsView {
 pub async fn my_connects(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let scope = format!("connects:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 50, 200)?;
     let balance = app.store.connects_balance(&caller.user_id).await?;
     let (items, last) = app
@@ -70,7 +70,7 @@ pub async fn my_connects(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiE
     Ok(ApiResponse::ok(&ConnectsView {
         balance,
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 
@@ -113,7 +113,7 @@ pub async fn purchase(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
         req.idempotency_basis()?
     );
     let transfer_id = TransferId::derived(req.now, &basis);
-    app.payments
+    app.payments()
         .charge(&method.processor_token, price, transfer_id.as_str())
         .await?;
     let movement = Movement::new().transfer(Transfer::new(

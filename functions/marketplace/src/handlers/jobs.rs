@@ -229,7 +229,7 @@ async fn save_change(
 }
 
 pub async fn get_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let job = visible_job(app, &caller.user_id, &job_id(&req)?).await?;
     job_answer(app, job, &caller.user_id, req.now).await
 }
@@ -333,7 +333,7 @@ pub async fn resume_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
 pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let scope = format!("client-jobs:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (jobs, last) = app.store.client_jobs(&caller.user_id, limit, start).await?;
     let stats = app.store.client_stats(&caller.user_id).await?;
@@ -343,7 +343,7 @@ pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         .collect();
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 

@@ -222,7 +222,7 @@ pub async fn put_freelancer_profile(app: &App, req: ApiRequest) -> Result<ApiRes
 }
 
 pub async fn my_freelancer_profile(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let profile = app
         .store
         .freelancer_profile(&caller.user_id)
@@ -245,7 +245,7 @@ pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, A
 }
 
 pub async fn search_freelancers(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    Caller::from_request(&app.keys, &req)?;
+    Caller::from_request(app.keys()?, &req)?;
     let skills = req
         .query_param("skills")
         .filter(|s| !s.trim().is_empty())
@@ -264,14 +264,14 @@ pub async fn search_freelancers(app: &App, req: ApiRequest) -> Result<ApiRespons
     )?;
     let limit = page_limit(&req, 20, 50)?;
     let scope = search.scope();
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (items, next) = app
         .store
         .search_freelancers(&search, limit as usize, start)
         .await?;
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, next.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
     }))
 }
 
@@ -300,7 +300,7 @@ pub async fn put_client_profile(app: &App, req: ApiRequest) -> Result<ApiRespons
 }
 
 pub async fn my_client_profile(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let profile = app
         .store
         .client_profile(&caller.user_id)
@@ -310,7 +310,7 @@ pub async fn my_client_profile(app: &App, req: ApiRequest) -> Result<ApiResponse
 }
 
 pub async fn get_client(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    Caller::from_request(&app.keys, &req)?;
+    Caller::from_request(app.keys()?, &req)?;
     let id = user_in_path(&req, "client")?;
     let (user, profile, stats) = app.store.client_page(&id).await?;
     let user = user

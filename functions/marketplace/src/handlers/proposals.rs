@@ -245,7 +245,7 @@ async fn apply(
 }
 
 pub async fn get(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let proposal = party_proposal(app, &caller.user_id, &proposal_id(&req)?).await?;
     if proposal.freelancer_id == caller.user_id {
         Ok(ApiResponse::ok(&ProposalView { proposal }))
@@ -268,7 +268,7 @@ pub async fn list_for_job(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     let job = own_job(app, &caller.user_id, &job_id(&req)?).await?;
     let list: ClientList = list_param(&req, "all")?;
     let scope = format!("job-proposals:{}:{:?}", job.id, list);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     // The auction's winners lead the first page; later they are skipped where they arrived.
     let boosted_ids: Vec<ProposalId> = job.boosts.iter().map(|s| s.proposal_id.clone()).collect();
@@ -292,7 +292,7 @@ pub async fn list_for_job(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     );
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 
@@ -300,7 +300,7 @@ pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let list: FreelancerList = list_param(&req, "submitted")?;
     let scope = format!("my-proposals:{}:{:?}", caller.user_id, list);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (page, last) = app
         .store
@@ -313,7 +313,7 @@ pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
         .collect();
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 
@@ -437,7 +437,7 @@ pub async fn invite(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 pub async fn my_invitations(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let scope = format!("my-invitations:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let (items, last) = app
         .store
@@ -445,7 +445,7 @@ pub async fn my_invitations(app: &App, req: ApiRequest) -> Result<ApiResponse, A
         .await?;
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
     }))
 }
 

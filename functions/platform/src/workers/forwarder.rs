@@ -13,6 +13,21 @@ use worklane::App;
 const PUT_EVENTS_BATCH: usize = 10;
 
 pub async fn forward_outbox(app: &App, event: DynamoDbEvent) -> DynamoDbEventResponse {
+    let bus = match app.event_bus() {
+        Ok(bus) => bus,
+        Err(err) => {
+            // The whole batch again, from its first record, until the deployment is fixed.
+            tracing::error!(error = %err, "cannot forward the outbox");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = event
+                .records
+                .first()
+                .and_then(|record| record.change.sequence_number.clone());
+            let mut response = DynamoDbEventResponse::default();
+            response.batch_item_failures = vec![failure];
+            return response;
+        }
+    };
     let mut pending: Vec<(String, PutEventsRequestEntry)> = Vec::new();
     for record in event.records {
         let sequence = record.change.sequence_number.clone().unwrap_or_default();
@@ -31,7 +46,7 @@ pub async fn forward_outbox(app: &App, event: DynamoDbEvent) -> DynamoDbEventRes
             continue;
         }
         let entry = PutEventsRequestEntry::builder()
-            .event_bus_name(&app.config.event_bus)
+            .event_bus_name(bus)
             .source(EVENT_SOURCE)
             .detail_type(&item.detail_type)
             .detail(&item.event)
@@ -43,7 +58,7 @@ pub async fn forward_outbox(app: &App, event: DynamoDbEvent) -> DynamoDbEventRes
         let entries: Vec<PutEventsRequestEntry> =
             chunk.iter().map(|(_, entry)| entry.clone()).collect();
         let first_failed = match app
-            .events
+            .events()
             .put_events()
             .set_entries(Some(entries))
             .send()

@@ -137,7 +137,7 @@ pub async fn leave(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
 }
 
 pub async fn contract_feedback(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let (_, _, answer, _) = view(app, &caller, &contract_id(&req)?, req.now).await?;
     Ok(ApiResponse::ok(&answer))
 }
@@ -157,8 +157,9 @@ pub async fn user_feedback(app: &App, req: ApiRequest) -> Result<ApiResponse, Ap
     let user = UserId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("user"))?;
     let limit = page_limit(&req, 20, 100)?;
     let scope = format!("feedback:{user}");
+    let cursors = app.cursors()?;
     let before: Option<String> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        Some(cursor) => Some(app.cursors.decode(&scope, cursor)?),
+        Some(cursor) => Some(cursors.decode(&scope, cursor)?),
         None => None,
     };
     let (received, reputation) = futures::try_join!(
@@ -170,8 +171,7 @@ pub async fn user_feedback(app: &App, req: ApiRequest) -> Result<ApiResponse, Ap
         .flatten()
         .and_then(|last| last.revealed_at.map(|at| (at, &last.contract_id)))
         .map(|(at, contract)| {
-            app.cursors
-                .encode(&scope, &format!("{:015}#{contract}", at.timestamp_millis()))
+            cursors.encode(&scope, &format!("{:015}#{contract}", at.timestamp_millis()))
         });
     Ok(ApiResponse::ok(&UserFeedback {
         user_id: user,

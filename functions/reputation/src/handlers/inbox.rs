@@ -100,10 +100,10 @@ impl MarkReadRequest {
 }
 
 pub async fn list(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let scope = format!("notifications:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (page, state) = futures::try_join!(
         app.store.inbox_page(&caller.user_id, limit, start),
         app.store.inbox_state(&caller.user_id),
@@ -112,13 +112,13 @@ pub async fn list(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let state = state.unwrap_or_default();
     Ok(ApiResponse::ok(&InboxPage {
         items: records.into_iter().map(|r| r.view(&state)).collect(),
-        next_cursor: app.cursors.next(&scope, last.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
         unread_count: state.unread,
     }))
 }
 
 pub async fn mark_read(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let body: MarkReadRequest = req.json_or_default()?;
     let marked = match body.check()? {
         Marking::All => {

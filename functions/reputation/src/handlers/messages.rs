@@ -192,7 +192,7 @@ async fn attachments_of(
     files: impl IntoIterator<Item = FileRecord>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<FileId, Attachment>, ApiError> {
-    let blobs = FileBlobs::new(&app.s3, &app.config.bucket);
+    let blobs = FileBlobs::new(app.s3(), app.bucket()?);
     let mut found = HashMap::new();
     for file in files {
         let url = blobs.presign_download(&file, now).await?;
@@ -233,20 +233,20 @@ fn message_view(
 }
 
 pub async fn list_rooms(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let limit = page_limit(&req, 20, 100)?;
     let scope = format!("rooms:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (rooms, next) = app.store.rooms_of(&caller.user_id, limit, start).await?;
     Ok(ApiResponse::ok(&Page {
         // The list carries the caller's own markers; the other's is in the room's messages.
         items: rooms.iter().map(|m| RoomView::new(m, None)).collect(),
-        next_cursor: app.cursors.next(&scope, next.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
     }))
 }
 
 pub async fn post_message(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let room = room_id(&req)?;
     member_view(app, &room, &caller).await?;
@@ -309,14 +309,15 @@ pub async fn post_message(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
 }
 
 pub async fn list_messages(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let room = room_id(&req)?;
     let limit = page_limit(&req, 30, 100)?;
     let (_, _, other) = member_view(app, &room, &caller).await?;
     // The cursor is the last message of the previous page, bound to this room and caller.
     let scope = format!("messages:{room}:{}", caller.user_id);
+    let cursors = app.cursors()?;
     let before = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        Some(cursor) => Some(app.cursors.decode::<MessageId>(&scope, cursor)?),
+        Some(cursor) => Some(cursors.decode::<MessageId>(&scope, cursor)?),
         None => None,
     };
     let (messages, more) = app
@@ -326,7 +327,7 @@ pub async fn list_messages(app: &App, req: ApiRequest) -> Result<ApiResponse, Ap
     let next_cursor = more
         .then(|| messages.last())
         .flatten()
-        .map(|last| app.cursors.encode(&scope, &last.id));
+        .map(|last| cursors.encode(&scope, &last.id));
     let mut urls = attachment_urls(app, &messages.iter().collect::<Vec<_>>(), req.now).await?;
     Ok(ApiResponse::ok(&Page {
         items: messages
@@ -338,7 +339,7 @@ pub async fn list_messages(app: &App, req: ApiRequest) -> Result<ApiResponse, Ap
 }
 
 pub async fn mark_read(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let room = room_id(&req)?;
     let body: ReadRequest = req.json_or_default()?;
     let asked = match body.up_to.as_deref() {

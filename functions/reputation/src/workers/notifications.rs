@@ -100,7 +100,7 @@ async fn email(
                 user.name, draft.text
             ),
         };
-        app.mailer
+        app.mailer()?
             .send(&app.store, &email, now)
             .await
             .map_err(|e| WorkerError::Retryable(e.to_string()))
@@ -175,7 +175,7 @@ async fn account_emails(
     match &event.payload {
         EventPayload::AccountSignedUp { user_id, email, name } => {
             once(app, &event.id, "email:confirmation", now, || async {
-                let token = confirmation_token(app, &event);
+                let token = confirmation_token(app, &event)?;
                 let (pk, sk) = keys::email_confirmation(&worklane::security::token_digest(&token));
                 // Redeeming answers with the account from this copy instead of reading it.
                 let account = app
@@ -205,7 +205,7 @@ async fn account_emails(
                     subject: "Confirm your Worklane email address".into(),
                     text,
                 };
-                app.mailer
+                app.mailer()?
                     .send(&app.store, &email, now)
                     .await
                     .map_err(|e| WorkerError::Retryable(e.to_string()))
@@ -234,7 +234,7 @@ async fn account_emails(
                         user.name, job.title, job.connects_cost, job.id
                     ),
                 };
-                app.mailer
+                app.mailer()?
                     .send(&app.store, &email, now)
                     .await
                     .map_err(|e| WorkerError::Retryable(e.to_string()))
@@ -247,12 +247,12 @@ async fn account_emails(
 
 /// The same event always yields the same token, so a retry after a partial failure
 /// re-sends a token that works instead of minting a second one.
-fn confirmation_token(app: &App, event: &DomainEvent) -> String {
-    let key = app.keys.current().derive("email-confirmation");
-    URL_SAFE_NO_PAD.encode(worklane::security::hmac_sha256(
+fn confirmation_token(app: &App, event: &DomainEvent) -> Result<String, WorkerError> {
+    let key = app.keys()?.current().derive("email-confirmation");
+    Ok(URL_SAFE_NO_PAD.encode(worklane::security::hmac_sha256(
         &key,
         event.id.as_str().as_bytes(),
-    ))
+    )))
 }
 
 /// Runs an effect of an event (or reminder) unless it was already delivered, then records it.

@@ -138,7 +138,7 @@ const DEFAULT_PAGE: i32 = 20;
 const MAX_PAGE: i32 = 50;
 
 fn freelancer(app: &App, req: &ApiRequest) -> Result<Caller, ApiError> {
-    let caller = Caller::from_request(&app.keys, req)?;
+    let caller = Caller::from_request(app.keys()?, req)?;
     caller.require_role(Role::Freelancer)?;
     Ok(caller)
 }
@@ -155,7 +155,7 @@ async fn search_page(
 ) -> Result<Page<JobView>, ApiError> {
     let limit = page_limit(req, DEFAULT_PAGE, MAX_PAGE)? as usize;
     let cursor: Option<SearchCursor> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
-        Some(raw) => Some(app.cursors.decode(scope, raw)?),
+        Some(raw) => Some(app.cursors()?.decode(scope, raw)?),
         None => None,
     };
     let Some(searcher) = engine::searcher(app).await? else {
@@ -183,8 +183,9 @@ async fn search_page(
         },
     )
     .map_err(crate::search::SearchError::from)?;
+    let cursors = app.cursors()?;
     let next_cursor = hits.next.map(|after| {
-        app.cursors.encode(
+        cursors.encode(
             scope,
             &SearchCursor {
                 as_of,
@@ -234,7 +235,7 @@ fn scope_of(kind: &str, parts: &impl Serialize) -> String {
 }
 
 pub async fn search_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let caller = Caller::from_request(&app.keys, &req)?;
+    let caller = Caller::from_request(app.keys()?, &req)?;
     let q = req
         .query_param("q")
         .map(str::trim)
@@ -298,7 +299,7 @@ pub async fn saved_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let caller = freelancer(app, &req)?;
     let limit = page_limit(&req, DEFAULT_PAGE, MAX_PAGE)?;
     let scope = format!("saved-jobs:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (records, next) = app.store.saved_jobs(&caller.user_id, limit, start).await?;
     let ids: Vec<JobId> = records.iter().map(|r| r.job_id.clone()).collect();
     // A job that turned invite-only since is no longer the caller's to see.
@@ -323,7 +324,7 @@ pub async fn saved_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
         .collect();
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, next.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
     }))
 }
 
@@ -354,14 +355,14 @@ pub async fn saved_searches(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     let caller = freelancer(app, &req)?;
     let limit = page_limit(&req, DEFAULT_PAGE, MAX_PAGE)?;
     let scope = format!("saved-searches:{}", caller.user_id);
-    let start = app.cursors.start_key(&scope, &req)?;
+    let start = app.cursors()?.start_key(&scope, &req)?;
     let (items, next) = app
         .store
         .saved_searches(&caller.user_id, limit, start)
         .await?;
     Ok(ApiResponse::ok(&Page {
         items,
-        next_cursor: app.cursors.next(&scope, next.as_ref()),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
     }))
 }
 

@@ -53,7 +53,11 @@ static INDEXERS: Registry<Indexer> = Registry::new();
 static READERS: Registry<Reader> = Registry::new();
 
 fn instance(app: &App) -> String {
-    format!("{}|{}", app.config.bucket, app.config.table)
+    format!(
+        "{}|{}",
+        app.config.bucket.as_deref().unwrap_or_default(),
+        app.store.table()
+    )
 }
 
 /// `<temp>/worklane-search/<hash of bucket+table>/<role>`.
@@ -128,8 +132,8 @@ impl Indexer {
         let (index, manifest) = match &pointer {
             Some(pointer) => {
                 let manifest =
-                    snapshot::manifest(&app.s3, &app.config.bucket, &pointer.manifest).await?;
-                snapshot::restore(&app.s3, &app.config.bucket, &manifest, &dir).await?;
+                    snapshot::manifest(app.s3(), app.bucket()?, &pointer.manifest).await?;
+                snapshot::restore(app.s3(), app.bucket()?, &manifest, &dir).await?;
                 // Tantivy only garbage-collects files it manages: hand it the restored ones.
                 let managed = serde_json::to_vec(&manifest.files).expect("names serialize");
                 snapshot::write_atomically(&dir, ".managed.json", &managed)?;
@@ -224,8 +228,8 @@ impl Indexer {
         }
         files.sort();
         snapshot::upload_new(
-            &app.s3,
-            &app.config.bucket,
+            app.s3(),
+            app.bucket()?,
             &self.dir,
             &files,
             &mut self.uploaded,
@@ -242,7 +246,7 @@ impl Indexer {
         };
         let key = snapshot::manifest_key(generation);
         let body = serde_json::to_vec(&manifest).expect("manifests serialize");
-        snapshot::put(&app.s3, &app.config.bucket, &key, body).await?;
+        snapshot::put(app.s3(), app.bucket()?, &key, body).await?;
         let pointer = SnapshotPointer::new(generation, key, docs, now);
         if !app
             .store
@@ -274,14 +278,17 @@ impl Indexer {
     /// Deletes from S3 the files no retained manifest names, and the manifest that fell out.
     /// Best effort: a leftover file costs storage, never correctness.
     async fn forget_old_files(&mut self, app: &App, generation: u64) {
+        // Without a bucket nothing was published, so there is nothing old to forget.
+        let Ok(bucket) = app.bucket() else {
+            return;
+        };
         while self.history.len() > KEEP_MANIFESTS {
             let Some(dropped) = self.history.pop_front() else {
                 break;
             };
             let kept: HashSet<&String> = self.history.iter().flatten().collect();
             for name in dropped.iter().filter(|n| !kept.contains(n)) {
-                match snapshot::delete(&app.s3, &app.config.bucket, &snapshot::file_key(name)).await
-                {
+                match snapshot::delete(app.s3(), bucket, &snapshot::file_key(name)).await {
                     Ok(()) => {
                         self.uploaded.remove(name);
                     }
@@ -291,7 +298,7 @@ impl Indexer {
             let old = generation.saturating_sub(KEEP_MANIFESTS as u64);
             if old > 0 {
                 let key = snapshot::manifest_key(old);
-                if let Err(err) = snapshot::delete(&app.s3, &app.config.bucket, &key).await {
+                if let Err(err) = snapshot::delete(app.s3(), bucket, &key).await {
                     tracing::warn!(%err, manifest = %key, "old manifest not deleted");
                 }
             }
@@ -351,11 +358,15 @@ async fn load(
     previous: Option<Reader>,
 ) -> Result<Reader, (SearchError, Option<Reader>)> {
     let dir = local_dir(app, "reader");
-    let manifest = match snapshot::manifest(&app.s3, &app.config.bucket, &pointer.manifest).await {
+    let bucket = match app.bucket() {
+        Ok(bucket) => bucket,
+        Err(err) => return Err((err.into(), previous)),
+    };
+    let manifest = match snapshot::manifest(app.s3(), bucket, &pointer.manifest).await {
         Ok(manifest) => manifest,
         Err(err) => return Err((err, previous)),
     };
-    if let Err(err) = snapshot::restore(&app.s3, &app.config.bucket, &manifest, &dir).await {
+    if let Err(err) = snapshot::restore(app.s3(), bucket, &manifest, &dir).await {
         return Err((err, previous));
     }
     let reader = match previous {

@@ -47,6 +47,12 @@ pub enum SearchError {
     Superseded,
 }
 
+impl From<worklane::config::Unconfigured> for SearchError {
+    fn from(err: worklane::config::Unconfigured) -> Self {
+        SearchError::Storage(err.to_string())
+    }
+}
+
 impl From<SearchError> for worklane::http::ApiError {
     fn from(err: SearchError) -> Self {
         // The index is a cache of the table: when it cannot be read, ask the caller to retry.
