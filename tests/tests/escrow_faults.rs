@@ -57,10 +57,10 @@ fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
 fn a_seed_replays_exactly_and_another_seed_does_not() {
     let small = |seed| Mix {
         seed,
-        worlds: 2,
+        worlds: 1,
         contracts: 2,
         milestones_per_contract: 6,
-        operations: 150,
+        operations: 200,
         ..Mix::standard(seed)
     };
     let services = services();

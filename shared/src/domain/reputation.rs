@@ -75,7 +75,7 @@ pub enum Badge {
     TopRatedPlus,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WindowScore {
     pub months: u32,
     pub contracts: usize,
@@ -83,7 +83,7 @@ pub struct WindowScore {
     pub score: Option<u8>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Reputation {
     /// The best window's score; `None` until 2 contracts with 2 clients count.
     pub job_success_score: Option<u8>,

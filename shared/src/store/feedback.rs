@@ -314,11 +314,13 @@ impl Store {
     }
 
     /// The stored reputation (as computed on the last relevant event), if any.
-    pub async fn reputation(&self, user: &UserId) -> Result<Option<serde_json::Value>, StoreError> {
+    pub async fn reputation(&self, user: &UserId) -> Result<Option<Reputation>, StoreError> {
         let (pk, sk) = keys::reputation(user);
-        Ok(self
-            .get::<ReputationRecord>(&key(pk, sk))
-            .await?
-            .map(|r| r.reputation))
+        let Some(record) = self.get::<ReputationRecord>(&key(pk, sk)).await? else {
+            return Ok(None);
+        };
+        serde_json::from_value(record.reputation)
+            .map(Some)
+            .map_err(|err| StoreError::Corrupt(format!("reputation of {user}: {err}")))
     }
 }

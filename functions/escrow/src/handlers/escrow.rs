@@ -12,6 +12,7 @@ use worklane::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
 use worklane::domain::ledger::Transfer;
 use worklane::domain::money::MoneyInput;
 use worklane::domain::offer::{ContractRuleViolation, MAX_BONUS, MIN_BONUS};
+use worklane::domain::payment::Payment;
 use worklane::domain::payment::{ClientCharge, Funding, Release};
 use worklane::domain::{text, Violations};
 use worklane::handler;
@@ -19,7 +20,7 @@ use worklane::http::auth::Caller;
 use worklane::http::handler::{caller_with, usable_charge_source};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
-use worklane::store::escrow::{self, ReleaseFigures};
+use worklane::store::escrow;
 use worklane::store::milestones::milestone_put_op;
 use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
@@ -81,8 +82,8 @@ pub struct BonusRequest {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BonusView {
     pub contract_id: worklane::domain::ids::ContractId,
-    #[schemars(skip)]
-    pub payment: ReleaseFigures,
+    /// What the bonus paid the freelancer (gross, service fee, net).
+    pub payment: Payment,
     pub message: String,
 }
 
@@ -103,12 +104,11 @@ pub struct MilestoneView {
     pub submissions: Vec<worklane::domain::contract::Submission>,
     /// What a release paid the freelancer (gross, service fee, net), on release.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(skip)]
-    pub release: Option<ReleaseFigures>,
+    pub release: Option<Payment>,
 }
 
 impl MilestoneView {
-    fn new(milestone: Milestone, release: Option<ReleaseFigures>) -> Self {
+    fn new(milestone: Milestone, release: Option<Payment>) -> Self {
         Self {
             client_fee: milestone.client_fee,
             submissions: milestone.submissions.clone(),

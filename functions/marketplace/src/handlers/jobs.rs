@@ -113,7 +113,31 @@ pub struct JobView {
     #[serde(flatten)]
     pub job: Job,
     /// The client's hiring history (§2.2), shown to freelancers deciding whether to apply.
-    pub client: ClientStats,
+    pub client: ClientHistory,
+}
+
+// The answer's own copy of the stored counters, so the item can change shape without
+// changing the API, or the API without a migration.
+/// A client's hiring history (§2.2): jobs posted, hires, money spent, payment verified.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ClientHistory {
+    pub jobs_posted: u64,
+    pub hires: u64,
+    /// Decimal string in USD.
+    #[schemars(with = "String")]
+    pub total_spent: rust_decimal::Decimal,
+    pub payment_verified: bool,
+}
+
+impl From<ClientStats> for ClientHistory {
+    fn from(stats: ClientStats) -> Self {
+        Self {
+            jobs_posted: stats.jobs_posted,
+            hires: stats.hires,
+            total_spent: stats.total_spent,
+            payment_verified: stats.payment_verified,
+        }
+    }
 }
 
 impl JobView {
@@ -122,7 +146,10 @@ impl JobView {
         if &job.client_id != caller {
             job.boosts.clear();
         }
-        Self { job, client }
+        Self {
+            job,
+            client: client.into(),
+        }
     }
 }
 

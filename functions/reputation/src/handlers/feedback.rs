@@ -12,6 +12,7 @@ use worklane::domain::feedback::{
 };
 use worklane::domain::ids::{ContractId, UserId};
 use worklane::domain::offer::Side;
+use worklane::domain::reputation::Reputation;
 use worklane::handler;
 use worklane::http::auth::Caller;
 use worklane::http::cursor::{page_limit, Page};
@@ -147,8 +148,7 @@ pub struct UserFeedback {
     pub user_id: UserId,
     /// Job Success Score and badges as last recomputed (on a contract's end or a reveal);
     /// absent until there is something to compute from.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub reputation: Option<serde_json::Value>,
+    pub reputation: Option<Reputation>,
     #[serde(flatten)]
     pub page: Page<PublicFeedback>,
 }
