@@ -56,7 +56,17 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Runs `cargo build --release -p worklane-functions --bin …`, timed; stopped at `deadline`.
+/// The functions the template deploys: its `Metadata.BuildProperties.Binary` values, which
+/// are also the binaries' names (each in its area crate under functions/).
+pub fn template_binaries(template: &str) -> Vec<String> {
+    template
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Binary:"))
+        .map(|name| name.trim().to_string())
+        .collect()
+}
+
+/// Runs `cargo build --release --bin …` at the workspace root, timed; stopped at `deadline`.
 pub fn build(
     root: &Path,
     bins: &[&str],
@@ -67,7 +77,7 @@ pub fn build(
     let mut command = std::process::Command::new(cargo());
     command
         .current_dir(root)
-        .args(["build", "--release", "-p", "worklane-functions"])
+        .args(["build", "--release"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     for bin in bins {
@@ -137,8 +147,8 @@ pub fn touch(file: &Path) -> Result<()> {
 
 /// Sizes of the function binaries this run built (older ones in `release` may be stale).
 pub fn sizes(root: &Path, release: &Path, this_run: &[&str]) -> Result<Vec<FunctionArtifact>> {
-    let manifest = std::fs::read_to_string(root.join("functions/Cargo.toml"))?;
-    let mut names = bin_names(&manifest);
+    let template = std::fs::read_to_string(root.join("infra/template.yaml"))?;
+    let mut names = template_binaries(&template);
     names.sort();
     let mut out = Vec::new();
     for name in names {
@@ -173,10 +183,10 @@ pub fn run(root: &Path, release: &Path, plan: &Plan, deadline: Instant) -> Resul
         root,
         &["auth", "escrow"],
         None,
-        "`cargo build --release -p worklane-functions --bin auth --bin escrow` (as found)",
+        "`cargo build --release --bin auth --bin escrow` (as found)",
         deadline,
     )?];
-    touch(&root.join("functions/src/bin/escrow.rs"))?;
+    touch(&root.join("functions/escrow/src/bin/escrow.rs"))?;
     builds.push(build(
         root,
         &["escrow"],
@@ -184,8 +194,7 @@ pub fn run(root: &Path, release: &Path, plan: &Plan, deadline: Instant) -> Resul
         "one function after a change to its main.rs (`--bin escrow`: compile the bin, thin-LTO link)",
         deadline,
     )?);
-    let functions_manifest = std::fs::read_to_string(root.join("functions/Cargo.toml"))?;
-    let all = bin_names(&functions_manifest);
+    let all = template_binaries(&std::fs::read_to_string(root.join("infra/template.yaml"))?);
     let mut this_run: Vec<&str> = vec!["auth", "escrow"];
     if plan.all_functions {
         let bins: Vec<&str> = all.iter().map(String::as_str).collect();
@@ -200,17 +209,16 @@ pub fn run(root: &Path, release: &Path, plan: &Plan, deadline: Instant) -> Resul
     }
     let mut notes = vec![
         format!(
-            "Only the functions this run built are shown ({} of {}): each links the same core \
-             crate behind a few-line main (the entry point is chosen at run time, so the whole \
-             core stays reachable), so the others should come out close to these; \
-             `--all-functions` builds and sizes every one (a thin-LTO link each, minutes apiece \
-             on 2 cores).",
+            "Only the functions this run built are shown ({} of {}): each links its own area \
+             crate and what that uses, so sizes differ by area; `--all-functions` builds and \
+             sizes every one here, and the Packaging section below (`scripts/package`) has every \
+             function as deployed (cargo-lambda, arm64).",
             this_run.len(),
             all.len()
         ),
         format!(
-            "Built here for {} Linux; `sam build` deploys arm64 builds (cargo-lambda), whose \
-             sizes are close but not identical.",
+            "Built here for {} Linux with cargo; `sam build` deploys arm64 builds \
+             (cargo-lambda), whose sizes are in the Packaging section.",
             std::env::consts::ARCH
         ),
     ];
@@ -252,8 +260,10 @@ mod tests {
             "[profile.release]\nlto = \"thin\"\nstrip = true"
         );
         assert_eq!(release_profile("[package]\nname = \"x\"\n"), "");
-        let functions = "[package]\nname = \"worklane-functions\"\n\n[[bin]]\nname = \"auth\"\npath = \"a.rs\"\n\n[dependencies]\nname = \"nope\"\n\n[[bin]]\nname = \"escrow\"\n";
+        let functions = "[package]\nname = \"worklane-escrow\"\n\n[[bin]]\nname = \"auth\"\npath = \"a.rs\"\n\n[dependencies]\nname = \"nope\"\n\n[[bin]]\nname = \"escrow\"\n";
         assert_eq!(bin_names(functions), vec!["auth", "escrow"]);
+        let template = "  Auth:\n    Metadata:\n      BuildProperties:\n        Binary: auth\n  X:\n        Binary: job-search\n";
+        assert_eq!(template_binaries(template), vec!["auth", "job-search"]);
     }
 
     #[test]

@@ -151,21 +151,37 @@ pub fn runners(root: &Path, release: &Path, notes: &mut Vec<String>) -> Vec<(Run
             ),
         ],
     };
-    // glibc raises its mmap threshold after the first big free, after which argon2's 19 MiB
-    // blocks stay in per-thread arenas instead of going back to the kernel; a fixed threshold
-    // (an environment variable, no code) keeps them out: measured as a variant of ours.
-    let fixed_threshold = |binary: &str| {
+    // The functions tune glibc's malloc at start (worklane::lambda::tune_allocator: a fixed
+    // mmap threshold and one arena) unless the environment sets glibc's own knobs. So the
+    // same binaries measure the allocator before and after: with a tunable at its default
+    // value (glibc as it comes), and with the threshold alone (arenas as they come).
+    let variant = |binary: &str, key: &'static str, label: &str, env: (&str, &str)| {
         let mut runner = ours(binary);
-        runner.key = "rust-mmap";
-        runner.label = "Rust (ours), MALLOC_MMAP_THRESHOLD_=131072".into();
+        runner.key = key;
+        runner.label = format!("Rust (ours), {label}");
+        runner.env.push((env.0.into(), env.1.into()));
         runner
-            .env
-            .push(("MALLOC_MMAP_THRESHOLD_".into(), "131072".into()));
-        runner
+    };
+    let glibc_defaults = |binary: &str| {
+        variant(
+            binary,
+            "rust-glibc",
+            "glibc defaults (GLIBC_TUNABLES=glibc.malloc.perturb=0)",
+            ("GLIBC_TUNABLES", "glibc.malloc.perturb=0"),
+        )
+    };
+    let threshold_only = |binary: &str| {
+        variant(
+            binary,
+            "rust-mmap",
+            "threshold only (MALLOC_MMAP_THRESHOLD_=131072)",
+            ("MALLOC_MMAP_THRESHOLD_", "131072"),
+        )
     };
     let mut pairs = vec![
         (ours("auth"), ours("escrow")),
-        (fixed_threshold("auth"), fixed_threshold("escrow")),
+        (glibc_defaults("auth"), glibc_defaults("escrow")),
+        (threshold_only("auth"), threshold_only("escrow")),
     ];
     let python = cache.join("bench-venv/bin/python");
     if python.exists() {
@@ -464,12 +480,13 @@ pub async fn run(
             .into(),
     );
     notes.push(
-        "Peak RSS of our signup: argon2id allocates 19 MiB per hash. With glibc's default \
-         (dynamic) mmap threshold, the first free raises the threshold, later blocks come from \
-         the heap arenas of the runtime's threads and stay resident after use, so the peak \
-         grows to a few blocks. `MALLOC_MMAP_THRESHOLD_=131072` in the function's environment \
-         (no code change) keeps every block mmapped and returned: the second row. Worth setting \
-         on `auth` in infra/template.yaml (login verifies with the same 19 MiB)."
+        "Peak RSS of our signup: argon2id allocates 19 MiB per hash (login verifies with the \
+         same 19 MiB). With glibc's defaults (the glibc-defaults row), the first free raises the \
+         mmap threshold, later blocks come from the heap arenas of the runtime's threads and \
+         stay resident after use, so the peak grows to a few blocks. A fixed threshold keeps \
+         every block mmapped and returned (the threshold-only row); the functions also keep \
+         one arena (the first row: what they do as deployed, set in code by \
+         `worklane::lambda::tune_allocator`)."
             .into(),
     );
     notes.push(
