@@ -9,8 +9,7 @@
 use super::accounts::UserRecord;
 use super::keys::{self, as_key};
 use super::ledger::Movement;
-use super::Label;
-use super::{from_item, Cond, Item, Store, StoreError, Tx};
+use super::{from_item, Cond, Item, Label, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{UserId, WithdrawalId};
 use crate::domain::ledger::{AccountId, Totals, TransferError};
