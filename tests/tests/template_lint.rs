@@ -191,10 +191,14 @@ fn cfn_lint_catches_misspelled_ref_in_function_policy() {
     let text = broken_template(
         "AuthFunction",
         "Policies",
-        "TableName: !Ref Table",
-        "TableName: !Ref Tabel",
+        "Resource: !GetAtt Table.Arn",
+        "Resource: !GetAtt Tabel.Arn",
     );
-    assert_lint_rejects(&text, "Tabel", "`!Ref Tabel` in AuthFunction's Policies");
+    assert_lint_rejects(
+        &text,
+        "Tabel",
+        "`!GetAtt Tabel.Arn` in AuthFunction's Policies",
+    );
 }
 
 #[test]
