@@ -223,13 +223,18 @@ async fn expired_tampered_and_foreign_tokens_are_refused() {
     };
 
     let issued_long_ago = Utc::now() - Duration::hours(1);
-    let expired = app.stack.app.keys().expect("the local stack signs tokens").issue(&AccessClaims::new(
-        claims.sub.clone(),
-        claims.sid.clone(),
-        claims.roles.clone(),
-        true,
-        issued_long_ago,
-    ));
+    let expired = app
+        .stack
+        .app
+        .keys()
+        .expect("the local stack signs tokens")
+        .issue(&AccessClaims::new(
+            claims.sub.clone(),
+            claims.sid.clone(),
+            claims.roles.clone(),
+            true,
+            issued_long_ago,
+        ));
     let foreign_keys =
         TokenKeys::from_config("an-attacker-chosen-secret-of-enough-length").unwrap();
     let foreign = foreign_keys.issue(&AccessClaims::new(

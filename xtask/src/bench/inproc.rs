@@ -96,13 +96,16 @@ impl InProc {
 
     /// An access token for a confirmed account, valid for 15 minutes from `now`.
     pub fn token(&self, user: &UserId, roles: Vec<Role>, now: DateTime<Utc>) -> String {
-        self.app.keys().expect("the local stack signs tokens").issue(&AccessClaims::new(
-            user.clone(),
-            SessionId::generate(now),
-            roles,
-            true,
-            now,
-        ))
+        self.app
+            .keys()
+            .expect("the local stack signs tokens")
+            .issue(&AccessClaims::new(
+                user.clone(),
+                SessionId::generate(now),
+                roles,
+                true,
+                now,
+            ))
     }
 
     pub async fn send(

@@ -109,13 +109,15 @@ impl Step {
 
 fn token(app: &App, user: &UserId, role: Role) -> String {
     let now = Utc::now();
-    app.keys().expect("the local stack signs tokens").issue(&AccessClaims::new(
-        user.clone(),
-        SessionId::generate(now),
-        vec![role],
-        true,
-        now,
-    ))
+    app.keys()
+        .expect("the local stack signs tokens")
+        .issue(&AccessClaims::new(
+            user.clone(),
+            SessionId::generate(now),
+            vec![role],
+            true,
+            now,
+        ))
 }
 
 async fn call(app: &App, token: &str, path: &str, body: Value) -> (u16, Value) {

@@ -173,7 +173,11 @@ async fn account_emails(
 ) -> Result<(), WorkerError> {
     let event = event.clone();
     match &event.payload {
-        EventPayload::AccountSignedUp { user_id, email, name } => {
+        EventPayload::AccountSignedUp {
+            user_id,
+            email,
+            name,
+        } => {
             once(app, &event.id, "email:confirmation", now, || async {
                 let token = confirmation_token(app, &event)?;
                 let (pk, sk) = keys::email_confirmation(&worklane::security::token_digest(&token));
