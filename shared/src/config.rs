@@ -60,13 +60,6 @@ pub enum ConfigError {
 #[error("{0} is not set in this function's environment")]
 pub struct Unconfigured(pub &'static str);
 
-impl From<Unconfigured> for crate::http::ApiError {
-    fn from(err: Unconfigured) -> Self {
-        tracing::error!(error = %err, "function misconfigured");
-        crate::http::ApiError::Unavailable
-    }
-}
-
 impl From<Unconfigured> for crate::worker::WorkerError {
     fn from(err: Unconfigured) -> Self {
         crate::worker::WorkerError::Retryable(err.to_string())

@@ -432,6 +432,15 @@ impl From<SearchInputError> for ApiError {
     }
 }
 
+/// A setting the function's environment lacks is a deployment fault, not the caller's: 503,
+/// with the missing name in the log only.
+impl From<crate::config::Unconfigured> for ApiError {
+    fn from(err: crate::config::Unconfigured) -> Self {
+        tracing::error!(error = %err, "function misconfigured");
+        ApiError::Unavailable
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
