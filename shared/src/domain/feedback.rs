@@ -4,7 +4,8 @@
 
 use super::ids::{ContractId, UserId};
 use super::offer::{Contract, Side};
-use super::{text, Violations};
+use super::rules::TextRule;
+use super::Violations;
 use crate::domain::contract::ContractState;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -14,16 +15,29 @@ use serde::{Deserialize, Serialize};
 /// Each side may leave feedback this long after the contract ended (§11.1).
 pub const FEEDBACK_WINDOW: Duration = Duration::days(14);
 pub const MAX_COMMENT: usize = 5_000;
+pub const COMMENT: TextRule = TextRule::new(0, MAX_COMMENT);
+/// The private note to the platform.
+pub const NOTE: TextRule = TextRule::new(0, 2_000);
+pub const MIN_STARS: u8 = 1;
+pub const MAX_STARS: u8 = 5;
+/// The likelihood to recommend is 0 to this.
+pub const MAX_RECOMMEND: u8 = 10;
 
 /// Star ratings, 1 to 5 each. Both sides rate on the same criteria.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ratings {
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub skills: u8,
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub quality: u8,
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub availability: u8,
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub deadlines: u8,
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub communication: u8,
+    #[schemars(range(min = MIN_STARS, max = MAX_STARS))]
     pub cooperation: u8,
 }
 
@@ -65,9 +79,9 @@ impl Ratings {
     fn check(&self, v: &mut Violations) {
         for (stars, (name, _)) in self.values().iter().zip(WEIGHTS) {
             v.check(
-                (1..=5).contains(stars),
+                (MIN_STARS..=MAX_STARS).contains(stars),
                 &format!("ratings.{name}"),
-                "1 to 5 stars",
+                format!("{MIN_STARS} to {MAX_STARS} stars"),
             );
         }
     }
@@ -78,8 +92,10 @@ impl Ratings {
 #[serde(deny_unknown_fields)]
 pub struct PrivateFeedback {
     /// How likely the author is to recommend the other side, 0–10.
+    #[schemars(range(max = MAX_RECOMMEND))]
     pub recommend: u8,
     #[serde(default)]
+    #[schemars(transform = NOTE.schema())]
     pub note: String,
 }
 
@@ -89,6 +105,7 @@ pub struct PrivateFeedback {
 pub struct FeedbackRequest {
     pub ratings: Ratings,
     #[serde(default)]
+    #[schemars(transform = COMMENT.schema())]
     pub comment: String,
     pub private: PrivateFeedback,
 }
@@ -144,9 +161,13 @@ impl FeedbackRequest {
         }
         let mut v = Violations::default();
         self.ratings.check(&mut v);
-        v.check(self.private.recommend <= 10, "private.recommend", "0 to 10");
-        let comment = text(&mut v, "comment", &self.comment, 0, MAX_COMMENT);
-        let note = text(&mut v, "private.note", &self.private.note, 0, 2_000);
+        v.check(
+            self.private.recommend <= MAX_RECOMMEND,
+            "private.recommend",
+            format!("0 to {MAX_RECOMMEND}"),
+        );
+        let comment = COMMENT.check(&mut v, "comment", &self.comment);
+        let note = NOTE.check(&mut v, "private.note", &self.private.note);
         v.into_result().map_err(FeedbackError::Invalid)?;
         let (from, to) = match side {
             Side::Client => (&contract.parties.client_id, &contract.parties.freelancer_id),
@@ -243,5 +264,33 @@ mod tests {
         ratings([0, 6, 5, 5, 5, 5]).check(&mut v);
         let fields: Vec<_> = v.0.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, vec!["ratings.skills", "ratings.quality"]);
+    }
+
+    #[test]
+    fn the_schema_states_the_same_bounds() {
+        let schema = serde_json::to_value(schemars::schema_for!(FeedbackRequest)).unwrap();
+        let ratings = &schema["$defs"]["Ratings"]["properties"];
+        for (name, _) in WEIGHTS {
+            assert_eq!(
+                ratings[name]["minimum"],
+                serde_json::json!(MIN_STARS),
+                "{name}"
+            );
+            assert_eq!(
+                ratings[name]["maximum"],
+                serde_json::json!(MAX_STARS),
+                "{name}"
+            );
+        }
+        let private = &schema["$defs"]["PrivateFeedback"]["properties"];
+        assert_eq!(
+            private["recommend"]["maximum"],
+            serde_json::json!(MAX_RECOMMEND)
+        );
+        assert_eq!(private["note"]["maxLength"], serde_json::json!(NOTE.max));
+        assert_eq!(
+            schema["properties"]["comment"]["maxLength"],
+            serde_json::json!(MAX_COMMENT)
+        );
     }
 }

@@ -5,11 +5,14 @@
 //! the declaration can be attached to anything. The declaration is what keeps a screenshot
 //! slot from holding a 100 MB archive, so every rule lives here, per purpose.
 
+use super::billing::pattern;
 use super::ids::{FileId, UserId};
-use super::{text, Violations};
+use super::rules::TextRule;
+use super::Violations;
 use chrono::{DateTime, Utc};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -32,6 +35,14 @@ pub enum FileState {
 }
 
 const MB: u64 = 1024 * 1024;
+/// The largest file of any purpose (attachments and deliverables).
+pub const MAX_FILE_BYTES: u64 = 100 * MB;
+/// A file holds at least one byte.
+pub const MIN_FILE_BYTES: u64 = 1;
+/// The name shown to downloaders; besides the text rule, it may hold none of these (it ends
+/// up in a `Content-Disposition` header).
+pub const FILE_NAME: TextRule = TextRule::new(1, 200);
+pub const FILE_NAME_FORBIDDEN: [char; 5] = ['/', '\\', '"', '\n', '\r'];
 
 const IMAGES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
 const PDF: &str = "application/pdf";
@@ -79,9 +90,17 @@ impl FilePurpose {
         match self {
             FilePurpose::Portfolio | FilePurpose::Identity => 10 * MB,
             FilePurpose::Screenshot => 2 * MB,
-            FilePurpose::Attachment | FilePurpose::Deliverable => 100 * MB,
+            FilePurpose::Attachment | FilePurpose::Deliverable => MAX_FILE_BYTES,
         }
     }
+
+    pub const ALL: [FilePurpose; 5] = [
+        FilePurpose::Portfolio,
+        FilePurpose::Attachment,
+        FilePurpose::Deliverable,
+        FilePurpose::Screenshot,
+        FilePurpose::Identity,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,12 +118,50 @@ impl FilePurpose {
 #[serde(deny_unknown_fields)]
 pub struct FileDeclaration {
     pub purpose: FilePurpose,
-    /// MIME type, e.g. `image/png`; the upload must send the same `Content-Type`.
+    /// MIME type, e.g. `image/png`, one the purpose accepts (portfolio: images and PDF;
+    /// screenshot: PNG and JPEG; identity: JPEG, PNG and PDF; attachment and deliverable:
+    /// all of these). The upload must send the same `Content-Type`.
+    #[schemars(transform = content_type_schema)]
     pub content_type: String,
-    /// Exact size in bytes; the upload must send the same `Content-Length`.
+    /// Exact size in bytes, at most what the purpose accepts (screenshot 2 MB, portfolio and
+    /// identity 10 MB, attachment and deliverable 100 MB); the upload must send the same
+    /// `Content-Length`.
+    #[schemars(range(min = MIN_FILE_BYTES, max = MAX_FILE_BYTES))]
     pub size_bytes: u64,
     /// The name shown to people who download it (no folders).
+    #[schemars(transform = file_name_schema)]
     pub file_name: String,
+}
+
+/// Every content type some purpose accepts, as they are signed (lower case, no parameters;
+/// `check` also takes other cases and parameters and normalizes them).
+fn content_type_schema(schema: &mut Schema) {
+    let mut types: Vec<&str> = Vec::new();
+    for purpose in FilePurpose::ALL {
+        for t in purpose.allowed_content_types() {
+            if !types.contains(&t) {
+                types.push(t);
+            }
+        }
+    }
+    schema.insert("enum".into(), json!(types));
+    schema.insert("examples".into(), json!(["application/pdf"]));
+}
+
+/// `FILE_NAME`'s text rule without the forbidden characters inside the trimmed name (line
+/// breaks may only be trimmed white space around it).
+pub fn file_name_pattern() -> String {
+    let space = pattern::TEXT_SPACE;
+    let ink = pattern::ink_except("/\\\\\"");
+    // Inside: any text character but the forbidden ones (tabs and spaces are fine).
+    let inner = "[^\\x00-\\x08\\x0A-\\x1F\\x7F-\\x9F/\\\\\"]";
+    format!("^{space}*{ink}(?:{inner}*{ink})?{space}*$")
+}
+
+fn file_name_schema(schema: &mut Schema) {
+    FILE_NAME.schema()(schema);
+    schema.insert("pattern".into(), json!(file_name_pattern()));
+    schema.insert("examples".into(), json!(["brief.pdf"]));
 }
 
 /// A declaration that passed every rule, normalized.
@@ -142,7 +199,7 @@ impl FileDeclaration {
         );
         let max = self.purpose.max_bytes();
         violations.check(
-            (1..=max).contains(&self.size_bytes),
+            (MIN_FILE_BYTES..=max).contains(&self.size_bytes),
             "size_bytes",
             format!(
                 "{} files must be between 1 byte and {} MB",
@@ -150,10 +207,10 @@ impl FileDeclaration {
                 max / MB
             ),
         );
-        let file_name = text(&mut violations, "file_name", &self.file_name, 1, 200);
+        let file_name = FILE_NAME.check(&mut violations, "file_name", &self.file_name);
         // The name ends up in a Content-Disposition header: no paths, quotes or line breaks.
         violations.check(
-            !file_name.contains(['/', '\\', '"', '\n', '\r']),
+            !file_name.contains(FILE_NAME_FORBIDDEN),
             "file_name",
             "must not contain slashes, quotes or line breaks",
         );
@@ -370,6 +427,80 @@ mod tests {
         let mut empty = declaration(FilePurpose::Portfolio, "image/png", 5);
         empty.file_name = "  ".into();
         assert_eq!(fields(empty.check().unwrap_err()), ["file_name"]);
+    }
+
+    #[test]
+    fn the_file_name_pattern_is_what_the_check_accepts() {
+        let long = "a".repeat(FILE_NAME.max);
+        let too_long = format!("{long}b");
+        for name in [
+            "shot.png",
+            " shot.png\n",
+            "\r\nshot.png",
+            "my shot (1).png",
+            "a\tb.txt",
+            "a",
+            "caf\u{e9}\u{2028}x.txt",
+            "a/b.png",
+            "a\\b.png",
+            "say \"hi\".txt",
+            "a\nb.txt",
+            "a\rb.txt",
+            "a\u{0}b.txt",
+            "a\u{85}b.txt",
+            "",
+            "   ",
+            long.as_str(),
+            too_long.as_str(),
+        ] {
+            let mut d = declaration(FilePurpose::Attachment, "text/plain", 10);
+            d.file_name = name.into();
+            let accepted = d.check().is_ok();
+            let schema_allows = regex::Regex::new(&file_name_pattern())
+                .unwrap()
+                .is_match(name)
+                && name.chars().count() <= FILE_NAME.max;
+            assert_eq!(schema_allows, accepted, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_schema_lists_every_content_type_and_the_largest_size() {
+        let schema = serde_json::to_value(schemars::schema_for!(FileDeclaration)).unwrap();
+        let properties = &schema["properties"];
+        let listed: Vec<&str> = properties["content_type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        for purpose in FilePurpose::ALL {
+            for t in purpose.allowed_content_types() {
+                assert!(listed.contains(&t), "{t}");
+            }
+            assert!(purpose.max_bytes() <= MAX_FILE_BYTES);
+        }
+        for t in &listed {
+            assert!(
+                FilePurpose::ALL
+                    .iter()
+                    .any(|p| declaration(*p, t, MIN_FILE_BYTES).check().is_ok()),
+                "{t}"
+            );
+        }
+        assert_eq!(
+            properties["size_bytes"]["minimum"],
+            serde_json::json!(MIN_FILE_BYTES)
+        );
+        assert_eq!(
+            properties["size_bytes"]["maximum"],
+            serde_json::json!(MAX_FILE_BYTES)
+        );
+        assert!(
+            declaration(FilePurpose::Attachment, "text/plain", MAX_FILE_BYTES + 1)
+                .check()
+                .is_err()
+        );
     }
 
     fn file(now: DateTime<Utc>) -> FileRecord {

@@ -10,11 +10,13 @@ use super::fees::{client_fee, round_cents, FeeSchedule};
 use super::ids::{ContractId, DisputeId, FileId, TransferId, UserId};
 use super::money::Money;
 use super::offer::Contract;
-use super::{text, Violations};
+use super::rules::TextRule;
+use super::Violations;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::fmt;
 
 /// Time is logged in slots of this length, aligned to the clock (…:00, :10, … :50).
@@ -23,12 +25,16 @@ pub const SEGMENTS_PER_HOUR: u32 = 6;
 /// One request's segments fit one transaction (100 items) with the week counters, the
 /// contract check and the idempotency record.
 pub const MAX_SEGMENTS_PER_BATCH: usize = 72;
+pub const MIN_SEGMENTS_PER_BATCH: usize = 1;
 /// A tracker's clock may run this far ahead of ours; a slot ending later is "in the future".
 pub const CLOCK_SKEW: Duration = Duration::minutes(2);
 /// Activity (share of the slot's minutes with keyboard or mouse input, 0–100) at or above
 /// which tracked time counts as "reasonable activity" for hourly protection (§8.6).
 pub const PROTECTED_MIN_ACTIVITY: u8 = 10;
 pub const MAX_MEMO: usize = 500;
+pub const MEMO: TextRule = TextRule::new(0, MAX_MEMO);
+/// Activity is a percentage.
+pub const MAX_ACTIVITY: u8 = 100;
 /// A declined weekly charge is tried again this long after each failure (§8.4: never lost).
 pub const CHARGE_RETRY_AFTER: Duration = Duration::hours(24);
 /// The other side of an hourly dispute answers within this long (§13.2).
@@ -243,6 +249,34 @@ impl TryFrom<String> for TimesheetId {
     }
 }
 
+// `slot_start_pattern` reads a minute by its last digit.
+const _: () = assert!(SEGMENT_MINUTES == 10);
+
+/// The RFC 3339 date-times that `is_slot_start` accepts once in UTC: zero seconds (and
+/// fraction), and a minute on a 10-minute boundary after the offset is taken away, that is a
+/// last minute digit equal to the offset's (`+`) or adding up to ten with it (`-`).
+pub fn slot_start_pattern() -> String {
+    let zero_seconds = r":00(?:\.0+)?";
+    let alternatives: Vec<String> = (0..10)
+        .map(|d| {
+            let utc = if d == 0 { "|[Zz]" } else { "" };
+            let minus = (10 - d) % 10;
+            format!(
+                "[0-5]{d}{zero_seconds}(?:\\+[0-9]{{2}}:[0-5]{d}|-[0-9]{{2}}:[0-5]{minus}{utc})"
+            )
+        })
+        .collect();
+    format!(
+        "^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[Tt][0-9]{{2}}:(?:{})$",
+        alternatives.join("|")
+    )
+}
+
+fn slot_start_schema(schema: &mut Schema) {
+    schema.insert("pattern".into(), json!(slot_start_pattern()));
+    schema.insert("examples".into(), json!(["2026-06-15T12:10:00Z"]));
+}
+
 fn is_slot_start(at: DateTime<Utc>) -> bool {
     at.second() == 0 && at.nanosecond() == 0 && i64::from(at.minute()) % SEGMENT_MINUTES == 0
 }
@@ -307,18 +341,27 @@ impl TimeSegment {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentInput {
-    /// Start of the 10-minute slot, RFC 3339 UTC, on a 10-minute boundary.
+    /// Start of the 10-minute slot, RFC 3339, on a 10-minute boundary in UTC (zero
+    /// seconds); in a week whose diary is still open, after the contract started, not in the
+    /// future, once per batch.
+    #[schemars(transform = slot_start_schema)]
     pub start: DateTime<Utc>,
+    /// Percent of the slot's minutes with input: required for tracked time, absent for
+    /// manual time (as are `keystrokes`, `mouse` and `screenshot_file_id`).
     #[serde(default)]
+    #[schemars(range(max = MAX_ACTIVITY))]
     pub activity: Option<u8>,
     #[serde(default)]
     pub keystrokes: Option<u32>,
     #[serde(default)]
     pub mouse: Option<u32>,
+    /// What was done; required for manual time.
     #[serde(default)]
+    #[schemars(transform = MEMO.schema())]
     pub memo: String,
     #[serde(default)]
     pub screenshot_file_id: Option<FileId>,
+    /// Added by hand, if the contract allows manual time.
     #[serde(default)]
     pub manual: bool,
 }
@@ -326,6 +369,7 @@ pub struct SegmentInput {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeBatch {
+    #[schemars(length(min = MIN_SEGMENTS_PER_BATCH, max = MAX_SEGMENTS_PER_BATCH))]
     pub segments: Vec<SegmentInput>,
 }
 
@@ -360,10 +404,12 @@ impl TimeBatch {
             return Err(BatchRejection::Rule(TimeRuleViolation::NotActive));
         }
         let mut v = Violations::default();
-        if self.segments.is_empty() || self.segments.len() > MAX_SEGMENTS_PER_BATCH {
+        if !(MIN_SEGMENTS_PER_BATCH..=MAX_SEGMENTS_PER_BATCH).contains(&self.segments.len()) {
             v.push(
                 "segments",
-                format!("send 1 to {MAX_SEGMENTS_PER_BATCH} segments per request"),
+                format!(
+                    "send {MIN_SEGMENTS_PER_BATCH} to {MAX_SEGMENTS_PER_BATCH} segments per request"
+                ),
             );
             return Err(BatchRejection::Invalid(v));
         }
@@ -393,7 +439,7 @@ impl TimeBatch {
                     TimeRuleViolation::WeekClosed(week).to_string(),
                 );
             }
-            let memo = text(&mut v, &field("memo"), &input.memo, 0, MAX_MEMO);
+            let memo = MEMO.check(&mut v, &field("memo"), &input.memo);
             if input.manual {
                 if !settings.manual_time_allowed {
                     v.push(
@@ -416,7 +462,11 @@ impl TimeBatch {
                 );
             } else {
                 match input.activity {
-                    Some(level) => v.check(level <= 100, &field("activity"), "0 to 100 (percent)"),
+                    Some(level) => v.check(
+                        level <= MAX_ACTIVITY,
+                        &field("activity"),
+                        format!("0 to {MAX_ACTIVITY} (percent)"),
+                    ),
                     None => v.push(&field("activity"), "tracked time reports its activity"),
                 }
                 v.check(
@@ -424,13 +474,8 @@ impl TimeBatch {
                     &field("keystrokes"),
                     "tracked time reports keyboard and mouse counts",
                 );
-                if let Some(file) = &input.screenshot_file_id {
-                    v.check(
-                        FileId::parse(file.as_str()).is_some(),
-                        &field("screenshot_file_id"),
-                        "not a file id",
-                    );
-                }
+                // A screenshot id is well-formed once it deserialized (`FileId`); whether the
+                // file can be used is the store's to say.
             }
             segments.push(TimeSegment {
                 id: SegmentId::new(&contract.id, start),
@@ -964,6 +1009,46 @@ mod tests {
         assert_eq!(TimesheetId::parse(&week.to_string()).unwrap(), week);
         // A Tuesday names no week.
         assert!(TimesheetId::parse(&week.to_string().replace("20261207", "20261208")).is_none());
+    }
+
+    #[test]
+    fn the_slot_pattern_is_what_is_slot_start_accepts_in_rfc_3339() {
+        let pattern = regex::Regex::new(&slot_start_pattern()).unwrap();
+        let offsets = [
+            "Z", "z", "+00:00", "-00:00", "+05:30", "+05:45", "-03:30", "-09:50", "+01:07",
+            "-01:07", "-01:03", "+14:00", "-12:01", "+00:09",
+        ];
+        for separator in ["T", "t"] {
+            for minute in 0..60 {
+                for seconds in ["00", "30", "00.0", "00.000", "00.5", "00.000000001"] {
+                    for offset in offsets {
+                        let candidate =
+                            format!("2026-12-07{separator}10:{minute:02}:{seconds}{offset}");
+                        // What a request's `start` turns into (serde reads it like this).
+                        let parsed: Result<DateTime<Utc>, _> =
+                            serde_json::from_value(serde_json::json!(candidate));
+                        let accepted = parsed.as_ref().is_ok_and(|at| is_slot_start(*at));
+                        assert_eq!(
+                            pattern.is_match(&candidate),
+                            accepted,
+                            "{candidate}: {parsed:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(TimeBatch)).unwrap();
+        let segments = &schema["properties"]["segments"];
+        assert_eq!(
+            (&segments["minItems"], &segments["maxItems"]),
+            (
+                &serde_json::json!(MIN_SEGMENTS_PER_BATCH),
+                &serde_json::json!(MAX_SEGMENTS_PER_BATCH)
+            )
+        );
+        let start = &schema["$defs"]["SegmentInput"]["properties"]["start"];
+        assert_eq!(start["format"], "date-time");
+        assert_eq!(start["pattern"], serde_json::json!(slot_start_pattern()));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! decision, while the status and the decision itself stay.
 
 use super::ids::{FileId, UserId};
-use super::{text, Violations};
+use super::rules::TextRule;
+use super::Violations;
 use chrono::{DateTime, Duration, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ pub const DOCUMENT_RETENTION: Duration = Duration::days(90);
 
 /// Rejection reasons are read by the user: say what to fix, briefly.
 pub const MAX_REASON_CHARS: usize = 1_000;
+pub const REJECTION_REASON: TextRule = TextRule::new(1, MAX_REASON_CHARS);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -133,7 +135,7 @@ impl IdentityVerification {
         now: DateTime<Utc>,
     ) -> Result<Self, RejectError> {
         let mut violations = Violations::default();
-        let reason = text(&mut violations, "reason", reason, 1, MAX_REASON_CHARS);
+        let reason = REJECTION_REASON.check(&mut violations, "reason", reason);
         violations.into_result().map_err(RejectError::Invalid)?;
         self.decide(admin, IdentityStatus::Rejected, Some(reason), now)
             .map_err(RejectError::Rule)

@@ -2,19 +2,34 @@
 //! validated once, and decided in memory for a single job (saved-search alerts). The search
 //! index answers the same question for many jobs at once (`crate::search`).
 
-use super::catalogue;
+use super::catalogue::{self, SkillsRule};
 use super::ids::{SavedSearchId, UserId};
 use super::job::{ExperienceLevel, Job, JobState, JobType, Visibility};
-use super::money::Money;
-use super::search_query::{tokens, Query, QueryError};
-use super::{text, Violations};
+use super::money::Currency;
+use super::rules::{AmountRule, TextRule, ANY_AMOUNT};
+use super::search_query::{tokens, Query, QueryError, MAX_QUERY_CHARS};
+use super::Violations;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Most skills one search may require.
 pub const MAX_FILTER_SKILLS: usize = 10;
+/// Skills a search requires: none, or up to `MAX_FILTER_SKILLS` catalogue slugs, each once.
+pub const FILTER_SKILLS: SkillsRule = SkillsRule::new(0, MAX_FILTER_SKILLS);
+/// Amount filters: any amount, in USD.
+pub const FILTER_AMOUNT: AmountRule = ANY_AMOUNT;
+pub const SAVED_SEARCH_NAME: TextRule = TextRule::new(1, 80);
+
+/// A catalogue category, or null (serde reads null as no filter).
+fn optional_category_schema(schema: &mut Schema) {
+    catalogue::category_schema(schema);
+    if let Some(Value::Array(slugs)) = schema.get_mut("enum") {
+        slugs.push(Value::Null);
+    }
+}
 /// Most saved searches a freelancer keeps.
 pub const MAX_SAVED_SEARCHES: usize = 25;
 
@@ -74,25 +89,32 @@ pub enum SortOrder {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilterInput {
+    /// A category slug of `GET /v1/catalogue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = optional_category_schema)]
     pub category: Option<String>,
     /// Every one of these skills is required.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = FILTER_SKILLS.schema())]
     pub skills: Vec<String>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub job_type: Option<JobType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<ExperienceLevel>,
-    /// Lowest budget ceiling (fixed budget, or top of the hourly range), e.g. "100.00".
+    /// Lowest budget ceiling (fixed budget, or top of the hourly range), e.g. "100.00"; at
+    /// most `budget_max`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = FILTER_AMOUNT.amount_schema())]
     pub budget_min: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = FILTER_AMOUNT.amount_schema())]
     pub budget_max: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_hires_min: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = FILTER_AMOUNT.amount_schema())]
     pub client_spent_min: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posted_within: Option<PostedWithin>,
@@ -122,14 +144,9 @@ pub struct ClientFacts {
 }
 
 fn cents(v: &mut Violations, field: &str, raw: &Option<String>) -> Option<i64> {
-    let raw = raw.as_deref()?;
-    match Money::usd(raw) {
-        Ok(money) => Some(money.minor_units()),
-        Err(err) => {
-            v.push(field, err.to_string());
-            None
-        }
-    }
+    FILTER_AMOUNT
+        .check_str(v, field, raw.as_deref()?, Currency::USD)
+        .map(|money| money.minor_units())
 }
 
 /// The spent total as the index stores it; totals beyond the amount limit saturate.
@@ -215,10 +232,8 @@ impl FilterInput {
                 "not a category in the catalogue",
             );
         }
-        if !self.skills.is_empty() {
-            if let Err(message) = catalogue::check_skills(&self.skills, 1, MAX_FILTER_SKILLS) {
-                v.push("skills", message);
-            }
+        if let Err(message) = FILTER_SKILLS.check(&self.skills) {
+            v.push("skills", message);
         }
         let budget_min_cents = cents(&mut v, "budget_min", &self.budget_min);
         let budget_max_cents = cents(&mut v, "budget_max", &self.budget_max);
@@ -307,8 +322,12 @@ pub struct SavedSearch {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavedSearchDraft {
+    #[schemars(transform = SAVED_SEARCH_NAME.schema())]
     pub name: String,
+    /// Keywords in the find-work search language (terms, "phrases", AND, OR, NOT, -term,
+    /// parentheses); blank is none.
     #[serde(default)]
+    #[schemars(length(max = MAX_QUERY_CHARS))]
     pub q: Option<String>,
     #[serde(default)]
     pub filters: FilterInput,
@@ -345,16 +364,20 @@ impl SavedSearchDraft {
         now: DateTime<Utc>,
     ) -> Result<SavedSearch, SearchInputError> {
         let mut v = Violations::default();
-        let name = text(&mut v, "name", &self.name, 1, 80);
+        let name = SAVED_SEARCH_NAME.check(&mut v, "name", &self.name);
         if let Err(violations) = self.filters.check() {
             v.0.extend(violations.0);
         }
         v.into_result()?;
+        // Parsed as sent (not trimmed), so the length limit counts what the schema counts
+        // and error positions point into what was sent; blank is no query.
+        if let Some(raw) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            Query::parse(raw).map_err(SearchInputError::Query)?;
+        }
         let q = self
             .q
             .map(|q| q.trim().to_string())
             .filter(|q| !q.is_empty());
-        parse_q(q.as_deref()).map_err(SearchInputError::Query)?;
         Ok(SavedSearch {
             id,
             user_id,
@@ -520,5 +543,57 @@ mod tests {
             Err(SearchInputError::Invalid(_))
         ));
         assert!(!rust.matches(&job, &client, now() + crate::domain::job::JOB_LIFETIME));
+    }
+
+    #[test]
+    fn saved_search_rules_are_the_schema_s() {
+        let search = |body: serde_json::Value| {
+            serde_json::from_value::<SavedSearchDraft>(body)
+                .unwrap()
+                .check(
+                    SavedSearchId::generate(now()),
+                    UserId::generate(now()),
+                    now(),
+                )
+        };
+        // The query's length counts what was sent, as `maxLength` does; blank is no query.
+        let longest = "a".repeat(MAX_QUERY_CHARS);
+        let saved = search(serde_json::json!({"name": "n", "q": longest.clone()})).unwrap();
+        assert_eq!(saved.q.as_deref(), Some(longest.as_str()));
+        assert!(matches!(
+            search(serde_json::json!({"name": "n", "q": format!(" {longest}")})),
+            Err(SearchInputError::Query(_))
+        ));
+        let blank = search(
+            serde_json::json!({"name": "n", "q": "  ", "filters": {"category": null, "skills": []}}),
+        );
+        assert_eq!(blank.unwrap().q, None);
+        let too_many: Vec<&str> = catalogue::SKILLS[..MAX_FILTER_SKILLS + 1].to_vec();
+        let Err(SearchInputError::Invalid(v)) = search(
+            serde_json::json!({"name": " ", "filters": {"skills": too_many, "budget_max": "1000000000.01"}}),
+        ) else {
+            panic!("invalid");
+        };
+        let fields: Vec<&str> = v.0.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["name", "skills", "budget_max"]);
+        let schema = serde_json::to_value(schemars::schema_for!(SavedSearchDraft)).unwrap();
+        assert_eq!(
+            schema["properties"]["q"]["maxLength"],
+            serde_json::json!(MAX_QUERY_CHARS)
+        );
+        let filters = &schema["$defs"]["FilterInput"]["properties"];
+        assert_eq!(
+            filters["skills"]["maxItems"],
+            serde_json::json!(MAX_FILTER_SKILLS)
+        );
+        assert!(filters["skills"].get("minItems").is_none());
+        assert!(filters["category"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::Value::Null));
+        assert_eq!(
+            filters["budget_max"]["pattern"],
+            serde_json::json!(FILTER_AMOUNT.pattern())
+        );
     }
 }

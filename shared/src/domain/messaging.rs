@@ -8,6 +8,7 @@
 
 use super::ids::{ContractId, FileId, MessageId, ProposalId, UserId};
 use super::offer::Side;
+use super::rules::TextRule;
 use super::Violations;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -16,6 +17,8 @@ use std::fmt;
 
 /// The longest message text, in characters.
 pub const MAX_TEXT_CHARS: usize = 10_000;
+/// A message's text; blank counts as absent.
+pub const TEXT: TextRule = TextRule::new(0, MAX_TEXT_CHARS);
 /// Attachments per message.
 pub const MAX_ATTACHMENTS: usize = 10;
 
@@ -243,11 +246,14 @@ pub struct Message {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageDraft {
-    /// 1 to 10,000 characters (trimmed); may be left out when files are attached.
+    /// At most 10,000 characters; blank counts as absent, and it may be absent only when
+    /// files are attached.
     #[serde(default)]
+    #[schemars(transform = TEXT.schema())]
     pub text: Option<String>,
     /// The sender's own uploaded files of purpose `attachment` (at most 10).
     #[serde(default)]
+    #[schemars(length(max = MAX_ATTACHMENTS))]
     pub file_ids: Vec<FileId>,
 }
 
@@ -261,16 +267,11 @@ impl MessageDraft {
         now: DateTime<Utc>,
     ) -> Result<Message, Violations> {
         let mut violations = Violations::default();
-        let text = match self.text.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(_) => Some(super::text(
-                &mut violations,
-                "text",
-                self.text.as_deref().unwrap_or_default(),
-                1,
-                MAX_TEXT_CHARS,
-            )),
-        };
+        let text = self
+            .text
+            .as_deref()
+            .map(|raw| TEXT.check(&mut violations, "text", raw))
+            .filter(|text| !text.is_empty());
         if text.is_none() && self.file_ids.is_empty() {
             violations.push("text", "send text, files (`file_ids`), or both");
         }
@@ -390,6 +391,26 @@ mod tests {
             check(&draft(Some("x"), MAX_ATTACHMENTS + 1)).unwrap_err(),
             ["file_ids"]
         );
+    }
+
+    #[test]
+    fn the_schema_states_the_text_and_file_bounds() {
+        let schema = serde_json::to_value(schemars::schema_for!(MessageDraft)).unwrap();
+        let properties = &schema["properties"];
+        assert_eq!(
+            properties["text"]["maxLength"],
+            serde_json::json!(MAX_TEXT_CHARS)
+        );
+        assert_eq!(
+            properties["text"]["pattern"],
+            serde_json::json!(TEXT.pattern())
+        );
+        assert_eq!(
+            properties["file_ids"]["maxItems"],
+            serde_json::json!(MAX_ATTACHMENTS)
+        );
+        // Blank white space is no text; a control character in it is still refused.
+        assert_eq!(check(&draft(Some("\u{b}"), 1)).unwrap_err(), ["text"]);
     }
 
     #[test]

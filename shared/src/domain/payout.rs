@@ -2,13 +2,113 @@
 //! costs. The fee and the minimum of each kind are data (`PayoutCatalogue`), not code, so
 //! changing a price is a configuration change.
 
-use super::billing::{BankDetails, BankInput};
+use super::billing::{pattern, BankDetails, BankInput, HOLDER_NAME};
 use super::fees::round_cents;
-use super::{text, Violations};
+use super::rules::TextRule;
+use super::Violations;
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::fmt;
+
+pub const BANK_NAME: TextRule = TextRule::new(2, 100);
+/// The longest email address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// IBANs have 15 to 34 characters (ISO 13616); other account numbers 4 to 34.
+pub const MIN_IBAN_CHARS: usize = 15;
+pub const MIN_ACCOUNT_CHARS: usize = 4;
+pub const MAX_ACCOUNT_CHARS: usize = 34;
+/// An IBAN starts with the country's two letters and two check digits.
+const IBAN_PREFIX_CHARS: usize = 4;
+/// A SWIFT/BIC code: 8 characters, or 11 with the branch; the first 6 are letters.
+pub const BIC_CHARS: usize = 8;
+pub const BIC_BRANCH_CHARS: usize = 3;
+const BIC_LETTERS: usize = 6;
+
+fn insert_pattern(schema: &mut Schema, pattern: String, example: &str) {
+    schema.insert("pattern".into(), json!(pattern));
+    schema.insert("examples".into(), json!([example]));
+}
+
+/// What `email_ok` accepts, with the white space `trim` removes around it: printable ASCII,
+/// one `@` at least, a dot inside the domain after the first `@`.
+pub fn email_pattern() -> String {
+    let ws = pattern::TRIMMED;
+    // Printable ASCII but `@`; the same without `.` for the ends of the domain.
+    let graphic = "[!-?A-~]";
+    let edge = "[!-\\-/-?A-~]";
+    format!("^{ws}*{graphic}+@(?:{edge}{graphic}*\\.{graphic}*{edge}){ws}*$")
+}
+
+fn email_schema(schema: &mut Schema) {
+    schema.insert("maxLength".into(), json!(MAX_EMAIL_CHARS));
+    insert_pattern(schema, email_pattern(), "frida@example.com");
+}
+
+/// Two letters of either case, as `InternationalBankInput::check` normalizes them.
+pub fn country_code_pattern() -> String {
+    let ws = pattern::TRIMMED;
+    format!("^{ws}*[A-Za-z]{{2}}{ws}*$")
+}
+
+fn country_code_schema(schema: &mut Schema) {
+    insert_pattern(schema, country_code_pattern(), "DE");
+}
+
+/// An IBAN (two letters, two digits, 15 to 34 in all) or another account number of 4 to 34
+/// letters and digits that does not start like an IBAN; white space anywhere is ignored.
+pub fn account_number_pattern() -> String {
+    let w = format!("{}*", pattern::TRIMMED);
+    let (a, l, d) = ("[A-Za-z0-9]", "[A-Za-z]", "[0-9]");
+    let iban_rest = (
+        MIN_IBAN_CHARS - IBAN_PREFIX_CHARS,
+        MAX_ACCOUNT_CHARS - IBAN_PREFIX_CHARS,
+    );
+    let other_rest = (
+        MIN_ACCOUNT_CHARS - IBAN_PREFIX_CHARS,
+        MAX_ACCOUNT_CHARS - IBAN_PREFIX_CHARS,
+    );
+    let iban = format!(
+        "{l}{w}{l}{w}{d}{w}{d}{w}(?:{a}{w}){{{},{}}}",
+        iban_rest.0, iban_rest.1
+    );
+    // Not letter, letter, digit, digit: one of the four places holds the other kind.
+    let not_iban = [
+        format!("{d}{w}{a}{w}{a}{w}{a}"),
+        format!("{a}{w}{d}{w}{a}{w}{a}"),
+        format!("{a}{w}{a}{w}{l}{w}{a}"),
+        format!("{a}{w}{a}{w}{a}{w}{l}"),
+    ]
+    .join("|");
+    let other = format!(
+        "(?:{not_iban}){w}(?:{a}{w}){{{},{}}}",
+        other_rest.0, other_rest.1
+    );
+    format!("^{w}(?:{iban}|{other})$")
+}
+
+fn account_number_schema(schema: &mut Schema) {
+    insert_pattern(
+        schema,
+        account_number_pattern(),
+        "DE89 3704 0044 0532 0130 00",
+    );
+}
+
+/// A SWIFT/BIC code of either case, or blank (no code).
+pub fn swift_bic_pattern() -> String {
+    let ws = pattern::TRIMMED;
+    let alnum = "[A-Za-z0-9]";
+    format!(
+        "^{ws}*(?:[A-Za-z]{{{BIC_LETTERS}}}{alnum}{{{}}}(?:{alnum}{{{BIC_BRANCH_CHARS}}})?)?{ws}*$",
+        BIC_CHARS - BIC_LETTERS
+    )
+}
+
+fn swift_bic_schema(schema: &mut Schema) {
+    insert_pattern(schema, swift_bic_pattern(), "DEUTDEFF");
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -125,11 +225,25 @@ pub fn quote(terms: &PayoutTerms, amount: Decimal) -> Result<WithdrawalQuote, Pa
 #[derive(Clone, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PayoutMethodInput {
-    UsBank { bank: BankInput },
-    LocalBank { bank: InternationalBankInput },
-    Paypal { email: String },
-    Payoneer { email: String },
-    Wire { bank: InternationalBankInput },
+    UsBank {
+        bank: BankInput,
+    },
+    /// Not for US banks (they go by `us_bank`).
+    LocalBank {
+        bank: InternationalBankInput,
+    },
+    Paypal {
+        #[schemars(transform = email_schema)]
+        email: String,
+    },
+    Payoneer {
+        #[schemars(transform = email_schema)]
+        email: String,
+    },
+    /// Needs the bank's `swift_bic`.
+    Wire {
+        bank: InternationalBankInput,
+    },
 }
 
 impl fmt::Debug for PayoutMethodInput {
@@ -141,14 +255,20 @@ impl fmt::Debug for PayoutMethodInput {
 #[derive(Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InternationalBankInput {
-    /// ISO 3166-1 alpha-2 country of the bank, e.g. "DE".
+    /// ISO 3166-1 alpha-2 country of the bank, e.g. "DE" (not "US" for `local_bank`).
+    #[schemars(transform = country_code_schema)]
     pub country: String,
+    #[schemars(transform = BANK_NAME.schema())]
     pub bank_name: String,
-    /// An IBAN, or the local account number where IBANs are not used.
+    /// An IBAN (with a valid check), or the local account number where IBANs are not used;
+    /// spaces are ignored.
+    #[schemars(transform = account_number_schema)]
     pub account_number: String,
     /// SWIFT/BIC: required for wires.
     #[serde(default)]
+    #[schemars(transform = swift_bic_schema)]
     pub swift_bic: Option<String>,
+    #[schemars(transform = HOLDER_NAME.schema())]
     pub holder_name: String,
 }
 
@@ -230,8 +350,7 @@ fn email_ok(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    email.len() <= 254
-        && !local.is_empty()
+    !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
@@ -246,9 +365,9 @@ fn country_ok(country: &str) -> bool {
 /// SWIFT/BIC: bank (4 letters), country (2 letters), location (2), optional branch (3).
 pub fn swift_bic_valid(bic: &str) -> bool {
     let b = bic.as_bytes();
-    (b.len() == 8 || b.len() == 11)
-        && b[..6].iter().all(u8::is_ascii_uppercase)
-        && b[6..]
+    (b.len() == BIC_CHARS || b.len() == BIC_CHARS + BIC_BRANCH_CHARS)
+        && b[..BIC_LETTERS].iter().all(u8::is_ascii_uppercase)
+        && b[BIC_LETTERS..]
             .iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
@@ -257,7 +376,7 @@ pub fn swift_bic_valid(bic: &str) -> bool {
 /// numbers, and the result mod 97 must be 1.
 pub fn iban_valid(iban: &str) -> bool {
     let b = iban.as_bytes();
-    if !(15..=34).contains(&b.len())
+    if !(MIN_IBAN_CHARS..=MAX_ACCOUNT_CHARS).contains(&b.len())
         || !b[..2].iter().all(u8::is_ascii_uppercase)
         || !b[2..4].iter().all(u8::is_ascii_digit)
         || !b
@@ -294,10 +413,14 @@ impl PayoutMethodInput {
     }
 
     pub fn check(&self) -> Result<PayoutDestination, Violations> {
-        let email = |email: &str| {
+        let email = |raw: &str| {
             let mut v = Violations::default();
-            let email = email.trim().to_string();
-            v.check(email_ok(&email), "email", "is not an email address");
+            let email = raw.trim().to_string();
+            v.check(
+                raw.chars().count() <= MAX_EMAIL_CHARS && email_ok(&email),
+                "email",
+                "is not an email address",
+            );
             v.into_result().map(|()| email)
         };
         match self {
@@ -331,15 +454,15 @@ impl InternationalBankInput {
                 "US accounts are paid by the free us_bank method",
             );
         }
-        let bank_name = text(&mut v, "bank.bank_name", &self.bank_name, 2, 100);
-        let holder_name = text(&mut v, "bank.holder_name", &self.holder_name, 2, 100);
+        let bank_name = BANK_NAME.check(&mut v, "bank.bank_name", &self.bank_name);
+        let holder_name = HOLDER_NAME.check(&mut v, "bank.holder_name", &self.holder_name);
         let account: String = self
             .account_number
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        let looks_like_iban = account.len() >= 4
+        let looks_like_iban = account.len() >= IBAN_PREFIX_CHARS
             && account.as_bytes()[..2].iter().all(u8::is_ascii_uppercase)
             && account.as_bytes()[2..4].iter().all(u8::is_ascii_digit);
         if looks_like_iban {
@@ -350,10 +473,12 @@ impl InternationalBankInput {
             );
         } else {
             v.check(
-                (4..=34).contains(&account.len())
+                (MIN_ACCOUNT_CHARS..=MAX_ACCOUNT_CHARS).contains(&account.len())
                     && account.bytes().all(|b| b.is_ascii_alphanumeric()),
                 "bank.account_number",
-                "must be an IBAN or 4 to 34 letters and digits",
+                format!(
+                    "must be an IBAN or {MIN_ACCOUNT_CHARS} to {MAX_ACCOUNT_CHARS} letters and digits"
+                ),
             );
         }
         let swift_bic = self
@@ -439,6 +564,144 @@ mod tests {
         assert!(swift_bic_valid("DEUTDEFF500"));
         assert!(!swift_bic_valid("DEUT1EFF"));
         assert!(!swift_bic_valid("ÄÄÄÄ"));
+    }
+
+    fn matches(pattern: &str, candidate: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(candidate)
+    }
+
+    fn bank(country: &str, account: &str, bic: Option<&str>) -> InternationalBankInput {
+        InternationalBankInput {
+            country: country.into(),
+            bank_name: "Deutsche Bank".into(),
+            account_number: account.into(),
+            swift_bic: bic.map(String::from),
+            holder_name: "Frida Freelancer".into(),
+        }
+    }
+
+    fn messages(bank: &InternationalBankInput, field: &str) -> Vec<String> {
+        match bank.check(true) {
+            Ok(_) => Vec::new(),
+            Err(v) => {
+                v.0.into_iter()
+                    .filter(|v| v.field == field)
+                    .map(|v| v.message)
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn email_and_country_patterns_match_exactly_what_is_accepted() {
+        let long = format!("{}@example.com", "a".repeat(MAX_EMAIL_CHARS - 12));
+        let too_long = format!("a{long}");
+        let padded = format!(" {long}");
+        for email in [
+            "frida@example.com",
+            " frida@example.com\u{3000}",
+            "\u{b}frida@example.com\u{85}",
+            "frida",
+            "@example.com",
+            "a@b",
+            "a@.com",
+            "a@b.",
+            "a@b..c",
+            "a b@c.com",
+            "a@b@c.com",
+            "a@b.c@",
+            "fr\u{e9}da@example.com",
+            "a!#$%&'*+/=?^_`{|}~-@x.io",
+            "a\u{0}@x.io",
+            long.as_str(),
+            too_long.as_str(),
+            padded.as_str(),
+            "",
+        ] {
+            let accepted = PayoutMethodInput::Paypal {
+                email: email.into(),
+            }
+            .check()
+            .is_ok();
+            let schema_allows =
+                matches(&email_pattern(), email) && email.chars().count() <= MAX_EMAIL_CHARS;
+            assert_eq!(schema_allows, accepted, "{email:?}");
+        }
+        for country in ["DE", "de", " dE\t", "D", "DEU", "D1", "\u{c4}E", "", "XX"] {
+            let accepted = messages(
+                &bank(country, "DE89370400440532013000", Some("DEUTDEFF")),
+                "bank.country",
+            )
+            .is_empty();
+            assert_eq!(
+                matches(&country_code_pattern(), country),
+                accepted,
+                "{country:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn account_and_bic_patterns_match_what_is_accepted_but_the_iban_check() {
+        let iban = "DE89370400440532013000";
+        let mut accounts: Vec<String> = [
+            iban,
+            "DE89 3704 0044 0532 0130 00",
+            "de89370400440532013000",
+            "\tGB82 WEST 1234 5698 7654 32\n",
+            "DE89370400440532013001",
+            "DE89",
+            "DE8937040044053",
+            "DE893704004405",
+            "1234",
+            "123",
+            "12AB",
+            "A1B2C3",
+            "AB1C",
+            "ABC1",
+            "AB12-34",
+            "\u{c4}B12345678901234",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        accounts.push("A1".repeat(17));
+        accounts.push(format!("{}1", "A1".repeat(17)));
+        accounts.push(format!("DE89{}", "0".repeat(30)));
+        accounts.push(format!("DE89{}", "0".repeat(31)));
+        for account in &accounts {
+            let refused = messages(
+                &bank("DE", account, Some("DEUTDEFF")),
+                "bank.account_number",
+            );
+            let cleaned: String = account.chars().filter(|c| !c.is_whitespace()).collect();
+            let checksum_only = refused == ["is not a valid IBAN"]
+                && (MIN_IBAN_CHARS..=MAX_ACCOUNT_CHARS).contains(&cleaned.len())
+                && cleaned.bytes().all(|b| b.is_ascii_alphanumeric());
+            assert_eq!(
+                matches(&account_number_pattern(), account),
+                refused.is_empty() || checksum_only,
+                "{account:?}: {refused:?}"
+            );
+        }
+        for bic in [
+            "DEUTDEFF",
+            "deutdeff500",
+            " DEUTDEFF ",
+            "DEUT1EFF",
+            "DEUTDEF",
+            "DEUTDEFF5",
+            "DEUTDEFF50",
+            "DEUTDEFF5000",
+            "\u{c4}\u{c4}\u{c4}\u{c4}DEFF",
+            "",
+            "  ",
+        ] {
+            let refused = messages(&bank("DE", iban, Some(bic)), "bank.swift_bic");
+            // A blank code is no code, which a wire refuses for want of one, not for its form.
+            let accepted = refused.is_empty() || refused == ["is required for wires"];
+            assert_eq!(matches(&swift_bic_pattern(), bic), accepted, "{bic:?}");
+        }
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! `check` turns a request into a profile with every field trimmed and every rule applied,
 //! reporting all violations at once.
 
-use super::catalogue;
+use super::billing::pattern;
+use super::catalogue::{self, SkillsRule};
 use super::ids::{FileId, UserId};
 use super::money::{Money, MoneyInput};
-use super::{text, Violations};
+use super::rules::{AmountRule, TextRule};
+use super::Violations;
 use chrono::{DateTime, Datelike, Utc};
-use rust_decimal::Decimal;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::HashSet;
 
 /// ISO 3166-1 alpha-2 country codes (as in tzdata's iso3166.tab).
@@ -25,9 +27,11 @@ TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU
 ZM ZW";
 
 pub const MAX_SKILLS: usize = 15;
+pub const SKILLS: SkillsRule = SkillsRule::new(1, MAX_SKILLS);
 pub const MAX_EMPLOYMENT: usize = 20;
 pub const MAX_EDUCATION: usize = 10;
 pub const MAX_CERTIFICATIONS: usize = 20;
+pub const MIN_LANGUAGES: usize = 1;
 pub const MAX_LANGUAGES: usize = 10;
 pub const MAX_PORTFOLIO_ITEMS: usize = 12;
 pub const MAX_FILES_PER_PORTFOLIO_ITEM: usize = 4;
@@ -35,8 +39,74 @@ pub const MAX_FILES_PER_PORTFOLIO_ITEM: usize = 4;
 /// up to 2 × 15 skill index entries and the files shown now and before (made public or
 /// private again): 1 + 30 + 2 × 24 stays inside one 100-operation DynamoDB transaction.
 pub const MAX_PROFILE_FILES: usize = 24;
-pub const MIN_HOURLY_RATE: Decimal = Decimal::from_parts(300, 0, 0, false, 2);
-pub const MAX_HOURLY_RATE: Decimal = Decimal::from_parts(99_900, 0, 0, false, 2);
+/// A freelancer's hourly rate: $3 to $999.
+pub const HOURLY_RATE: AmountRule = AmountRule::units(3, 999);
+
+pub const DISPLAY_NAME: TextRule = TextRule::new(2, 60);
+/// The professional title, e.g. "Senior Rust engineer".
+pub const TITLE: TextRule = TextRule::new(5, 70);
+/// Upwork asks for at least 100 characters: an overview is what clients read first.
+pub const OVERVIEW: TextRule = TextRule::new(100, 5_000);
+pub const COMPANY: TextRule = TextRule::new(1, 100);
+pub const JOB_TITLE: TextRule = TextRule::new(1, 100);
+pub const SCHOOL: TextRule = TextRule::new(2, 150);
+pub const CERTIFICATION: TextRule = TextRule::new(2, 150);
+pub const LANGUAGE: TextRule = TextRule::new(2, 40);
+pub const PORTFOLIO_TITLE: TextRule = TextRule::new(1, 100);
+pub const PORTFOLIO_DESCRIPTION: TextRule = TextRule::new(0, 1_000);
+// Texts that may be left out: blank counts as absent (see `optional_text`), so their rules
+// have no minimum.
+pub const CITY: TextRule = TextRule::new(0, 80);
+pub const JOB_DESCRIPTION: TextRule = TextRule::new(0, 2_000);
+pub const DEGREE: TextRule = TextRule::new(0, 100);
+pub const FIELD_OF_STUDY: TextRule = TextRule::new(0, 100);
+pub const ISSUER: TextRule = TextRule::new(0, 100);
+pub const COMPANY_NAME: TextRule = TextRule::new(0, 100);
+pub const CLIENT_DESCRIPTION: TextRule = TextRule::new(0, 5_000);
+pub const WEBSITE: TextRule = TextRule::new(0, 200);
+/// Years of `YYYY-MM` months and of education; education may also end up to
+/// `EDUCATION_YEARS_AHEAD` years from now, nothing else after the current month.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 9999;
+pub const EDUCATION_YEARS_AHEAD: i32 = 8;
+
+/// `YYYY-MM` with a year from `FIRST_YEAR` (1900) to `LAST_YEAR` (9999): what `year_month`
+/// accepts before comparing with the current month.
+pub const YEAR_MONTH_PATTERN: &str = "^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$";
+
+fn year_month_schema(schema: &mut Schema) {
+    schema.insert("pattern".into(), json!(YEAR_MONTH_PATTERN));
+    schema.insert("examples".into(), json!(["2020-01"]));
+}
+
+/// One of the country codes `is_country` knows, as stored (`parse_country` also takes them
+/// in lower case and with surrounding spaces, and normalizes them).
+pub fn country_schema(schema: &mut Schema) {
+    let codes: Vec<&str> = COUNTRIES.split_ascii_whitespace().collect();
+    schema.insert("enum".into(), json!(codes));
+    schema.insert("examples".into(), json!(["US"]));
+}
+
+/// `http(s)://host.tld[/…]` as `is_web_address` reads it, around it the white space that is
+/// trimmed; or blank (no website).
+pub fn website_pattern() -> String {
+    let space = pattern::TEXT_SPACE;
+    let ink = pattern::ink_except("");
+    let host_char = "[A-Za-z0-9:-]";
+    let host_or_dot = "[A-Za-z0-9.:-]";
+    let host = format!("{host_char}{host_or_dot}*\\.{host_or_dot}*{host_char}");
+    format!("^{space}*(?:https?://{host}(?:[/?#]{ink}*)?{space}*)?$")
+}
+
+fn website_schema(schema: &mut Schema) {
+    WEBSITE.schema()(schema);
+    schema.insert("pattern".into(), json!(website_pattern()));
+    schema.insert("examples".into(), json!(["https://example.com"]));
+}
+
+fn unique_items(schema: &mut Schema) {
+    schema.insert("uniqueItems".into(), json!(true));
+}
 
 /// An uppercase ISO 3166-1 alpha-2 code, e.g. `US`.
 pub fn is_country(code: &str) -> bool {
@@ -59,8 +129,10 @@ pub fn parse_country(raw: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// ISO 3166-1 alpha-2, e.g. `US`.
+    #[schemars(transform = country_schema)]
     pub country: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = CITY.schema())]
     pub city: Option<String>,
 }
 
@@ -88,7 +160,8 @@ pub enum Proficiency {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LanguageSkill {
-    /// The language's name, e.g. `English`.
+    /// The language's name, e.g. `English`; each language once (ignoring case).
+    #[schemars(transform = LANGUAGE.schema())]
     pub language: String,
     pub proficiency: Proficiency,
 }
@@ -96,50 +169,70 @@ pub struct LanguageSkill {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Employment {
+    #[schemars(transform = COMPANY.schema())]
     pub company: String,
+    #[schemars(transform = JOB_TITLE.schema())]
     pub title: String,
-    /// `YYYY-MM`.
+    /// `YYYY-MM`, not after the current month.
+    #[schemars(transform = year_month_schema)]
     pub from: String,
-    /// `YYYY-MM`; absent while the job is current.
+    /// `YYYY-MM`, not before `from` nor after the current month; absent while the job is
+    /// current.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = year_month_schema)]
     pub to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = JOB_DESCRIPTION.schema())]
     pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Education {
+    #[schemars(transform = SCHOOL.schema())]
     pub school: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = DEGREE.schema())]
     pub degree: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = FIELD_OF_STUDY.schema())]
     pub field_of_study: Option<String>,
+    /// At most 8 years from now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = FIRST_YEAR, max = LAST_YEAR))]
     pub from_year: Option<i32>,
+    /// Not before `from_year`; at most 8 years from now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = FIRST_YEAR, max = LAST_YEAR))]
     pub to_year: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Certification {
+    #[schemars(transform = CERTIFICATION.schema())]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = ISSUER.schema())]
     pub issuer: Option<String>,
-    /// `YYYY-MM`.
+    /// `YYYY-MM`, not after the current month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(transform = year_month_schema)]
     pub issued: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortfolioItem {
+    #[schemars(transform = PORTFOLIO_TITLE.schema())]
     pub title: String,
     #[serde(default)]
+    #[schemars(transform = PORTFOLIO_DESCRIPTION.schema())]
     pub description: String,
-    /// Uploaded files of purpose `portfolio`; they become public with the profile.
+    /// Uploaded files of purpose `portfolio`; they become public with the profile. Each file
+    /// is shown once in the whole profile (photo included).
     #[serde(default)]
+    #[schemars(length(max = MAX_FILES_PER_PORTFOLIO_ITEM), transform = unique_items)]
     pub file_ids: Vec<FileId>,
 }
 
@@ -147,22 +240,33 @@ pub struct PortfolioItem {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FreelancerProfileInput {
+    #[schemars(transform = DISPLAY_NAME.schema())]
     pub display_name: String,
     pub location: Location,
     /// Professional title, e.g. "Senior Rust engineer".
+    #[schemars(transform = TITLE.schema())]
     pub title: String,
+    #[schemars(transform = OVERVIEW.schema())]
     pub overview: String,
-    /// Slugs from the skill catalogue, 1–15.
+    /// Slugs from the skill catalogue, 1–15, each once.
+    #[schemars(transform = SKILLS.schema())]
     pub skills: Vec<String>,
+    #[schemars(transform = HOURLY_RATE.schema())]
     pub hourly_rate: MoneyInput,
     #[serde(default)]
+    #[schemars(length(max = MAX_EMPLOYMENT))]
     pub employment: Vec<Employment>,
     #[serde(default)]
+    #[schemars(length(max = MAX_EDUCATION))]
     pub education: Vec<Education>,
     #[serde(default)]
+    #[schemars(length(max = MAX_CERTIFICATIONS))]
     pub certifications: Vec<Certification>,
+    #[schemars(length(min = MIN_LANGUAGES, max = MAX_LANGUAGES))]
     pub languages: Vec<LanguageSkill>,
+    /// At most 24 files in all, photo included.
     #[serde(default)]
+    #[schemars(length(max = MAX_PORTFOLIO_ITEMS))]
     pub portfolio: Vec<PortfolioItem>,
     pub availability: Availability,
     /// An uploaded `portfolio` image; it becomes public with the profile.
@@ -223,14 +327,18 @@ pub struct FreelancerCard {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientProfileInput {
+    #[schemars(transform = DISPLAY_NAME.schema())]
     pub display_name: String,
     #[serde(default)]
+    #[schemars(transform = COMPANY_NAME.schema())]
     pub company_name: Option<String>,
     pub location: Location,
     #[serde(default)]
+    #[schemars(transform = CLIENT_DESCRIPTION.schema())]
     pub description: Option<String>,
     /// `https://…`
     #[serde(default)]
+    #[schemars(transform = website_schema)]
     pub website: Option<String>,
     /// As for freelancer profiles: the version this edit is based on.
     #[serde(default)]
@@ -276,17 +384,20 @@ pub fn check_version(expected: Option<u64>, current: Option<u64>) -> Result<(), 
     }
 }
 
-/// A text field that may be left out: blank counts as absent.
+/// A text field that may be left out: checked by `rule` (which has no minimum), and blank
+/// counts as absent.
 fn optional_text(
     violations: &mut Violations,
     field: &str,
     value: &Option<String>,
-    max: usize,
+    rule: TextRule,
 ) -> Option<String> {
-    value
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| text(violations, field, v, 1, max))
+    debug_assert_eq!(
+        rule.min, 0,
+        "a blank optional text is absent, not too short"
+    );
+    let text = rule.check(violations, field, value.as_deref()?);
+    (!text.is_empty()).then_some(text)
 }
 
 /// `YYYY-MM` no later than the current month; returns it for ordering comparisons.
@@ -296,11 +407,15 @@ fn year_month(
     value: &str,
     now: DateTime<Utc>,
 ) -> Option<String> {
-    let valid = value.len() == 7
-        && value.as_bytes()[4] == b'-'
+    let bytes = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    let valid = bytes.len() == 7
+        && bytes[4] == b'-'
+        && digits(0..4)
+        && digits(5..7)
         && value[..4]
             .parse::<i32>()
-            .is_ok_and(|y| (1900..=9999).contains(&y))
+            .is_ok_and(|y| (FIRST_YEAR..=LAST_YEAR).contains(&y))
         && value[5..]
             .parse::<u32>()
             .is_ok_and(|m| (1..=12).contains(&m));
@@ -322,7 +437,7 @@ fn check_location(violations: &mut Violations, field: &str, location: &Location)
     });
     Location {
         country,
-        city: optional_text(violations, &format!("{field}.city"), &location.city, 80),
+        city: optional_text(violations, &format!("{field}.city"), &location.city, CITY),
     }
 }
 
@@ -333,29 +448,15 @@ fn at_most(violations: &mut Violations, field: &str, len: usize, max: usize) {
 impl FreelancerProfileInput {
     pub fn check(&self, now: DateTime<Utc>) -> Result<FreelancerContent, Violations> {
         let mut v = Violations::default();
-        let display_name = text(&mut v, "display_name", &self.display_name, 2, 60);
+        let display_name = DISPLAY_NAME.check(&mut v, "display_name", &self.display_name);
         let location = check_location(&mut v, "location", &self.location);
-        let title = text(&mut v, "title", &self.title, 5, 70);
-        // Upwork asks for at least 100 characters: an overview is what clients read first.
-        let overview = text(&mut v, "overview", &self.overview, 100, 5000);
+        let title = TITLE.check(&mut v, "title", &self.title);
+        let overview = OVERVIEW.check(&mut v, "overview", &self.overview);
         let skills: Vec<String> = self.skills.iter().map(|s| s.trim().to_string()).collect();
-        if let Err(message) = catalogue::check_skills(&skills, 1, MAX_SKILLS) {
+        if let Err(message) = SKILLS.check(&skills) {
             v.push("skills", message);
         }
-        let hourly_rate = match self.hourly_rate.parse() {
-            Ok(rate) if (MIN_HOURLY_RATE..=MAX_HOURLY_RATE).contains(&rate.amount) => Some(rate),
-            Ok(_) => {
-                v.push(
-                    "hourly_rate",
-                    format!("must be between {MIN_HOURLY_RATE} and {MAX_HOURLY_RATE}"),
-                );
-                None
-            }
-            Err(err) => {
-                v.push("hourly_rate", err.to_string());
-                None
-            }
-        };
+        let hourly_rate = HOURLY_RATE.check(&mut v, "hourly_rate", &self.hourly_rate);
         let employment = self.check_employment(&mut v, now);
         let education = self.check_education(&mut v, now);
         let certifications = self.check_certifications(&mut v, now);
@@ -393,11 +494,16 @@ impl FreelancerProfileInput {
                 v.check(to >= from, &field("to"), "must not be before `from`");
             }
             checked.push(Employment {
-                company: text(v, &field("company"), &job.company, 1, 100),
-                title: text(v, &field("title"), &job.title, 1, 100),
+                company: COMPANY.check(v, &field("company"), &job.company),
+                title: JOB_TITLE.check(v, &field("title"), &job.title),
                 from: job.from.clone(),
                 to: job.to.clone(),
-                description: optional_text(v, &field("description"), &job.description, 2000),
+                description: optional_text(
+                    v,
+                    &field("description"),
+                    &job.description,
+                    JOB_DESCRIPTION,
+                ),
             });
         }
         checked
@@ -406,7 +512,7 @@ impl FreelancerProfileInput {
     fn check_education(&self, v: &mut Violations, now: DateTime<Utc>) -> Vec<Education> {
         at_most(v, "education", self.education.len(), MAX_EDUCATION);
         // Studies may be planned to end a few years from now.
-        let years = 1900..=now.year() + 8;
+        let years = FIRST_YEAR..=(now.year() + EDUCATION_YEARS_AHEAD).min(LAST_YEAR);
         let mut checked = Vec::with_capacity(self.education.len());
         for (i, school) in self.education.iter().enumerate() {
             let field = |name: &str| format!("education[{i}].{name}");
@@ -427,13 +533,13 @@ impl FreelancerProfileInput {
                 );
             }
             checked.push(Education {
-                school: text(v, &field("school"), &school.school, 2, 150),
-                degree: optional_text(v, &field("degree"), &school.degree, 100),
+                school: SCHOOL.check(v, &field("school"), &school.school),
+                degree: optional_text(v, &field("degree"), &school.degree, DEGREE),
                 field_of_study: optional_text(
                     v,
                     &field("field_of_study"),
                     &school.field_of_study,
-                    100,
+                    FIELD_OF_STUDY,
                 ),
                 from_year: school.from_year,
                 to_year: school.to_year,
@@ -456,8 +562,8 @@ impl FreelancerProfileInput {
                 year_month(v, &field("issued"), issued, now);
             }
             checked.push(Certification {
-                name: text(v, &field("name"), &cert.name, 2, 150),
-                issuer: optional_text(v, &field("issuer"), &cert.issuer, 100),
+                name: CERTIFICATION.check(v, &field("name"), &cert.name),
+                issuer: optional_text(v, &field("issuer"), &cert.issuer, ISSUER),
                 issued: cert.issued.clone(),
             });
         }
@@ -466,15 +572,15 @@ impl FreelancerProfileInput {
 
     fn check_languages(&self, v: &mut Violations) -> Vec<LanguageSkill> {
         v.check(
-            (1..=MAX_LANGUAGES).contains(&self.languages.len()),
+            (MIN_LANGUAGES..=MAX_LANGUAGES).contains(&self.languages.len()),
             "languages",
-            format!("give between 1 and {MAX_LANGUAGES} languages"),
+            format!("give between {MIN_LANGUAGES} and {MAX_LANGUAGES} languages"),
         );
         let mut seen = HashSet::new();
         let mut checked = Vec::with_capacity(self.languages.len());
         for (i, lang) in self.languages.iter().enumerate() {
             let field = format!("languages[{i}].language");
-            let language = text(v, &field, &lang.language, 2, 40);
+            let language = LANGUAGE.check(v, &field, &lang.language);
             v.check(
                 seen.insert(language.to_lowercase()),
                 &field,
@@ -508,8 +614,12 @@ impl FreelancerProfileInput {
                 v.push(&field("file_ids"), format!("{dup} is used more than once"));
             }
             checked.push(PortfolioItem {
-                title: text(v, &field("title"), &item.title, 1, 100),
-                description: text(v, &field("description"), &item.description, 0, 1000),
+                title: PORTFOLIO_TITLE.check(v, &field("title"), &item.title),
+                description: PORTFOLIO_DESCRIPTION.check(
+                    v,
+                    &field("description"),
+                    &item.description,
+                ),
                 file_ids: item.file_ids.clone(),
             });
         }
@@ -568,11 +678,12 @@ impl FreelancerProfile {
 impl ClientProfileInput {
     pub fn check(&self) -> Result<ClientContent, Violations> {
         let mut v = Violations::default();
-        let display_name = text(&mut v, "display_name", &self.display_name, 2, 60);
-        let company_name = optional_text(&mut v, "company_name", &self.company_name, 100);
+        let display_name = DISPLAY_NAME.check(&mut v, "display_name", &self.display_name);
+        let company_name = optional_text(&mut v, "company_name", &self.company_name, COMPANY_NAME);
         let location = check_location(&mut v, "location", &self.location);
-        let description = optional_text(&mut v, "description", &self.description, 5000);
-        let website = optional_text(&mut v, "website", &self.website, 200);
+        let description =
+            optional_text(&mut v, "description", &self.description, CLIENT_DESCRIPTION);
+        let website = optional_text(&mut v, "website", &self.website, WEBSITE);
         if let Some(site) = &website {
             v.check(
                 is_web_address(site),
@@ -932,6 +1043,160 @@ mod tests {
         assert_eq!(fields(err), ["skills", "rate_min", "rate_max", "location"]);
         let err = FreelancerSearch::parse("rust", Some("50"), Some("40"), None).unwrap_err();
         assert_eq!(fields(err), ["rate_max"]);
+    }
+
+    fn matches(pattern: &str, candidate: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(candidate)
+    }
+
+    #[test]
+    fn the_month_pattern_is_what_year_month_accepts_before_looking_at_today() {
+        let end_of_time: DateTime<Utc> = "9999-12-31T23:59:59Z".parse().unwrap();
+        let mut candidates = vec![
+            "2020-1".to_string(),
+            "2020-011".into(),
+            "".into(),
+            "2020/01".into(),
+            "२०२०-०१".into(),
+            "2020-+1".into(),
+            " 2020-1".into(),
+        ];
+        for year in [
+            "1899", "1900", "1999", "2000", "2026", "9999", "0999", "+199", "19a0", "-999",
+        ] {
+            for month in ["00", "01", "09", "10", "12", "13", "+1", " 1", "1 ", "99"] {
+                candidates.push(format!("{year}-{month}"));
+            }
+        }
+        for candidate in candidates {
+            let mut v = Violations::default();
+            let accepted = year_month(&mut v, "from", &candidate, end_of_time).is_some();
+            assert_eq!(
+                matches(YEAR_MONTH_PATTERN, &candidate),
+                accepted,
+                "{candidate:?}"
+            );
+        }
+        let mut v = Violations::default();
+        assert_eq!(year_month(&mut v, "from", "2026-07", now()), None);
+        assert_eq!(v.0[0].message, "must not be in the future");
+    }
+
+    #[test]
+    fn the_website_pattern_is_what_the_client_check_accepts() {
+        let long = format!("https://example.com/{}", "a".repeat(200 - 20));
+        let too_long = format!("{long}a");
+        for site in [
+            "https://acme.example/about",
+            "http://acme.example",
+            " https://acme.example?q=1#top\n",
+            "https://a.b",
+            "https://a..b/x",
+            "https://acme.example:8080/x",
+            "https://acme-corp.example/%20",
+            "https://acme.example/a b",
+            "https://acme.example/a\u{a0}b",
+            "https://acme.example/\u{e9}",
+            "https://acme.example/a\u{0}",
+            "https://acme.example/a\tb",
+            "https://.acme",
+            "https://acme.",
+            "https://acme",
+            "https://",
+            "https://ac_me.example",
+            "https://\u{e9}.example",
+            "HTTPS://acme.example",
+            "ftp://acme.example",
+            "javascript:alert(1)",
+            "acme.example",
+            "",
+            "   ",
+            "\u{b}",
+            long.as_str(),
+            too_long.as_str(),
+        ] {
+            let input: ClientProfileInput = serde_json::from_value(json!({
+                "display_name": "Acme", "location": {"country": "US"}, "website": site
+            }))
+            .unwrap();
+            let accepted = input.check().is_ok();
+            let schema_allows =
+                matches(&website_pattern(), site) && site.chars().count() <= WEBSITE.max;
+            assert_eq!(schema_allows, accepted, "{site:?}");
+        }
+    }
+
+    #[test]
+    fn the_schema_states_the_bounds_the_checks_apply() {
+        let schema = serde_json::to_value(schemars::schema_for!(FreelancerProfileInput)).unwrap();
+        let definition = |name: &str| &schema["$defs"][name]["properties"];
+        let countries = definition("Location")["country"]["enum"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(countries.len(), COUNTRIES.split_ascii_whitespace().count());
+        for code in countries {
+            let code = code.as_str().unwrap();
+            assert_eq!(parse_country(code).as_deref(), Ok(code));
+        }
+        let properties = &schema["properties"];
+        assert_eq!(properties["languages"]["minItems"], json!(MIN_LANGUAGES));
+        assert_eq!(
+            properties["portfolio"]["maxItems"],
+            json!(MAX_PORTFOLIO_ITEMS)
+        );
+        assert_eq!(
+            definition("PortfolioItem")["file_ids"]["maxItems"],
+            json!(MAX_FILES_PER_PORTFOLIO_ITEM)
+        );
+        assert_eq!(
+            definition("Education")["to_year"]["minimum"],
+            json!(FIRST_YEAR)
+        );
+        assert_eq!(
+            properties["hourly_rate"]["properties"]["amount"]["pattern"],
+            json!(HOURLY_RATE.pattern())
+        );
+        // One file twice in one item is refused whatever else the profile holds.
+        let file = FileId::generate(now());
+        let mut body = valid();
+        body["portfolio"] = json!([{"title": "A", "file_ids": [file, file]}]);
+        assert_eq!(
+            fields(input(body).check(now()).unwrap_err()),
+            ["portfolio[0].file_ids"]
+        );
+        assert_eq!(
+            definition("PortfolioItem")["file_ids"]["uniqueItems"],
+            json!(true)
+        );
+    }
+
+    #[test]
+    fn blank_optional_texts_are_absent_and_long_ones_refused() {
+        let parse = |v: serde_json::Value| serde_json::from_value::<ClientProfileInput>(v).unwrap();
+        let blank = parse(
+            json!({"display_name": "Acme", "location": {"country": "US"},
+            "company_name": " \t ", "description": "", "website": "  "}),
+        )
+        .check()
+        .unwrap();
+        assert_eq!(
+            (blank.company_name, blank.description, blank.website),
+            (None, None, None)
+        );
+        let long = parse(
+            json!({"display_name": "Acme", "location": {"country": "US"},
+            "company_name": "x".repeat(COMPANY_NAME.max + 1)}),
+        )
+        .check()
+        .unwrap_err();
+        assert_eq!(
+            long.0
+                .iter()
+                .map(|v| v.message.as_str())
+                .collect::<Vec<_>>(),
+            ["must be at most 100 characters"]
+        );
     }
 
     #[test]

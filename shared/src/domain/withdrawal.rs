@@ -9,10 +9,15 @@ use super::ids::{PayoutMethodId, TransferId, UserId, WithdrawalId};
 use super::ledger::{AccountId, Phase, Transfer, TransferCode};
 use super::money::Money;
 use super::payout::{quote, PayoutKind, PayoutRuleViolation, PayoutTerms};
+use super::rules::{AmountRule, POSITIVE_AMOUNT};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A withdrawal's amount: more than zero (every payout method has a minimum above its fee,
+/// which is checked against the method chosen).
+pub const AMOUNT: AmountRule = POSITIVE_AMOUNT;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -5,9 +5,12 @@ use worklane::handler;
 use worklane::http::router::{schema_of, Access, Route};
 
 use super::me::AccountView;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
-use worklane::domain::account::{check_name, check_password, check_roles, Email, Role};
+use serde_json::{json, Value};
+use worklane::domain::account::{
+    check_name, check_password, check_roles, Email, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+};
 use worklane::domain::ids::{SessionId, UserId};
 use worklane::http::auth::{AccessClaims, Caller, ACCESS_TOKEN_TTL};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
@@ -21,9 +24,46 @@ use worklane::App;
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub email: String,
+    /// 10 to 128 characters, not containing the email address.
+    #[schemars(length(min = PASSWORD_MIN_CHARS, max = PASSWORD_MAX_CHARS))]
     pub password: String,
     pub name: String,
+    /// At least one of client, freelancer, agency; a role listed twice counts once.
+    #[schemars(length(min = 1), transform = self_service_roles_schema)]
     pub roles: Vec<Role>,
+}
+
+/// The roles `check_roles` lets a person take on themselves: `Role`'s names but those that
+/// are not self-service (`admin`).
+pub fn self_service_roles() -> Vec<Value> {
+    let names = schemars::schema_for!(Role)
+        .get("enum")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    names
+        .into_iter()
+        .filter(|name| {
+            serde_json::from_value::<Role>(name.clone()).is_ok_and(Role::is_self_service)
+        })
+        .collect()
+}
+
+fn self_service_role(description: Option<&Value>) -> Value {
+    let mut schema = json!({"type": "string", "enum": self_service_roles()});
+    if let Some(description) = description {
+        schema["description"] = description.clone();
+    }
+    schema
+}
+
+fn self_service_roles_schema(schema: &mut Schema) {
+    schema.insert("items".into(), self_service_role(None));
+}
+
+fn self_service_role_schema(schema: &mut Schema) {
+    let role = self_service_role(schema.get("description"));
+    *schema = Schema::try_from(role).expect("an object schema");
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -54,6 +94,8 @@ pub struct LogoutRequest {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddRoleRequest {
+    /// client, freelancer or agency.
+    #[schemars(transform = self_service_role_schema)]
     pub role: Role,
 }
 
@@ -334,4 +376,41 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(add_role),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_offers_only_the_roles_check_roles_accepts() {
+        assert_eq!(
+            self_service_roles(),
+            [json!("client"), json!("freelancer"), json!("agency")]
+        );
+        for role in self_service_roles() {
+            let role: Role = serde_json::from_value(role).unwrap();
+            assert_eq!(check_roles(&[role]), Ok(vec![role]));
+        }
+        assert!(check_roles(&[Role::Admin]).is_err());
+        let schema = serde_json::to_value(schemars::schema_for!(SignupRequest)).unwrap();
+        let properties = &schema["properties"];
+        assert_eq!(properties["roles"]["minItems"], json!(1));
+        assert_eq!(
+            properties["roles"]["items"]["enum"],
+            json!(self_service_roles())
+        );
+        assert_eq!(
+            (
+                &properties["password"]["minLength"],
+                &properties["password"]["maxLength"]
+            ),
+            (&json!(PASSWORD_MIN_CHARS), &json!(PASSWORD_MAX_CHARS))
+        );
+        let add = serde_json::to_value(schemars::schema_for!(AddRoleRequest)).unwrap();
+        assert_eq!(
+            add["properties"]["role"]["enum"],
+            json!(self_service_roles())
+        );
+    }
 }

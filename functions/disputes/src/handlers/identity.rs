@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use worklane::domain::account::Role;
 use worklane::domain::file::{FilePurpose, FileRecord};
-use worklane::domain::identity::{DocumentKind, IdentityStatus, IdentityVerification, RejectError};
+use worklane::domain::identity::{
+    DocumentKind, IdentityStatus, IdentityVerification, RejectError, REJECTION_REASON,
+};
 use worklane::domain::ids::{FileId, UserId};
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -63,6 +65,7 @@ pub struct IdentitySubmission {
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     /// What the user should fix; shown to them.
+    #[schemars(transform = REJECTION_REASON.schema())]
     pub reason: String,
 }
 

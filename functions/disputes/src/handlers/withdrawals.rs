@@ -11,7 +11,7 @@ use worklane::domain::ids::{PayoutMethodId, WithdrawalId};
 use worklane::domain::money::{Money, MoneyInput};
 use worklane::domain::payout::{PayoutCatalogue, PayoutKind};
 use worklane::domain::withdrawal::{
-    PayoutFailure, PayoutTarget, Withdrawal, WithdrawalRuleViolation, WithdrawalState,
+    self, PayoutFailure, PayoutTarget, Withdrawal, WithdrawalRuleViolation, WithdrawalState,
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -44,7 +44,9 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawalRequest {
-    /// What leaves the available balance, the method's fee included.
+    /// What leaves the available balance, the method's fee included: at least the method's
+    /// minimum, at most the available balance.
+    #[schemars(transform = withdrawal::AMOUNT.schema())]
     pub amount: MoneyInput,
     /// Absent: the default payout method.
     #[serde(default)]
@@ -130,9 +132,8 @@ async fn payout_method(
 pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let body: WithdrawalRequest = req.json()?;
-    let amount = body
-        .amount
-        .parse()
+    let amount = withdrawal::AMOUNT
+        .parse(&body.amount)
         .map_err(|err| ApiError::validation("amount", err.to_string()))?;
     let context = app.store.withdrawal_context(&caller.user_id).await?;
     let account = context

@@ -2,8 +2,9 @@
 //! notifications worker wrote for the caller, newest first, with the unread count.
 
 use http::Method;
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use worklane::domain::notification::{Notification, NotificationId};
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -14,6 +15,27 @@ use worklane::App;
 
 /// Ids one request may mark (one transaction with the counter).
 pub const MAX_IDS: usize = 50;
+pub const MIN_IDS: usize = 1;
+
+/// What `NotificationId::parse` accepts: its prefix and 26 base-32 characters of either case.
+pub fn notification_id_pattern() -> String {
+    format!(
+        "^{}_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{26}}$",
+        NotificationId::PREFIX
+    )
+}
+
+fn notification_ids_schema(schema: &mut Schema) {
+    schema.insert(
+        "items".into(),
+        json!({"type": "string", "pattern": notification_id_pattern()}),
+    );
+}
+
+/// `all` may only be `true` (or left out): `false` is refused, and so is any `all` next to `ids`.
+fn only_true(schema: &mut Schema) {
+    schema.insert("enum".into(), json!([true, null]));
+}
 
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("inbox");
@@ -39,11 +61,15 @@ pub struct InboxPage {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkReadRequest {
-    /// Notification ids to mark (at most 50); ids that are not the caller's are ignored.
+    /// Notification ids to mark (1 to 50); ids that are not the caller's are ignored. Not
+    /// together with `all`.
     #[serde(default)]
+    #[schemars(length(min = MIN_IDS, max = MAX_IDS), transform = notification_ids_schema)]
     pub ids: Option<Vec<String>>,
-    /// `true`: everything in the inbox.
+    /// `true`: everything in the inbox (as an empty body or one without `ids`). Not together
+    /// with `ids`.
     #[serde(default)]
+    #[schemars(transform = only_true)]
     pub all: Option<bool>,
 }
 
@@ -72,10 +98,10 @@ impl MarkReadRequest {
                 "all must be true (or send ids)",
             )),
             (Some(ids), None) => {
-                if ids.is_empty() || ids.len() > MAX_IDS {
+                if !(MIN_IDS..=MAX_IDS).contains(&ids.len()) {
                     return Err(ApiError::validation(
                         "ids",
-                        format!("from 1 to {MAX_IDS} notification ids"),
+                        format!("from {MIN_IDS} to {MAX_IDS} notification ids"),
                     ));
                 }
                 let mut errors = Vec::new();
@@ -141,4 +167,72 @@ pub async fn mark_read(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
         marked,
         unread_count,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The characters a `[…]` class of ranges and single characters holds.
+    fn class_chars(class: &str) -> Vec<char> {
+        let inner: Vec<char> = class
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .chars()
+            .collect();
+        let mut chars = Vec::new();
+        let mut i = 0;
+        while i < inner.len() {
+            if inner.get(i + 1) == Some(&'-') && i + 2 < inner.len() {
+                chars.extend(inner[i]..=inner[i + 2]);
+                i += 3;
+            } else {
+                chars.push(inner[i]);
+                i += 1;
+            }
+        }
+        chars
+    }
+
+    #[test]
+    fn the_id_pattern_takes_what_parse_takes() {
+        let pattern = notification_id_pattern();
+        let class = pattern
+            .strip_prefix("^ntf_")
+            .and_then(|rest| rest.strip_suffix("{26}$"))
+            .unwrap();
+        let allowed = class_chars(class);
+        for c in (0u8..=127).map(char::from) {
+            let id = format!("ntf_{}", c.to_string().repeat(26));
+            assert_eq!(
+                NotificationId::parse(&id).is_some(),
+                allowed.contains(&c),
+                "{c:?}"
+            );
+        }
+        assert!(NotificationId::parse(&format!("ntf_{}", "0".repeat(25))).is_none());
+        assert!(NotificationId::parse(&format!("ntf_{}", "0".repeat(27))).is_none());
+    }
+
+    #[test]
+    fn all_may_only_be_true_and_not_next_to_ids() {
+        let request = |body: serde_json::Value| {
+            serde_json::from_value::<MarkReadRequest>(body)
+                .unwrap()
+                .check()
+        };
+        assert!(matches!(request(json!({"all": true})), Ok(Marking::All)));
+        assert!(matches!(request(json!({"all": null})), Ok(Marking::All)));
+        assert!(request(json!({"all": false})).is_err());
+        assert!(request(json!({"all": true, "ids": []})).is_err());
+        assert!(request(json!({"ids": []})).is_err());
+        let schema = serde_json::to_value(schemars::schema_for!(MarkReadRequest)).unwrap();
+        assert_eq!(schema["properties"]["all"]["enum"], json!([true, null]));
+        let ids = &schema["properties"]["ids"];
+        assert_eq!(
+            (&ids["minItems"], &ids["maxItems"]),
+            (&json!(MIN_IDS), &json!(MAX_IDS))
+        );
+        assert_eq!(ids["items"]["pattern"], json!(notification_id_pattern()));
+    }
 }

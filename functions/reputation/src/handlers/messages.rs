@@ -110,7 +110,9 @@ pub struct MessageView {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
+    /// A message of this room (its id); absent: the latest.
     #[serde(default)]
+    #[schemars(with = "Option<MessageId>")]
     pub up_to: Option<String>,
 }
 
