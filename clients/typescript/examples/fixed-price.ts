@@ -77,7 +77,7 @@ interface Person {
 }
 
 /** Signs up, confirms the email and logs in; the answer is a client holding the access token. */
-async function account(role: Schemas["Role"], name: string): Promise<Person> {
+async function account(role: Schemas["SignupRequest"]["roles"][number], name: string): Promise<Person> {
   const anonymous = createWorklaneClient(baseUrl);
   const email = `ts-${role}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const user = await step(`${role}: POST /v1/auth/signup ${email}`, () =>
