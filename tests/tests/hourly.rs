@@ -657,10 +657,6 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
             tracked("2026-12-07T10:00:00Z", None, 101),
             "segments[0].activity",
         ),
-        (
-            tracked("2026-12-07T10:00:00Z", Some("fil_nope"), 50),
-            "segments[0].screenshot_file_id",
-        ),
     ];
     for (segment, field) in cases {
         let reply = h
@@ -675,6 +671,21 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
             reply.body
         );
     }
+    // A malformed file id fails while the body is read, naming the id.
+    let malformed = h
+        .app
+        .post(
+            &path,
+            Some(&h.freelancer.access),
+            &one(tracked("2026-12-07T10:00:00Z", Some("fil_nope"), 50)),
+        )
+        .await;
+    assert_eq!(malformed.status, 422, "{}", malformed.body);
+    assert_eq!(malformed.body["code"], "invalid_body", "{}", malformed.body);
+    assert!(malformed.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("fil_nope"));
     // Someone else's screenshot is not usable.
     let theirs = ready_file(&h.app, &h.stranger.access, "screenshot", &png(300)).await;
     let borrowed = h

@@ -208,6 +208,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every value a form needs: categories, skills, enums, Connects prices, fees in force (ETag, cacheable) */
+        get: operations["getCatalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clients/me/profile": {
         parameters: {
             query?: never;
@@ -1683,7 +1700,11 @@ export interface components {
             roles: components["schemas"]["Role"][];
         };
         AddRoleRequest: {
-            role: components["schemas"]["Role"];
+            /**
+             * @description client, freelancer or agency.
+             * @enum {string}
+             */
+            role: "client" | "freelancer" | "agency";
         };
         /** @description One recorded change of a running contract (§6.3). */
         Amendment: {
@@ -1745,11 +1766,18 @@ export interface components {
         AnswerRequest: {
             /** @description `true`: settle it the opener's way now; `false`: contest, and an admin mediates. */
             accept: boolean;
+            /** @example Example text for the API referen */
             message: string;
         };
         ApproveRequest: {
-            /** @description Absent: the milestone amount. */
-            amount?: components["schemas"]["MoneyInput"] | null;
+            amount?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is more than 0 and at most 1000000000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
         };
         Attachment: {
             content_type: string;
@@ -1786,12 +1814,20 @@ export interface components {
         /** @enum {string} */
         Badge: "rising_talent" | "top_rated" | "top_rated_plus";
         BankInput: {
+            /**
+             * @description 4 to 17 digits (spaces and dashes are ignored).
+             * @example 000123456789
+             */
             account_number: string;
+            /** @example Example text for the API referen */
             holder_name: string;
-            /** @description US ABA routing number, 9 digits. */
+            /**
+             * @description US ABA routing number, 9 digits with a valid checksum (spaces and dashes are ignored).
+             * @example 110000000
+             */
             routing_number: string;
         };
-        /** @description A client's card or bank account, as Worklane knows it (token, brand, last four). */
+        /** @example bm_01jd5v3k8r9x2m4n6p7q8s9t0w */
         BillingMethodId: string;
         /** @description A new billing method as the client sends it. */
         BillingMethodInput: {
@@ -1867,8 +1903,18 @@ export interface components {
             period: components["schemas"]["ReportAmounts"];
         };
         BonusRequest: {
-            amount: components["schemas"]["MoneyInput"];
-            /** @default  */
+            amount: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 1 and 50000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            };
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             message?: string;
         };
         BonusView: {
@@ -1893,25 +1939,64 @@ export interface components {
         };
         BoostState: "active" | "outbid";
         CardInput: {
+            /**
+             * @description 3 digits; 4 for American Express.
+             * @example 123
+             */
             cvc: string;
             /** Format: uint32 */
             exp_month: number;
             /**
              * Format: uint32
-             * @description Four digits, e.g. 2030.
+             * @description Four digits, e.g. 2030: this month or later, at most 20 years ahead.
              */
             exp_year: number;
-            /** @description The card number (spaces and dashes are ignored). Sent to the processor, never stored. */
+            /**
+             * @description The card number (spaces and dashes are ignored), with a valid Luhn check digit. Sent
+             *     to the processor, never stored.
+             * @example 4242 4242 4242 4242
+             */
             number: string;
         };
+        /**
+         * @description Everything a form needs to offer the values the API accepts (`GET /v1/catalogue`). Enum
+         *     lists are read from the same schemas the OpenAPI document publishes, so the two cannot
+         *     disagree; prices and fees are the ones in force at `now`.
+         */
+        Catalogue: {
+            categories: components["schemas"]["CategoryEntry"][];
+            connects: components["schemas"]["ConnectsPrices"];
+            /** @description ISO 3166-1 alpha-2 codes a profile's location may name. */
+            countries: string[];
+            currencies: unknown[];
+            durations: unknown[];
+            experience_levels: unknown[];
+            fees: components["schemas"]["FeesInForce"];
+            file_purposes: unknown[];
+            job_types: unknown[];
+            skills: string[];
+            visibilities: unknown[];
+        };
+        CategoryEntry: {
+            name: string;
+            slug: string;
+        };
         Certification: {
-            /** @description `YYYY-MM`. */
+            /**
+             * @description `YYYY-MM`, not after the current month.
+             * @example 2020-01
+             */
             issued?: string | null;
+            /** @example Example text for the API referen */
             issuer?: string | null;
+            /** @example Example text for the API referen */
             name: string;
         };
         ChangesRequest: {
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             message?: string;
         };
         /** @description The last charge attempt of an invoice that is not paid yet. */
@@ -1948,10 +2033,17 @@ export interface components {
         };
         /** @description `PUT /v1/clients/me/profile`. */
         ClientProfileInput: {
-            /** @default null */
+            /**
+             * @default null
+             * @example Example text for the API referen
+             */
             company_name?: string | null;
-            /** @default null */
+            /**
+             * @default null
+             * @example Example text for the API referen
+             */
             description?: string | null;
+            /** @example Example text for the API referen */
             display_name: string;
             location: components["schemas"]["Location"];
             /**
@@ -1963,6 +2055,7 @@ export interface components {
             /**
              * @description `https://…`
              * @default null
+             * @example https://example.com
              */
             website?: string | null;
         };
@@ -1995,14 +2088,25 @@ export interface components {
             member_since: string;
             website?: string | null;
         };
+        /**
+         * @description Why a client closes a job (jobs expire on their own, so `expired` is not a choice).
+         * @enum {string}
+         */
+        CloseAs: "filled" | "cancelled";
         /** @enum {string} */
         CloseReason: "filled" | "cancelled" | "expired";
         CloseRequest: {
-            /** @description `filled` or `cancelled` (jobs expire on their own). */
-            reason: components["schemas"]["CloseReason"];
+            reason: components["schemas"]["CloseAs"];
         };
         ConfirmRequest: {
             token: string;
+        };
+        /** @description Applying to a job whose budget (or top hourly rate) is at least `from` costs `connects`. */
+        ConnectsCostStep: {
+            /** Format: uint32 */
+            connects: number;
+            from: string;
+            type: components["schemas"]["JobType"];
         };
         ConnectsEntry: {
             /**
@@ -2016,6 +2120,23 @@ export interface components {
             kind: components["schemas"]["EntryKind"];
             proposal_id?: components["schemas"]["ProposalId"] | null;
             reason: string;
+        };
+        ConnectsPrices: {
+            /** Format: uint32 */
+            max_boost: number;
+            /** Format: uint32 */
+            max_purchase: number;
+            /** Format: uint32 */
+            min_purchase: number;
+            /**
+             * Format: uint32
+             * @description Connects every freelancer receives each month.
+             */
+            monthly_grant: number;
+            /** @description What one Connect costs. */
+            price: components["schemas"]["Money"];
+            /** @description What applying to a job costs, by the job's budget (fixed) or top hourly rate. */
+            proposal_cost: components["schemas"]["ConnectsCostStep"][];
         };
         ConnectsView: {
             /** Format: int64 */
@@ -2071,7 +2192,7 @@ export interface components {
             /** Format: date-time */
             window_closes_at?: string | null;
         };
-        /** @description A contract between a client and a freelancer. */
+        /** @example ctr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         ContractId: string;
         /** @enum {string} */
         ContractState: "pending" | "active" | "paused" | "ended";
@@ -2185,9 +2306,18 @@ export interface components {
         DecidedBy: "acceptance" | "deadline" | "mediation";
         /** @description `POST /v1/disputes/{id}/resolve` (admin). */
         DecisionRequest: {
-            /** @description The freelancer's share of a split, to the cent; the client gets the rest. */
-            freelancer_amount?: components["schemas"]["MoneyInput"] | null;
-            /** @description Why: shown to both parties. */
+            freelancer_amount?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 0 and 1000000000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
+            /**
+             * @description Why: shown to both parties.
+             * @example Example text for the API referen
+             */
             note: string;
             outcome: components["schemas"]["Outcome"];
         };
@@ -2258,7 +2388,7 @@ export interface components {
             /** @constant */
             subject: "milestone";
         });
-        /** @description A dispute over a milestone or a week of hourly work (PRODUCT §13). */
+        /** @example dsp_01jd5v3k8r9x2m4n6p7q8s9t0w */
         DisputeId: string;
         DisputeKind: "refund_request" | "non_approval" | "hourly_hours";
         /**
@@ -2267,18 +2397,25 @@ export interface components {
          */
         DisputeRequest: {
             /**
-             * @description A funded milestone (`mil_…`): the client asks for a refund, the freelancer disputes
-             *     the missing approval.
+             * @description A funded milestone: the client asks for a refund, the freelancer disputes the missing
+             *     approval.
              * @default null
              */
-            milestone_id?: string | null;
+            milestone_id?: components["schemas"]["MilestoneId"] | null;
+            /** @example Example text for the API referen */
             reason: string;
             /**
              * @description A week in review (`wk_…`, from `GET /v1/contracts/{id}/timesheets`).
              * @default null
              */
             timesheet_id?: string | null;
-        };
+        } & ({
+            milestone_id: unknown;
+            timesheet_id?: null;
+        } | {
+            milestone_id?: null;
+            timesheet_id: unknown;
+        });
         DisputeState: "resolved" | "open" | "in_mediation";
         /** @description Which document a file is in a submission. */
         DocumentKind: "proof_of_address" | "document";
@@ -2319,21 +2456,40 @@ export interface components {
             totals: components["schemas"]["ReportAmounts"];
         };
         Education: {
+            /** @example Example text for the API referen */
             degree?: string | null;
+            /** @example Example text for the API referen */
             field_of_study?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description At most 8 years from now.
+             */
             from_year?: number | null;
+            /** @example Example text for the API referen */
             school: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Not before `from_year`; at most 8 years from now.
+             */
             to_year?: number | null;
         };
         Employment: {
+            /** @example Example text for the API referen */
             company: string;
+            /** @example Example text for the API referen */
             description?: string | null;
-            /** @description `YYYY-MM`. */
+            /**
+             * @description `YYYY-MM`, not after the current month.
+             * @example 2020-01
+             */
             from: string;
+            /** @example Example text for the API referen */
             title: string;
-            /** @description `YYYY-MM`; absent while the job is current. */
+            /**
+             * @description `YYYY-MM`, not before `from` nor after the current month; absent while the job is
+             *     current.
+             * @example 2020-01
+             */
             to?: string | null;
         };
         EntryKind: "purchase" | "grant" | "spend" | "boost" | "refund";
@@ -2393,6 +2549,10 @@ export interface components {
         };
         /** @enum {string} */
         ExperienceLevel: "entry" | "intermediate" | "expert";
+        FeeBand: {
+            rate: string;
+            up_to?: string | null;
+        };
         Feedback: {
             comment: string;
             contract_id: components["schemas"]["ContractId"];
@@ -2412,25 +2572,51 @@ export interface components {
         };
         /** @description `POST /v1/contracts/{id}/feedback`. */
         FeedbackRequest: {
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             comment?: string;
             private: components["schemas"]["PrivateFeedback"];
             ratings: components["schemas"]["Ratings"];
         };
+        FeesInForce: {
+            /** @description The marketplace fee a client pays on top of each funding or invoice. */
+            client_fee_rate: string;
+            /** Format: date-time */
+            effective_from: string;
+            schedule_id: string;
+            /**
+             * @description The freelancer's service fee by lifetime billings with the same client: each band's
+             *     rate applies to the billings up to `up_to` (the last band has none).
+             */
+            service_fee_bands: components["schemas"]["FeeBand"][];
+        };
         /** @description What the uploader says the file will be; the upload URL is signed for exactly this. */
         FileDeclaration: {
-            /** @description MIME type, e.g. `image/png`; the upload must send the same `Content-Type`. */
-            content_type: string;
-            /** @description The name shown to people who download it (no folders). */
+            /**
+             * @description MIME type, e.g. `image/png`, one the purpose accepts (portfolio: images and PDF;
+             *     screenshot: PNG and JPEG; identity: JPEG, PNG and PDF; attachment and deliverable:
+             *     all of these). The upload must send the same `Content-Type`.
+             * @example application/pdf
+             * @enum {string}
+             */
+            content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "application/pdf" | "image/svg+xml" | "text/plain" | "text/csv" | "text/markdown" | "application/json" | "application/msword" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.ms-excel" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" | "application/vnd.ms-powerpoint" | "application/vnd.openxmlformats-officedocument.presentationml.presentation" | "application/vnd.oasis.opendocument.text" | "application/vnd.oasis.opendocument.spreadsheet" | "application/zip" | "application/gzip" | "application/x-tar" | "application/x-7z-compressed" | "audio/mpeg" | "video/mp4";
+            /**
+             * @description The name shown to people who download it (no folders).
+             * @example brief.pdf
+             */
             file_name: string;
             purpose: components["schemas"]["FilePurpose"];
             /**
              * Format: uint64
-             * @description Exact size in bytes; the upload must send the same `Content-Length`.
+             * @description Exact size in bytes, at most what the purpose accepts (screenshot 2 MB, portfolio and
+             *     identity 10 MB, attachment and deliverable 100 MB); the upload must send the same
+             *     `Content-Length`.
              */
             size_bytes: number;
         };
-        /** @description An uploaded file (portfolio image, attachment, deliverable, screenshot, ID document). */
+        /** @example fil_01jd5v3k8r9x2m4n6p7q8s9t0w */
         FileId: string;
         /** @enum {string} */
         FilePurpose: "portfolio" | "attachment" | "deliverable" | "screenshot" | "identity";
@@ -2457,18 +2643,28 @@ export interface components {
          *     saved search. Amounts are decimal strings in USD, like every amount in the API.
          */
         FilterInput: {
+            /** @example 10.00 */
             budget_max?: string | null;
-            /** @description Lowest budget ceiling (fixed budget, or top of the hourly range), e.g. "100.00". */
+            /**
+             * @description Lowest budget ceiling (fixed budget, or top of the hourly range), e.g. "100.00"; at
+             *     most `budget_max`.
+             * @example 10.00
+             */
             budget_min?: string | null;
-            category?: string | null;
+            /**
+             * @description A category slug of `GET /v1/catalogue`.
+             * @enum {string|null}
+             */
+            category?: "web-mobile-software-dev" | "it-networking" | "data-science-analytics" | "design-creative" | "writing" | "translation" | "sales-marketing" | "admin-support" | "customer-service" | "engineering-architecture" | "accounting-consulting" | "legal" | null;
             /** Format: uint64 */
             client_hires_min?: number | null;
+            /** @example 10.00 */
             client_spent_min?: string | null;
             experience?: components["schemas"]["ExperienceLevel"] | null;
             payment_verified?: boolean | null;
             posted_within?: components["schemas"]["PostedWithin"] | null;
             /** @description Every one of these skills is required. */
-            skills?: string[];
+            skills?: ("rust" | "go" | "python" | "java" | "kotlin" | "swift" | "javascript" | "typescript" | "react" | "vue" | "angular" | "node-js" | "django" | "ruby-on-rails" | "php" | "laravel" | "wordpress" | "shopify" | "html-css" | "c-sharp" | "dot-net" | "c-plus-plus" | "ios" | "android" | "flutter" | "react-native" | "aws" | "aws-lambda" | "dynamodb" | "postgresql" | "mysql" | "mongodb" | "docker" | "kubernetes" | "terraform" | "devops" | "linux" | "network-security" | "machine-learning" | "data-analysis" | "data-visualization" | "sql" | "tableau" | "excel" | "graphic-design" | "logo-design" | "ui-design" | "ux-design" | "figma" | "illustration" | "video-editing" | "animation" | "photography" | "copywriting" | "content-writing" | "technical-writing" | "editing-proofreading" | "translation-spanish" | "translation-french" | "translation-german" | "seo" | "social-media-marketing" | "email-marketing" | "lead-generation" | "virtual-assistance" | "data-entry" | "customer-support" | "bookkeeping" | "accounting" | "financial-modeling" | "contract-law" | "cad" | "mechanical-engineering" | "electrical-engineering")[];
             type?: components["schemas"]["JobType"] | null;
         };
         /**
@@ -2513,25 +2709,40 @@ export interface components {
             availability: components["schemas"]["Availability"];
             /** @default [] */
             certifications?: components["schemas"]["Certification"][];
+            /** @example Example text for the API referen */
             display_name: string;
             /** @default [] */
             education?: components["schemas"]["Education"][];
             /** @default [] */
             employment?: components["schemas"]["Employment"][];
-            hourly_rate: components["schemas"]["MoneyInput"];
+            hourly_rate: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 3 and 999.
+                 * @example 30.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            };
             languages: components["schemas"]["LanguageSkill"][];
             location: components["schemas"]["Location"];
+            /** @example Example text for the API referenceExample text for the API referenceExample text for the API referen */
             overview: string;
             /**
              * @description An uploaded `portfolio` image; it becomes public with the profile.
              * @default null
              */
             photo_file_id?: components["schemas"]["FileId"] | null;
-            /** @default [] */
+            /**
+             * @description At most 24 files in all, photo included.
+             * @default []
+             */
             portfolio?: components["schemas"]["PortfolioItem"][];
-            /** @description Slugs from the skill catalogue, 1–15. */
-            skills: string[];
-            /** @description Professional title, e.g. "Senior Rust engineer". */
+            /** @description Slugs from the skill catalogue, 1–15, each once. */
+            skills: ("rust" | "go" | "python" | "java" | "kotlin" | "swift" | "javascript" | "typescript" | "react" | "vue" | "angular" | "node-js" | "django" | "ruby-on-rails" | "php" | "laravel" | "wordpress" | "shopify" | "html-css" | "c-sharp" | "dot-net" | "c-plus-plus" | "ios" | "android" | "flutter" | "react-native" | "aws" | "aws-lambda" | "dynamodb" | "postgresql" | "mysql" | "mongodb" | "docker" | "kubernetes" | "terraform" | "devops" | "linux" | "network-security" | "machine-learning" | "data-analysis" | "data-visualization" | "sql" | "tableau" | "excel" | "graphic-design" | "logo-design" | "ui-design" | "ux-design" | "figma" | "illustration" | "video-editing" | "animation" | "photography" | "copywriting" | "content-writing" | "technical-writing" | "editing-proofreading" | "translation-spanish" | "translation-french" | "translation-german" | "seo" | "social-media-marketing" | "email-marketing" | "lead-generation" | "virtual-assistance" | "data-entry" | "customer-support" | "bookkeeping" | "accounting" | "financial-modeling" | "contract-law" | "cad" | "mechanical-engineering" | "electrical-engineering")[];
+            /**
+             * @description Professional title, e.g. "Senior Rust engineer".
+             * @example Example text for the API referen
+             */
             title: string;
             /**
              * Format: uint64
@@ -2562,6 +2773,10 @@ export interface components {
             manual_time_allowed?: boolean | null;
             /** Format: uint32 */
             weekly_limit_hours?: number | null;
+        } | {
+            weekly_limit_hours: unknown;
+        } | {
+            manual_time_allowed: unknown;
         };
         /** @description The hourly settings in force at some time, after the amendments made until then. */
         HourlySettings: {
@@ -2631,15 +2846,25 @@ export interface components {
             unread_count: number;
         };
         InternationalBankInput: {
-            /** @description An IBAN, or the local account number where IBANs are not used. */
+            /**
+             * @description An IBAN (with a valid check), or the local account number where IBANs are not used;
+             *     spaces are ignored.
+             * @example DE89 3704 0044 0532 0130 00
+             */
             account_number: string;
+            /** @example Example text for the API referen */
             bank_name: string;
-            /** @description ISO 3166-1 alpha-2 country of the bank, e.g. "DE". */
+            /**
+             * @description ISO 3166-1 alpha-2 country of the bank, e.g. "DE" (not "US" for `local_bank`).
+             * @example DE
+             */
             country: string;
+            /** @example Example text for the API referen */
             holder_name: string;
             /**
              * @description SWIFT/BIC: required for wires.
              * @default null
+             * @example DEUTDEFF
              */
             swift_bic?: string | null;
         };
@@ -2656,13 +2881,16 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description A client's invitation of a freelancer to a job. */
+        /** @example inv_01jd5v3k8r9x2m4n6p7q8s9t0w */
         InvitationId: string;
         /** @enum {string} */
         InvitationState: "pending" | "accepted" | "declined";
         InviteRequest: {
             freelancer_id: components["schemas"]["UserId"];
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             message?: string;
         };
         /** @description A week's invoice (§8.3–8.6). */
@@ -2700,39 +2928,66 @@ export interface components {
         JobDraft: {
             /** @default [] */
             attachments?: components["schemas"]["FileId"][];
-            /** @description Fixed-price jobs: the budget. */
-            budget?: components["schemas"]["MoneyInput"] | null;
-            category: string;
+            budget?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 5 and 1000000000.
+                 * @example 50.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
+            /**
+             * @description A category slug of `GET /v1/catalogue`.
+             * @enum {string}
+             */
+            category: "web-mobile-software-dev" | "it-networking" | "data-science-analytics" | "design-creative" | "writing" | "translation" | "sales-marketing" | "admin-support" | "customer-service" | "engineering-architecture" | "accounting-consulting" | "legal";
+            /** @example Example text for the API referen */
             description: string;
             /**
              * @description Save as a draft instead of publishing.
              * @default false
              */
             draft?: boolean;
-            duration: components["schemas"]["ProjectDuration"];
+            /**
+             * @description How long the work is expected to take; "1-3 months" when not given.
+             * @default 1-3 months
+             */
+            duration?: components["schemas"]["ProjectDuration"];
             experience_level: components["schemas"]["ExperienceLevel"];
-            /** @description Hourly jobs: the rate range. */
+            /** @description Hourly jobs (and only they): the rate range, `min` at most `max`. */
             hourly_rate?: components["schemas"]["RateInput"] | null;
             /**
              * Format: uint32
+             * @description Hourly jobs: the expected hours a week.
              * @default null
              */
             hours_per_week?: number | null;
             /** @default [] */
             screening_questions?: string[];
-            skills: string[];
+            /** @description Skill slugs of `GET /v1/catalogue`, each once. */
+            skills: ("rust" | "go" | "python" | "java" | "kotlin" | "swift" | "javascript" | "typescript" | "react" | "vue" | "angular" | "node-js" | "django" | "ruby-on-rails" | "php" | "laravel" | "wordpress" | "shopify" | "html-css" | "c-sharp" | "dot-net" | "c-plus-plus" | "ios" | "android" | "flutter" | "react-native" | "aws" | "aws-lambda" | "dynamodb" | "postgresql" | "mysql" | "mongodb" | "docker" | "kubernetes" | "terraform" | "devops" | "linux" | "network-security" | "machine-learning" | "data-analysis" | "data-visualization" | "sql" | "tableau" | "excel" | "graphic-design" | "logo-design" | "ui-design" | "ux-design" | "figma" | "illustration" | "video-editing" | "animation" | "photography" | "copywriting" | "content-writing" | "technical-writing" | "editing-proofreading" | "translation-spanish" | "translation-french" | "translation-german" | "seo" | "social-media-marketing" | "email-marketing" | "lead-generation" | "virtual-assistance" | "data-entry" | "customer-support" | "bookkeeping" | "accounting" | "financial-modeling" | "contract-law" | "cad" | "mechanical-engineering" | "electrical-engineering")[];
+            /** @example Example text for the API referen */
             title: string;
             type: components["schemas"]["JobType"];
             /** @default public */
             visibility?: components["schemas"]["Visibility"];
-        };
-        /** @description A job posting. */
+        } & (unknown & unknown);
+        /** @example job_01jd5v3k8r9x2m4n6p7q8s9t0w */
         JobId: string;
         /** @description Fields to change; absent fields keep their value. */
         JobPatch: {
             attachments?: components["schemas"]["FileId"][] | null;
-            budget?: components["schemas"]["MoneyInput"] | null;
-            category?: string | null;
+            budget?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 5 and 1000000000.
+                 * @example 50.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
+            /** @enum {string|null} */
+            category?: "web-mobile-software-dev" | "it-networking" | "data-science-analytics" | "design-creative" | "writing" | "translation" | "sales-marketing" | "admin-support" | "customer-service" | "engineering-architecture" | "accounting-consulting" | "legal" | null;
+            /** @example Example text for the API referen */
             description?: string | null;
             duration?: components["schemas"]["ProjectDuration"] | null;
             experience_level?: components["schemas"]["ExperienceLevel"] | null;
@@ -2740,11 +2995,12 @@ export interface components {
             /** Format: uint32 */
             hours_per_week?: number | null;
             screening_questions?: string[] | null;
-            skills?: string[] | null;
+            skills?: ("rust" | "go" | "python" | "java" | "kotlin" | "swift" | "javascript" | "typescript" | "react" | "vue" | "angular" | "node-js" | "django" | "ruby-on-rails" | "php" | "laravel" | "wordpress" | "shopify" | "html-css" | "c-sharp" | "dot-net" | "c-plus-plus" | "ios" | "android" | "flutter" | "react-native" | "aws" | "aws-lambda" | "dynamodb" | "postgresql" | "mysql" | "mongodb" | "docker" | "kubernetes" | "terraform" | "devops" | "linux" | "network-security" | "machine-learning" | "data-analysis" | "data-visualization" | "sql" | "tableau" | "excel" | "graphic-design" | "logo-design" | "ui-design" | "ux-design" | "figma" | "illustration" | "video-editing" | "animation" | "photography" | "copywriting" | "content-writing" | "technical-writing" | "editing-proofreading" | "translation-spanish" | "translation-french" | "translation-german" | "seo" | "social-media-marketing" | "email-marketing" | "lead-generation" | "virtual-assistance" | "data-entry" | "customer-support" | "bookkeeping" | "accounting" | "financial-modeling" | "contract-law" | "cad" | "mechanical-engineering" | "electrical-engineering")[] | null;
+            /** @example Example text for the API referen */
             title?: string | null;
             type?: components["schemas"]["JobType"] | null;
             visibility?: components["schemas"]["Visibility"] | null;
-        };
+        } & (unknown & unknown);
         JobState: ("open" | "closed") | "draft" | "paused";
         /** @enum {string} */
         JobType: "fixed" | "hourly";
@@ -2811,7 +3067,10 @@ export interface components {
             type: "hourly";
         });
         LanguageSkill: {
-            /** @description The language's name, e.g. `English`. */
+            /**
+             * @description The language's name, e.g. `English`; each language once (ignoring case).
+             * @example Example text for the API referen
+             */
             language: string;
             proficiency: components["schemas"]["Proficiency"];
         };
@@ -2846,9 +3105,14 @@ export interface components {
             withdrawal_id?: components["schemas"]["WithdrawalId"] | null;
         };
         Location: {
+            /** @example Example text for the API referen */
             city?: string | null;
-            /** @description ISO 3166-1 alpha-2, e.g. `US`. */
-            country: string;
+            /**
+             * @description ISO 3166-1 alpha-2, e.g. `US`.
+             * @example US
+             * @enum {string}
+             */
+            country: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         };
         LoggedTime: {
             /** @description Segments this request logged. */
@@ -2867,12 +3131,15 @@ export interface components {
         };
         MarkReadRequest: {
             /**
-             * @description `true`: everything in the inbox.
+             * @description `true`: everything in the inbox (as an empty body or one without `ids`). Not together
+             *     with `ids`.
              * @default null
+             * @enum {boolean|null}
              */
-            all?: boolean | null;
+            all?: true | null;
             /**
-             * @description Notification ids to mark (at most 50); ids that are not the caller's are ignored.
+             * @description Notification ids to mark (1 to 50); ids that are not the caller's are ignored. Not
+             *     together with `all`.
              * @default null
              */
             ids?: string[] | null;
@@ -2905,12 +3172,14 @@ export interface components {
              */
             file_ids?: components["schemas"]["FileId"][];
             /**
-             * @description 1 to 10,000 characters (trimmed); may be left out when files are attached.
+             * @description At most 10,000 characters; blank counts as absent, and it may be absent only when
+             *     files are attached.
              * @default null
+             * @example Example text for the API referen
              */
             text?: string | null;
         };
-        /** @description A message in a room (PRODUCT §12.1); its time order is the room's order. */
+        /** @example msg_01jd5v3k8r9x2m4n6p7q8s9t0w */
         MessageId: string;
         MessageView: {
             attachments: components["schemas"]["Attachment"][];
@@ -2966,18 +3235,41 @@ export interface components {
         };
         /** @description `PATCH /v1/milestones/{id}`: what an unfunded milestone may change. */
         MilestoneEdit: {
-            amount?: components["schemas"]["MoneyInput"] | null;
+            amount?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 5 and 1000000000.
+                 * @example 50.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
+            /** @example Example text for the API referen */
             description?: string | null;
             /** Format: date */
             due_date?: string | null;
+        } | {
+            description: unknown;
+        } | {
+            amount: unknown;
+        } | {
+            due_date: unknown;
         };
-        /** @description A fixed-price milestone of a contract. */
+        /** @example mil_01jd5v3k8r9x2m4n6p7q8s9t0w */
         MilestoneId: string;
         MilestoneInput: {
-            amount: components["schemas"]["MoneyInput"];
+            amount: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 5 and 1000000000.
+                 * @example 50.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            };
+            /** @example Example text for the API referen */
             description: string;
             /**
              * Format: date
+             * @description Today or later (UTC).
              * @default null
              */
             due_date?: string | null;
@@ -3116,14 +3408,23 @@ export interface components {
         /** @description `POST /v1/offers` as it arrives; `check` turns it into terms or every violation at once. */
         OfferDraft: {
             freelancer_id: components["schemas"]["UserId"];
-            /** @description Hourly: the rate, the weekly limit and whether manual time is allowed. */
-            hourly_rate?: components["schemas"]["MoneyInput"] | null;
+            hourly_rate?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is between 3 and 999.
+                 * @example 30.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
             job_id: components["schemas"]["JobId"];
             /** @default null */
             manual_time_allowed?: boolean | null;
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             message?: string;
-            /** @description Fixed price: one or more milestones. */
+            /** @description Fixed price (and only it): one or more milestones. */
             milestones?: components["schemas"]["MilestoneInput"][] | null;
             /** @default null */
             proposal_id?: components["schemas"]["ProposalId"] | null;
@@ -3133,8 +3434,8 @@ export interface components {
              * @default null
              */
             weekly_limit_hours?: number | null;
-        };
-        /** @description An offer from a client to a freelancer; accepted, it becomes a contract. */
+        } & (unknown & unknown);
+        /** @example ofr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         OfferId: string;
         /** @enum {string} */
         OfferState: "pending" | "accepted" | "declined" | "withdrawn" | "expired";
@@ -3230,6 +3531,8 @@ export interface components {
             items: components["schemas"]["SavedSearch"][];
             next_cursor?: string | null;
         };
+        /** @description What `GET /v1/proposals/{id}` answers: the freelancer's view, or the job's client's. */
+        PartyProposalView: components["schemas"]["ProposalView"] | components["schemas"]["ClientProposalView"];
         /** @description What a payment paid the freelancer. */
         Payment: {
             gross: components["schemas"]["Money"];
@@ -3242,7 +3545,7 @@ export interface components {
             message: string;
         };
         PayoutKind: ("paypal" | "payoneer") | "us_bank" | "local_bank" | "wire";
-        /** @description A freelancer's withdrawal destination. */
+        /** @example pom_01jd5v3k8r9x2m4n6p7q8s9t0w */
         PayoutMethodId: string;
         /** @description A new payout method as the freelancer sends it. */
         PayoutMethodInput: {
@@ -3254,10 +3557,12 @@ export interface components {
             /** @constant */
             type: "local_bank";
         } | {
+            /** @example frida@example.com */
             email: string;
             /** @constant */
             type: "paypal";
         } | {
+            /** @example frida@example.com */
             email: string;
             /** @constant */
             type: "payoneer";
@@ -3287,13 +3592,18 @@ export interface components {
         };
         Phase: "posted" | "pending" | "post_pending" | "void_pending";
         PortfolioItem: {
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             description?: string;
             /**
-             * @description Uploaded files of purpose `portfolio`; they become public with the profile.
+             * @description Uploaded files of purpose `portfolio`; they become public with the profile. Each file
+             *     is shown once in the whole profile (photo included).
              * @default []
              */
             file_ids?: components["schemas"]["FileId"][];
+            /** @example Example text for the API referen */
             title: string;
         };
         /** @enum {string} */
@@ -3311,7 +3621,10 @@ export interface components {
         };
         /** @description What only the platform sees (§11.1). */
         PrivateFeedback: {
-            /** @default  */
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
             note?: string;
             /**
              * Format: uint8
@@ -3336,27 +3649,46 @@ export interface components {
         /** @enum {string} */
         ProjectDuration: "less than 1 month" | "1-3 months" | "3-6 months" | "more than 6 months";
         ProposalDraft: {
-            /** @default [] */
+            /**
+             * @description One answer per screening question of the job, in order.
+             * @default []
+             */
             answers?: string[];
             /** @default [] */
             attachments?: components["schemas"]["FileId"][];
-            bid: components["schemas"]["MoneyInput"];
+            bid: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is more than 0 and at most 1000000000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            };
             /**
              * Format: uint32
              * @description Connects bid for a top slot in the job's proposal list (0 = no boost).
              * @default 0
              */
             boost_connects?: number;
+            /** @example Example text for the API referen */
             cover_letter: string;
             duration: components["schemas"]["ProjectDuration"];
         };
         /** @description What the freelancer may still change while the client decides. */
         ProposalEdit: {
-            bid?: components["schemas"]["MoneyInput"] | null;
+            bid?: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is more than 0 and at most 1000000000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            } | null;
+            /** @example Example text for the API referen */
             cover_letter?: string | null;
             duration?: components["schemas"]["ProjectDuration"] | null;
         };
-        /** @description A freelancer's proposal to a job (also created when an invitation is accepted). */
+        /** @example prp_01jd5v3k8r9x2m4n6p7q8s9t0w */
         ProposalId: string;
         /** @enum {string} */
         ProposalState: "submitted" | "shortlisted" | "archived" | "declined" | "withdrawn" | "hired";
@@ -3443,7 +3775,9 @@ export interface components {
         };
         RateInput: {
             currency: components["schemas"]["Currency"];
+            /** @example 30.00 */
             max: string;
+            /** @example 30.00 */
             min: string;
         };
         /** @description Hourly rate range a client offers. */
@@ -3469,14 +3803,20 @@ export interface components {
         };
         /** @description `POST /v1/rooms/{id}/read`; an empty body (or no `up_to`) means the latest message. */
         ReadRequest: {
-            /** @default null */
-            up_to?: string | null;
+            /**
+             * @description A message of this room (its id); absent: the latest.
+             * @default null
+             */
+            up_to?: components["schemas"]["MessageId"] | null;
         };
         RefreshRequest: {
             refresh_token: string;
         };
         RejectRequest: {
-            /** @description What the user should fix; shown to them. */
+            /**
+             * @description What the user should fix; shown to them.
+             * @example Example text for the API referen
+             */
             reason: string;
         };
         /**
@@ -3616,11 +3956,16 @@ export interface components {
         SavedSearchDraft: {
             /** @default {} */
             filters?: components["schemas"]["FilterInput"];
+            /** @example Example text for the API referen */
             name: string;
-            /** @default null */
+            /**
+             * @description Keywords in the find-work search language (terms, "phrases", AND, OR, NOT, -term,
+             *     parentheses); blank is none.
+             * @default null
+             */
             q?: string | null;
         };
-        /** @description A freelancer's saved job search, which alerts on new matching jobs. */
+        /** @example srch_01jd5v3k8r9x2m4n6p7q8s9t0w */
         SavedSearchId: string;
         ScheduledLimit: {
             /** Format: date-time */
@@ -3644,6 +3989,8 @@ export interface components {
         SegmentInput: {
             /**
              * Format: uint8
+             * @description Percent of the slot's minutes with input: required for tracked time, absent for
+             *     manual time (as are `keystrokes`, `mouse` and `screenshot_file_id`).
              * @default null
              */
             activity?: number | null;
@@ -3652,9 +3999,16 @@ export interface components {
              * @default null
              */
             keystrokes?: number | null;
-            /** @default false */
+            /**
+             * @description Added by hand, if the contract allows manual time.
+             * @default false
+             */
             manual?: boolean;
-            /** @default  */
+            /**
+             * @description What was done; required for manual time.
+             * @default
+             * @example Example text for the API referen
+             */
             memo?: string;
             /**
              * Format: uint32
@@ -3665,7 +4019,10 @@ export interface components {
             screenshot_file_id?: components["schemas"]["FileId"] | null;
             /**
              * Format: date-time
-             * @description Start of the 10-minute slot, RFC 3339 UTC, on a 10-minute boundary.
+             * @description Start of the 10-minute slot, RFC 3339, on a 10-minute boundary in UTC (zero
+             *     seconds); in a week whose diary is still open, after the contract started, not in the
+             *     future, once per batch.
+             * @example 2026-06-15T12:10:00Z
              */
             start: string;
         };
@@ -3677,8 +4034,10 @@ export interface components {
         SignupRequest: {
             email: string;
             name: string;
+            /** @description 10 to 128 characters, not containing the email address. */
             password: string;
-            roles: components["schemas"]["Role"][];
+            /** @description At least one of client, freelancer, agency; a role listed twice counts once. */
+            roles: ("client" | "freelancer" | "agency")[];
         };
         Submission: {
             /** Format: date-time */
@@ -3687,8 +4046,12 @@ export interface components {
             message: string;
         };
         SubmitRequest: {
-            /** @default [] */
+            /**
+             * @description Deliverable files, uploaded with purpose `deliverable`.
+             * @default []
+             */
             file_ids?: components["schemas"]["FileId"][];
+            /** @example Example text for the API referen */
             message: string;
         };
         TimeBatch: {
@@ -3897,7 +4260,7 @@ export interface components {
         };
         /** @description What a transfer is for: reports, history and the audit read this. */
         TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return";
-        /** @description One immutable ledger transfer. */
+        /** @example trf_01jd5v3k8r9x2m4n6p7q8s9t0w */
         TransferId: string;
         UploadView: {
             content_type: string;
@@ -3932,7 +4295,7 @@ export interface components {
             reputation?: components["schemas"]["Reputation"] | null;
             user_id: components["schemas"]["UserId"];
         };
-        /** @description A person's account (one account may hold several roles). */
+        /** @example usr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         UserId: string;
         /** @enum {string} */
         Visibility: "public" | "invite_only";
@@ -3962,11 +4325,21 @@ export interface components {
              */
             score?: number | null;
         };
-        /** @description A freelancer's withdrawal of available money to a payout method (PRODUCT §9.4). */
+        /** @example wd_01jd5v3k8r9x2m4n6p7q8s9t0w */
         WithdrawalId: string;
         WithdrawalRequest: {
-            /** @description What leaves the available balance, the method's fee included. */
-            amount: components["schemas"]["MoneyInput"];
+            /**
+             * @description What leaves the available balance, the method's fee included: at least the method's
+             *     minimum, at most the available balance.
+             */
+            amount: {
+                /**
+                 * @description Decimal string with at most 2 decimals; the amount is more than 0 and at most 1000000000.
+                 * @example 10.00
+                 */
+                amount: string;
+                currency: components["schemas"]["Currency"];
+            };
             /**
              * @description Absent: the default payout method.
              * @default null
@@ -4094,7 +4467,12 @@ export interface operations {
     };
     listDisputesInMediation: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4197,6 +4575,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RejectRequest"];
             };
         };
@@ -4246,6 +4629,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "An example written for the documentation"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConfirmRequest"];
             };
         };
@@ -4274,6 +4662,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "An example written for the documentation",
+                 *       "password": "An example written for the documentation"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -4300,8 +4694,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["LogoutRequest"];
             };
         };
@@ -4328,6 +4723,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "An example written for the documentation"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -4356,6 +4756,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "An example written for the documentation",
+                 *       "name": "An example written for the documentation",
+                 *       "password": "An example written for the documentation",
+                 *       "roles": [
+                 *         "client"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignupRequest"];
             };
         };
@@ -4368,6 +4778,39 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AccountView"];
                 };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getCatalogue: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    /** @description Send it back as If-None-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalogue"];
+                };
+            };
+            /** @description Not modified since the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             "4XX": components["responses"]["Problem"];
         };
@@ -4402,6 +4845,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Example text for the API referen",
+                 *       "location": {
+                 *         "country": "US"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ClientProfileInput"];
             };
         };
@@ -4467,7 +4918,10 @@ export interface operations {
     changeHourlyTerms: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4475,6 +4929,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weekly_limit_hours": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["HourlyChange"];
             };
         };
@@ -4505,6 +4964,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": "10.00",
+                 *         "currency": "USD"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["BonusRequest"];
             };
         };
@@ -4584,6 +5051,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "private": {
+                 *         "recommend": 1
+                 *       },
+                 *       "ratings": {
+                 *         "availability": 1,
+                 *         "communication": 1,
+                 *         "cooperation": 1,
+                 *         "deadlines": 1,
+                 *         "quality": 1,
+                 *         "skills": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["FeedbackRequest"];
             };
         };
@@ -4614,6 +5096,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": "50.00",
+                 *         "currency": "USD"
+                 *       },
+                 *       "description": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MilestoneInput"];
             };
         };
@@ -4696,6 +5187,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "segments": [
+                 *         {
+                 *           "start": "2026-06-15T12:10:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TimeBatch"];
             };
         };
@@ -4770,6 +5270,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "milestone_id": null,
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DisputeRequest"];
             };
         };
@@ -4846,6 +5352,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Example text for the API referen",
+                 *       "outcome": "release"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DecisionRequest"];
             };
         };
@@ -4876,6 +5388,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "accept": false,
+                 *       "message": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AnswerRequest"];
             };
         };
@@ -4904,6 +5422,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content_type": "application/pdf",
+                 *       "file_name": "brief.pdf",
+                 *       "purpose": "portfolio",
+                 *       "size_bytes": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["FileDeclaration"];
             };
         };
@@ -4971,7 +5497,20 @@ export interface operations {
     };
     searchFreelancers: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description Skill slugs of the catalogue, comma-separated; a freelancer has all of them */
+                skills: string;
+                /** @description Lowest hourly rate, USD */
+                rate_min?: string;
+                /** @description Highest hourly rate, USD */
+                rate_max?: string;
+                /** @description ISO 3166-1 alpha-2 country code */
+                location?: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5020,6 +5559,30 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "availability": "more_than_30",
+                 *       "display_name": "Example text for the API referen",
+                 *       "hourly_rate": {
+                 *         "amount": "30.00",
+                 *         "currency": "USD"
+                 *       },
+                 *       "languages": [
+                 *         {
+                 *           "language": "Example text for the API referen",
+                 *           "proficiency": "basic"
+                 *         }
+                 *       ],
+                 *       "location": {
+                 *         "country": "US"
+                 *       },
+                 *       "overview": "Example text for the API referenceExample text for the API referenceExample text for the API referen",
+                 *       "skills": [
+                 *         "rust"
+                 *       ],
+                 *       "title": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FreelancerProfileInput"];
             };
         };
@@ -5073,6 +5636,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bid": {
+                 *         "amount": "10.00",
+                 *         "currency": "USD"
+                 *       },
+                 *       "cover_letter": "Example text for the API referen",
+                 *       "duration": "less than 1 month"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProposalDraft"];
             };
         };
@@ -5148,6 +5721,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "budget": {
+                 *         "amount": "50.00",
+                 *         "currency": "USD"
+                 *       },
+                 *       "category": "web-mobile-software-dev",
+                 *       "description": "Example text for the API referen",
+                 *       "experience_level": "entry",
+                 *       "skills": [
+                 *         "rust"
+                 *       ],
+                 *       "title": "Example text for the API referen",
+                 *       "type": "fixed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JobDraft"];
             };
         };
@@ -5190,7 +5779,10 @@ export interface operations {
     editJob: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5198,6 +5790,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["JobPatch"];
             };
         };
@@ -5228,6 +5821,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "filled"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CloseRequest"];
             };
         };
@@ -5258,6 +5856,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "freelancer_id": "usr_01jd5v3k8r9x2m4n6p7q8s9t0w"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InviteRequest"];
             };
         };
@@ -5302,7 +5905,14 @@ export interface operations {
     };
     listJobProposals: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which proposals: all (not archived, declined or withdrawn; the default), shortlisted, archived */
+                list?: "all" | "shortlisted" | "archived";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5337,6 +5947,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bid": {
+                 *         "amount": "10.00",
+                 *         "currency": "USD"
+                 *       },
+                 *       "cover_letter": "Example text for the API referen",
+                 *       "duration": "less than 1 month"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProposalDraft"];
             };
         };
@@ -5434,7 +6054,10 @@ export interface operations {
     unsaveJob: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5506,6 +6129,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "card": {
+                 *         "cvc": "123",
+                 *         "exp_month": 1,
+                 *         "exp_year": 2000,
+                 *         "number": "4242 4242 4242 4242"
+                 *       },
+                 *       "type": "card"
+                 *     }
+                 */
                 "application/json": components["schemas"]["BillingMethodInput"];
             };
         };
@@ -5550,7 +6184,12 @@ export interface operations {
     };
     getMyConnects: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5581,6 +6220,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "quantity": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["PurchaseRequest"];
             };
         };
@@ -5599,7 +6243,14 @@ export interface operations {
     };
     listMyContracts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which side's list: freelancer (the default for freelancers) or client */
+                role?: "client" | "freelancer";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5651,6 +6302,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "document_file_id": "fil_01jd5v3k8r9x2m4n6p7q8s9t0w"
+                 *     }
+                 */
                 "application/json": components["schemas"]["IdentitySubmission"];
             };
         };
@@ -5669,7 +6325,12 @@ export interface operations {
     };
     listMyInvitations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5690,7 +6351,12 @@ export interface operations {
     };
     listMyJobs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5740,8 +6406,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["MarkReadRequest"];
             };
         };
@@ -5760,7 +6427,14 @@ export interface operations {
     };
     listMyOffers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which side's list: freelancer (the default for freelancers) or client */
+                role?: "client" | "freelancer";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5812,6 +6486,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bank": {
+                 *         "account_number": "000123456789",
+                 *         "holder_name": "Example text for the API referen",
+                 *         "routing_number": "110000000"
+                 *       },
+                 *       "type": "us_bank"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PayoutMethodInput"];
             };
         };
@@ -5830,7 +6514,14 @@ export interface operations {
     };
     listMyProposals: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which proposals: submitted (the default), active, invited, archived */
+                list?: "submitted" | "active" | "invited" | "archived";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5987,6 +6678,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "client"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddRoleRequest"];
             };
         };
@@ -6057,6 +6753,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SavedSearchDraft"];
             };
         };
@@ -6076,7 +6777,10 @@ export interface operations {
     deleteSavedSearch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -6096,7 +6800,12 @@ export interface operations {
     };
     listMyTransactions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6169,6 +6878,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": "10.00",
+                 *         "currency": "USD"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["WithdrawalRequest"];
             };
         };
@@ -6188,7 +6905,10 @@ export interface operations {
     deleteMilestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -6209,7 +6929,10 @@ export interface operations {
     editMilestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -6217,6 +6940,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "description": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MilestoneEdit"];
             };
         };
@@ -6245,8 +6973,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["ApproveRequest"];
             };
         };
@@ -6275,8 +7004,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["FundRequest"];
             };
         };
@@ -6331,8 +7061,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["ChangesRequest"];
             };
         };
@@ -6363,6 +7094,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "message": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubmitRequest"];
             };
         };
@@ -6391,6 +7127,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "freelancer_id": "usr_01jd5v3k8r9x2m4n6p7q8s9t0w",
+                 *       "job_id": "job_01jd5v3k8r9x2m4n6p7q8s9t0w",
+                 *       "milestones": [
+                 *         {
+                 *           "amount": {
+                 *             "amount": "50.00",
+                 *             "currency": "USD"
+                 *           },
+                 *           "description": "Example text for the API referen"
+                 *         }
+                 *       ],
+                 *       "type": "fixed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OfferDraft"];
             };
         };
@@ -6525,7 +7277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProposalView"];
+                    "application/json": components["schemas"]["PartyProposalView"];
                 };
             };
             "4XX": components["responses"]["Problem"];
@@ -6534,7 +7286,10 @@ export interface operations {
     editProposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -6542,6 +7297,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["ProposalEdit"];
             };
         };
@@ -6720,6 +7476,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["MessageDraft"];
             };
         };
@@ -6748,8 +7505,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["ReadRequest"];
             };
         };
@@ -6769,7 +7527,10 @@ export interface operations {
     deleteTimeSegment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };

@@ -1,7 +1,7 @@
 //! Platform plumbing: the OpenAPI document and the outbox forwarder.
 //!
 //! Functions of this area (each a binary in `src/bin/`, a Lambda in `infra/template.yaml`):
-//! - `api-docs` (HTTP API): Serves the OpenAPI 3.1 document (no data access).
+//! - `api-docs` (HTTP API): Serves the OpenAPI 3.1 document and the catalogue (no data access).
 //! - `event-forwarder` (DynamoDB stream): Forwards outbox items from the table stream to the domain event bus.
 
 pub mod handlers;
@@ -9,7 +9,7 @@ pub mod workers;
 
 use worklane::lambda::{Function, HttpFunction, StreamFunction};
 
-/// `api-docs`: Serves the OpenAPI 3.1 document (no data access).
+/// `api-docs`: Serves the OpenAPI 3.1 document and the catalogue (no data access).
 pub const API_DOCS: HttpFunction = HttpFunction {
     name: "api-docs",
     routes: handlers::docs::routes,

@@ -75,13 +75,14 @@ impl ConnectsEntry {
 
 /// What one Connect costs (§4.2).
 pub const CONNECT_PRICE: Decimal = Decimal::from_parts(15, 0, 0, false, 2);
+pub const MIN_PURCHASE: u32 = 1;
 pub const MAX_PURCHASE: u32 = 500;
 
 /// The price of `quantity` Connects, exact.
 pub fn connects_price(quantity: u32) -> Result<Money, String> {
-    if !(1..=MAX_PURCHASE).contains(&quantity) {
+    if !(MIN_PURCHASE..=MAX_PURCHASE).contains(&quantity) {
         return Err(format!(
-            "buy between 1 and {MAX_PURCHASE} Connects at a time"
+            "buy between {MIN_PURCHASE} and {MAX_PURCHASE} Connects at a time"
         ));
     }
     Money::new(CONNECT_PRICE * Decimal::from(quantity), Currency::USD)

@@ -19,8 +19,16 @@ pub const OFFER_LIFETIME: Duration = Duration::days(7);
 /// Released earnings are held this long before they can be withdrawn (§9.3).
 pub const SECURITY_PERIOD: Duration = Duration::days(5);
 /// Smallest milestone (§7.2).
-pub const MIN_MILESTONE: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+pub const MIN_MILESTONE_UNITS: u32 = 5;
+pub const MIN_MILESTONE: Decimal = Decimal::from_parts(MIN_MILESTONE_UNITS, 0, 0, false, 0);
 pub const MAX_MILESTONES: usize = 20;
+/// What a freelancer writes when submitting work, and a client when asking for changes.
+pub const SUBMISSION_MESSAGE: super::rules::TextRule = super::rules::TextRule::new(1, 5_000);
+pub const CHANGES_MESSAGE: super::rules::TextRule = super::rules::TextRule::new(0, 5_000);
+/// Files one submission may carry.
+pub const MAX_SUBMISSION_FILES: usize = 20;
+/// What a client pays on approval, when not the milestone amount: more than zero.
+pub const APPROVED_AMOUNT: super::rules::AmountRule = super::rules::POSITIVE_AMOUNT;
 
 /// The states in which escrow holds a milestone's money and a party may still decide on it.
 const ESCROW_HELD: [MilestoneState; 3] = [

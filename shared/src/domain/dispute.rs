@@ -15,7 +15,8 @@ use super::hourly::{Timesheet, TimesheetId, HOURLY_DISPUTE_RESPONSE, SEGMENTS_PE
 use super::ids::{ContractId, DisputeId, MilestoneId, UserId};
 use super::money::{Money, MoneyInput};
 use super::offer::Side;
-use super::{text, Violations};
+use super::rules::{AmountRule, TextRule};
+use super::Violations;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -176,37 +177,66 @@ pub enum DisputeRuleViolation {
 pub enum DisputeTarget {
     Week(TimesheetId),
     Milestone(MilestoneId),
+    /// A well-formed week id that names no billing week (not a Monday): nothing to dispute.
+    NoSuchWeek,
+}
+
+pub const DISPUTE_REASON: TextRule = TextRule::new(10, 5_000);
+pub const ANSWER_MESSAGE: TextRule = TextRule::new(1, 5_000);
+pub const DECISION_NOTE: TextRule = TextRule::new(1, 5_000);
+/// A split's share for the freelancer: any amount the dispute holds, checked against it later.
+pub const SPLIT_SHARE: AmountRule = super::rules::ANY_AMOUNT;
+
+fn timesheet_id_schema(schema: &mut schemars::Schema) {
+    schema.insert(
+        "pattern".into(),
+        format!("^wk_{}_[0-9]{{8}}$", super::ids::ULID_PATTERN).into(),
+    );
+}
+
+/// Exactly one of the two targets, as the schema says it.
+fn one_target_schema(schema: &mut schemars::Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([
+            {"required": ["milestone_id"],
+             "properties": {"milestone_id": {"not": {"type": "null"}}, "timesheet_id": {"type": "null"}}},
+            {"required": ["timesheet_id"],
+             "properties": {"timesheet_id": {"not": {"type": "null"}}, "milestone_id": {"type": "null"}}},
+        ]),
+    );
 }
 
 /// `POST /v1/disputes`: exactly one of `milestone_id` (either party) or `timesheet_id`
 /// (the client, during the week's review).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = one_target_schema)]
 pub struct DisputeRequest {
-    /// A funded milestone (`mil_…`): the client asks for a refund, the freelancer disputes
-    /// the missing approval.
+    /// A funded milestone: the client asks for a refund, the freelancer disputes the missing
+    /// approval.
     #[serde(default)]
-    pub milestone_id: Option<String>,
+    pub milestone_id: Option<MilestoneId>,
     /// A week in review (`wk_…`, from `GET /v1/contracts/{id}/timesheets`).
     #[serde(default)]
+    #[schemars(transform = timesheet_id_schema)]
     pub timesheet_id: Option<String>,
+    #[schemars(transform = DISPUTE_REASON.schema())]
     pub reason: String,
 }
 
 impl DisputeRequest {
     pub fn check(&self) -> Result<(DisputeTarget, String), Violations> {
         let mut v = Violations::default();
-        let reason = text(&mut v, "reason", &self.reason, 10, 5_000);
+        let reason = DISPUTE_REASON.check(&mut v, "reason", &self.reason);
         let target = match (&self.milestone_id, &self.timesheet_id) {
-            (Some(milestone), None) => {
-                let id = MilestoneId::parse(milestone);
-                v.check(id.is_some(), "milestone_id", "not a milestone id");
-                id.map(DisputeTarget::Milestone)
-            }
+            (Some(milestone), None) => Some(DisputeTarget::Milestone(milestone.clone())),
             (None, Some(week)) => {
-                let id = TimesheetId::parse(week);
-                v.check(id.is_some(), "timesheet_id", "not a timesheet id (wk_…)");
-                id.map(DisputeTarget::Week)
+                let well_formed = week_id_well_formed(week);
+                v.check(well_formed, "timesheet_id", "not a timesheet id (wk_…)");
+                well_formed.then(|| {
+                    TimesheetId::parse(week).map_or(DisputeTarget::NoSuchWeek, DisputeTarget::Week)
+                })
             }
             _ => {
                 v.push(
@@ -227,13 +257,14 @@ impl DisputeRequest {
 pub struct AnswerRequest {
     /// `true`: settle it the opener's way now; `false`: contest, and an admin mediates.
     pub accept: bool,
+    #[schemars(transform = ANSWER_MESSAGE.schema())]
     pub message: String,
 }
 
 impl AnswerRequest {
     pub fn check(&self) -> Result<(bool, String), Violations> {
         let mut v = Violations::default();
-        let message = text(&mut v, "message", &self.message, 1, 5_000);
+        let message = ANSWER_MESSAGE.check(&mut v, "message", &self.message);
         v.into_result()?;
         Ok((self.accept, message))
     }
@@ -246,9 +277,22 @@ pub struct DecisionRequest {
     pub outcome: Outcome,
     /// The freelancer's share of a split, to the cent; the client gets the rest.
     #[serde(default)]
+    #[schemars(transform = SPLIT_SHARE.schema())]
     pub freelancer_amount: Option<MoneyInput>,
     /// Why: shown to both parties.
+    #[schemars(transform = DECISION_NOTE.schema())]
     pub note: String,
+}
+
+/// `wk_<contract ulid>_<8 digits>`: the shape `timesheet_id_schema` states.
+fn week_id_well_formed(raw: &str) -> bool {
+    raw.strip_prefix("wk_")
+        .and_then(|rest| rest.split_once('_'))
+        .is_some_and(|(ulid, day)| {
+            MilestoneId::parse(&format!("{}_{ulid}", MilestoneId::PREFIX)).is_some()
+                && day.len() == 8
+                && day.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// A checked admin decision.
@@ -262,15 +306,9 @@ pub struct Decision {
 impl DecisionRequest {
     pub fn check(&self) -> Result<Decision, Violations> {
         let mut v = Violations::default();
-        let note = text(&mut v, "note", &self.note, 1, 5_000);
+        let note = DECISION_NOTE.check(&mut v, "note", &self.note);
         let freelancer_amount = match (&self.freelancer_amount, self.outcome) {
-            (Some(input), Outcome::Split) => match input.parse() {
-                Ok(amount) => Some(amount),
-                Err(err) => {
-                    v.push("freelancer_amount", err.to_string());
-                    None
-                }
-            },
+            (Some(input), Outcome::Split) => SPLIT_SHARE.check(&mut v, "freelancer_amount", input),
             (None, Outcome::Split) => {
                 v.push("freelancer_amount", "a split names the freelancer's share");
                 None
@@ -794,14 +832,23 @@ mod tests {
     #[test]
     fn requests_name_exactly_one_subject() {
         let request = |milestone: Option<&str>, week: Option<&str>| DisputeRequest {
-            milestone_id: milestone.map(String::from),
+            milestone_id: milestone.and_then(MilestoneId::parse),
             timesheet_id: week.map(String::from),
             reason: "the work was not delivered".into(),
         };
-        assert!(request(None, None).check().is_err());
-        assert!(request(Some("x"), Some("y")).check().is_err());
-        assert!(request(Some("nope"), None).check().is_err());
         let id = MilestoneId::generate(t("2026-12-01T00:00:00Z"));
+        assert!(request(None, None).check().is_err());
+        assert!(request(Some(id.as_str()), Some("y")).check().is_err());
+        assert!(request(None, Some("nope")).check().is_err());
+        let ulid = &id.as_str()[4..];
+        assert_eq!(
+            request(None, Some(&format!("wk_{ulid}_20261202")))
+                .check()
+                .unwrap()
+                .0,
+            DisputeTarget::NoSuchWeek,
+            "a Wednesday starts no billing week"
+        );
         assert_eq!(
             request(Some(&id.to_string()), None).check().unwrap().0,
             DisputeTarget::Milestone(id)

@@ -35,15 +35,63 @@ fn ulid_at(now: DateTime<Utc>) -> Ulid {
     }
 }
 
+/// A ULID as ids spell it: 26 lowercase Crockford base-32 characters, the first at most 7
+/// (128 bits).
+macro_rules! ulid_pattern {
+    () => {
+        "[0-7][0-9a-hjkmnp-tv-z]{25}"
+    };
+}
+pub const ULID_PATTERN: &str = ulid_pattern!();
+
+fn is_lowercase_ulid(raw: &str) -> bool {
+    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    raw.len() == 26
+        && raw.as_bytes()[0] <= b'7'
+        && raw.bytes().all(|b| ALPHABET.contains(&b))
+        && Ulid::from_string(&raw.to_uppercase()).is_ok()
+}
+
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
+        /// Only well-formed ids of this kind deserialize: a request naming a malformed or
+        /// another kind's id fails where the schema says it does, before any lookup.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                Self::parse(&raw).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "{raw:?} is not a {} id ({}_ and 26 lowercase base-32 characters)",
+                        stringify!($name),
+                        $prefix
+                    ))
+                })
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": Self::PATTERN,
+                    "examples": [concat!($prefix, "_01jd5v3k8r9x2m4n6p7q8s9t0w")],
+                })
+            }
+        }
+
         impl $name {
             pub const PREFIX: &'static str = $prefix;
+            /// What `parse` accepts, as the OpenAPI document states it.
+            pub const PATTERN: &'static str = concat!("^", $prefix, "_", ulid_pattern!(), "$");
 
             /// A new id whose sort order follows `now` (ULID), with fresh randomness.
             pub fn generate(now: DateTime<Utc>) -> Self {
@@ -64,8 +112,7 @@ macro_rules! typed_id {
             /// Accepts only well-formed ids of this kind; anything else is `None`.
             pub fn parse(raw: &str) -> Option<Self> {
                 let rest = raw.strip_prefix(concat!($prefix, "_"))?;
-                Ulid::from_string(&rest.to_uppercase()).ok()?;
-                (rest.len() == 26).then(|| Self(raw.to_string()))
+                is_lowercase_ulid(rest).then(|| Self(raw.to_string()))
             }
 
             pub fn as_str(&self) -> &str {
@@ -187,6 +234,18 @@ mod tests {
         assert_eq!(EventId::parse(id.as_str()), None);
         assert_eq!(UserId::parse("usr_notaulid"), None);
         assert_eq!(UserId::parse(""), None);
+        assert_eq!(UserId::parse(&id.as_str().to_uppercase()), None);
+        let pattern = regex::Regex::new(UserId::PATTERN).unwrap();
+        for _ in 0..200 {
+            let id = UserId::generate(now);
+            assert!(pattern.is_match(id.as_str()), "{id}");
+            let mangled = format!("{}l", &id.as_str()[..id.as_str().len() - 1]);
+            assert_eq!(
+                pattern.is_match(&mangled),
+                UserId::parse(&mangled).is_some()
+            );
+        }
+        assert!(serde_json::from_str::<UserId>("\"usr_x\"").is_err());
     }
 
     #[test]

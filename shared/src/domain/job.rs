@@ -4,7 +4,8 @@
 use super::catalogue;
 use super::ids::{FileId, JobId, ProposalId, UserId};
 use super::money::{Currency, Money};
-use super::{text, Violations};
+use super::rules::{AmountRule, TextRule};
+use super::Violations;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -18,6 +19,16 @@ pub const BOOST_SLOTS: usize = 4;
 pub const MAX_BOOST_CONNECTS: u32 = 100;
 pub const MAX_SCREENING_QUESTIONS: usize = 10;
 pub const MAX_ATTACHMENTS: usize = 10;
+pub const TITLE: TextRule = TextRule::new(5, 120);
+pub const DESCRIPTION: TextRule = TextRule::new(20, 10_000);
+pub const SCREENING_QUESTION: TextRule = TextRule::new(5, 500);
+pub const SKILLS: catalogue::SkillsRule = catalogue::SkillsRule::new(1, 15);
+/// A fixed-price budget: at least $5.
+pub const BUDGET: AmountRule = AmountRule::units(5, 1_000_000_000);
+/// Each end of an hourly rate range: $3 to $999 an hour.
+pub const HOURLY_RATE: AmountRule = AmountRule::units(3, 999);
+pub const MIN_HOURS_PER_WEEK: u32 = 1;
+pub const MAX_HOURS_PER_WEEK: u32 = 80;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -34,11 +45,12 @@ pub enum Visibility {
     InviteOnly,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ProjectDuration {
     #[serde(rename = "less than 1 month")]
     LessThanOneMonth,
     #[serde(rename = "1-3 months")]
+    #[default]
     OneToThreeMonths,
     #[serde(rename = "3-6 months")]
     ThreeToSixMonths,
@@ -182,32 +194,62 @@ pub struct Job {
 /// The fields of a job a client writes, as they arrive (validated by `JobDraft::check`).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = job_terms_schema)]
 pub struct JobDraft {
+    #[schemars(transform = TITLE.schema())]
     pub title: String,
+    #[schemars(transform = DESCRIPTION.schema())]
     pub description: String,
+    /// A category slug of `GET /v1/catalogue`.
+    #[schemars(transform = catalogue::category_schema)]
     pub category: String,
+    /// Skill slugs of `GET /v1/catalogue`, each once.
+    #[schemars(transform = SKILLS.schema())]
     pub skills: Vec<String>,
     pub experience_level: ExperienceLevel,
     #[serde(rename = "type")]
     pub job_type: JobType,
-    /// Fixed-price jobs: the budget.
+    /// Fixed-price jobs (and only they): the budget.
     #[serde(default)]
+    #[schemars(transform = BUDGET.schema())]
     pub budget: Option<super::money::MoneyInput>,
-    /// Hourly jobs: the rate range.
+    /// Hourly jobs (and only they): the rate range, `min` at most `max`.
     #[serde(default)]
     pub hourly_rate: Option<RateInput>,
+    /// Hourly jobs: the expected hours a week.
     #[serde(default)]
+    #[schemars(range(min = MIN_HOURS_PER_WEEK, max = MAX_HOURS_PER_WEEK))]
     pub hours_per_week: Option<u32>,
+    /// How long the work is expected to take; "1-3 months" when not given.
+    #[serde(default)]
     pub duration: ProjectDuration,
     #[serde(default = "public")]
     pub visibility: Visibility,
     #[serde(default)]
+    #[schemars(length(max = MAX_SCREENING_QUESTIONS), transform = SCREENING_QUESTION.items_schema())]
     pub screening_questions: Vec<String>,
     #[serde(default)]
+    #[schemars(length(max = MAX_ATTACHMENTS))]
     pub attachments: Vec<FileId>,
     /// Save as a draft instead of publishing.
     #[serde(default)]
     pub draft: bool,
+}
+
+/// A fixed-price job has a budget and no hourly terms; an hourly job a rate range and no budget.
+fn job_terms_schema(schema: &mut schemars::Schema) {
+    schema.insert(
+        "allOf".into(),
+        serde_json::json!([
+            super::rules::when(
+                "type",
+                "fixed",
+                &["budget"],
+                &["hourly_rate", "hours_per_week"]
+            ),
+            super::rules::when("type", "hourly", &["hourly_rate"], &["budget"]),
+        ]),
+    );
 }
 
 fn public() -> Visibility {
@@ -217,7 +259,9 @@ fn public() -> Visibility {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateInput {
+    #[schemars(transform = HOURLY_RATE.amount_schema())]
     pub min: String,
+    #[schemars(transform = HOURLY_RATE.amount_schema())]
     pub max: String,
     pub currency: Currency,
 }
@@ -237,22 +281,17 @@ pub struct JobContent {
     pub attachments: Vec<FileId>,
 }
 
-/// Smallest budget and hourly rate a job may offer.
-const MIN_FIXED_BUDGET: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
-const MIN_HOURLY_RATE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
-const MAX_HOURLY_RATE: Decimal = Decimal::from_parts(999, 0, 0, false, 0);
-
 impl JobDraft {
     pub fn check(&self) -> Result<JobContent, Violations> {
         let mut v = Violations::default();
-        let title = text(&mut v, "title", &self.title, 5, 120);
-        let description = text(&mut v, "description", &self.description, 20, 10_000);
+        let title = TITLE.check(&mut v, "title", &self.title);
+        let description = DESCRIPTION.check(&mut v, "description", &self.description);
         v.check(
             catalogue::is_category(&self.category),
             "category",
             "not a category in the catalogue",
         );
-        if let Err(message) = catalogue::check_skills(&self.skills, 1, 15) {
+        if let Err(message) = SKILLS.check(&self.skills) {
             v.push("skills", message);
         }
         let terms = self.terms(&mut v);
@@ -265,7 +304,7 @@ impl JobDraft {
             .screening_questions
             .iter()
             .enumerate()
-            .map(|(i, q)| text(&mut v, &format!("screening_questions[{i}]"), q, 5, 500))
+            .map(|(i, q)| SCREENING_QUESTION.check(&mut v, &format!("screening_questions[{i}]"), q))
             .collect();
         v.check(
             self.attachments.len() <= MAX_ATTACHMENTS,
@@ -299,22 +338,9 @@ impl JobDraft {
                     v.push("budget", "a fixed-price job needs a budget");
                     return None;
                 };
-                match budget.parse() {
-                    Ok(money) if money.amount >= MIN_FIXED_BUDGET => {
-                        Some(JobTerms::Fixed { budget: money })
-                    }
-                    Ok(_) => {
-                        v.push(
-                            "budget",
-                            format!("the budget is at least {MIN_FIXED_BUDGET}"),
-                        );
-                        None
-                    }
-                    Err(err) => {
-                        v.push("budget", err.to_string());
-                        None
-                    }
-                }
+                BUDGET
+                    .check(v, "budget", budget)
+                    .map(|budget| JobTerms::Fixed { budget })
             }
             JobType::Hourly => {
                 v.check(
@@ -324,52 +350,30 @@ impl JobDraft {
                 );
                 if let Some(hours) = self.hours_per_week {
                     v.check(
-                        (1..=80).contains(&hours),
+                        (MIN_HOURS_PER_WEEK..=MAX_HOURS_PER_WEEK).contains(&hours),
                         "hours_per_week",
-                        "between 1 and 80",
+                        format!("between {MIN_HOURS_PER_WEEK} and {MAX_HOURS_PER_WEEK}"),
                     );
                 }
                 let Some(rate) = &self.hourly_rate else {
                     v.push("hourly_rate", "an hourly job needs a rate range");
                     return None;
                 };
-                let min = Money::parse(&rate.min, rate.currency);
-                let max = Money::parse(&rate.max, rate.currency);
-                match (min, max) {
-                    (Ok(min), Ok(max)) => {
-                        let in_bounds =
-                            |m: &Money| m.amount >= MIN_HOURLY_RATE && m.amount <= MAX_HOURLY_RATE;
-                        if !in_bounds(&min) || !in_bounds(&max) {
-                            v.push(
-                                "hourly_rate",
-                                format!(
-                                    "rates are between {MIN_HOURLY_RATE} and {MAX_HOURLY_RATE}"
-                                ),
-                            );
-                            return None;
-                        }
-                        if min.amount > max.amount {
-                            v.push("hourly_rate.min", "must not exceed max");
-                            return None;
-                        }
-                        Some(JobTerms::Hourly {
-                            hourly_rate: RateRange {
-                                min: min.amount,
-                                max: max.amount,
-                                currency: rate.currency,
-                            },
-                            hours_per_week: self.hours_per_week,
-                        })
-                    }
-                    (Err(err), _) => {
-                        v.push("hourly_rate.min", err.to_string());
-                        None
-                    }
-                    (_, Err(err)) => {
-                        v.push("hourly_rate.max", err.to_string());
-                        None
-                    }
+                let min = HOURLY_RATE.check_str(v, "hourly_rate.min", &rate.min, rate.currency);
+                let max = HOURLY_RATE.check_str(v, "hourly_rate.max", &rate.max, rate.currency);
+                let (min, max) = (min?, max?);
+                if min.amount > max.amount {
+                    v.push("hourly_rate.min", "must not exceed max");
+                    return None;
                 }
+                Some(JobTerms::Hourly {
+                    hourly_rate: RateRange {
+                        min: min.amount,
+                        max: max.amount,
+                        currency: rate.currency,
+                    },
+                    hours_per_week: self.hours_per_week,
+                })
             }
         }
     }

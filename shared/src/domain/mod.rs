@@ -26,6 +26,7 @@ pub mod profile;
 pub mod proposal;
 pub mod report;
 pub mod reputation;
+pub mod rules;
 pub mod search_query;
 pub mod withdrawal;
 

@@ -76,8 +76,21 @@ impl Money {
             || !trimmed.chars().all(|c| c.is_ascii_digit() || c == '.')
             || trimmed.starts_with('.')
             || trimmed.ends_with('.')
+            || trimmed.matches('.').count() > 1
         {
             return Err(MoneyError::NotANumber);
+        }
+        // One spelling per amount, the one the OpenAPI pattern states: no leading zeros and no
+        // more decimals than the minor unit has.
+        let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+        if whole.len() > 1 && whole.starts_with('0') {
+            return Err(MoneyError::NotANumber);
+        }
+        if fraction.len() > currency.scale() as usize {
+            return Err(MoneyError::TooPrecise);
+        }
+        if whole.len() > 10 {
+            return Err(MoneyError::TooLarge);
         }
         let amount: Decimal = trimmed.parse().map_err(|_| MoneyError::NotANumber)?;
         Self::new(amount, currency)
@@ -147,9 +160,10 @@ mod tests {
         assert_eq!(Money::usd("0.5").unwrap().amount.to_string(), "0.50");
         assert_eq!(Money::usd("12.34").unwrap().minor_units(), 1234);
         assert_eq!(Money::usd("1.234"), Err(MoneyError::TooPrecise));
-        assert_eq!(Money::usd("1.230").unwrap().amount.to_string(), "1.23");
+        assert_eq!(Money::usd("1.230"), Err(MoneyError::TooPrecise));
+        assert_eq!(Money::usd("0.50").unwrap().amount.to_string(), "0.50");
         for bad in [
-            "", " 1", "-1", "1e3", "1,000", "abc", ".5", "5.", "+5", "NaN",
+            "", " 1", "-1", "1e3", "1,000", "abc", ".5", "5.", "+5", "NaN", "05", "1.2.3",
         ] {
             assert!(Money::usd(bad).is_err(), "{bad:?} should be refused");
         }

@@ -4,21 +4,26 @@
 
 use super::contract::{
     ContractRef, ContractState, Milestone, MilestoneDraft, MilestoneRuleViolation, Parties,
-    MAX_MILESTONES, MIN_MILESTONE, OFFER_LIFETIME,
+    MAX_MILESTONES, OFFER_LIFETIME,
 };
 use super::ids::{ContractId, MilestoneId, OfferId, UserId};
 use super::job::JobType;
 use super::money::{Currency, Money, MoneyInput};
 use super::proposal::ProposalState;
-use super::{text, Violations};
+use super::rules::{AmountRule, TextRule};
+use super::Violations;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Hourly rates an offer may name; the same bounds as a job's rate range.
-pub const MIN_HOURLY_RATE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
-pub const MAX_HOURLY_RATE: Decimal = Decimal::from_parts(999, 0, 0, false, 0);
+pub const HOURLY_RATE: AmountRule = super::job::HOURLY_RATE;
+/// A milestone's amount: at least $5 (as a fixed-price job's budget).
+pub const MILESTONE_AMOUNT: AmountRule =
+    AmountRule::units(super::contract::MIN_MILESTONE_UNITS as u64, 1_000_000_000);
+pub const MILESTONE_DESCRIPTION: TextRule = TextRule::new(1, 1_000);
+pub const OFFER_MESSAGE: TextRule = TextRule::new(0, 5_000);
+pub const MIN_WEEKLY_LIMIT_HOURS: u32 = 1;
 /// A week has 168 hours; 80 is what a person can bill in one (§8.3).
 pub const MAX_WEEKLY_LIMIT_HOURS: u32 = 80;
 /// Bounds the contract item (DynamoDB items are at most 400 KB) whatever the contract's age.
@@ -142,6 +147,7 @@ pub struct Offer {
 /// `POST /v1/offers` as it arrives; `check` turns it into terms or every violation at once.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = offer_terms_schema)]
 pub struct OfferDraft {
     #[serde(default)]
     pub proposal_id: Option<super::ids::ProposalId>,
@@ -149,25 +155,54 @@ pub struct OfferDraft {
     pub freelancer_id: UserId,
     #[serde(rename = "type")]
     pub contract_type: JobType,
-    /// Fixed price: one or more milestones.
+    /// Fixed price (and only it): one or more milestones.
     #[serde(default)]
+    #[schemars(length(min = 1, max = MAX_MILESTONES))]
     pub milestones: Option<Vec<MilestoneInput>>,
-    /// Hourly: the rate, the weekly limit and whether manual time is allowed.
+    /// Hourly (and only it): the rate, the weekly limit and whether manual time is allowed.
     #[serde(default)]
+    #[schemars(transform = HOURLY_RATE.schema())]
     pub hourly_rate: Option<MoneyInput>,
     #[serde(default)]
+    #[schemars(range(min = MIN_WEEKLY_LIMIT_HOURS, max = MAX_WEEKLY_LIMIT_HOURS))]
     pub weekly_limit_hours: Option<u32>,
     #[serde(default)]
     pub manual_time_allowed: Option<bool>,
     #[serde(default)]
+    #[schemars(transform = OFFER_MESSAGE.schema())]
     pub message: String,
+}
+
+/// Fixed: milestones and no hourly terms; hourly: a rate and a weekly limit, no milestones.
+fn offer_terms_schema(schema: &mut schemars::Schema) {
+    use super::rules::when;
+    schema.insert(
+        "allOf".into(),
+        serde_json::json!([
+            when(
+                "type",
+                "fixed",
+                &["milestones"],
+                &["hourly_rate", "weekly_limit_hours", "manual_time_allowed"]
+            ),
+            when(
+                "type",
+                "hourly",
+                &["hourly_rate", "weekly_limit_hours"],
+                &["milestones"]
+            ),
+        ]),
+    );
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
+    #[schemars(transform = MILESTONE_DESCRIPTION.schema())]
     pub description: String,
+    #[schemars(transform = MILESTONE_AMOUNT.schema())]
     pub amount: MoneyInput,
+    /// Today or later (UTC).
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
 }
@@ -192,7 +227,7 @@ impl MilestoneInput {
             "" => n.to_string(),
             _ => format!("{field}.{n}"),
         };
-        let description = text(v, &name("description"), &self.description, 1, 1_000);
+        let description = MILESTONE_DESCRIPTION.check(v, &name("description"), &self.description);
         if let Some(due) = self.due_date {
             v.check(
                 due >= now.date_naive(),
@@ -200,57 +235,28 @@ impl MilestoneInput {
                 "must not be in the past",
             );
         }
-        match self.amount.parse() {
-            Ok(amount) if amount.amount >= MIN_MILESTONE => Some(MilestoneTerms {
+        MILESTONE_AMOUNT
+            .check(v, &name("amount"), &self.amount)
+            .map(|amount| MilestoneTerms {
                 description,
                 amount,
                 due_date: self.due_date,
-            }),
-            Ok(_) => {
-                v.push(
-                    &name("amount"),
-                    format!("a milestone is at least {MIN_MILESTONE}"),
-                );
-                None
-            }
-            Err(err) => {
-                v.push(&name("amount"), err.to_string());
-                None
-            }
-        }
+            })
     }
 }
 
 fn check_weekly_limit(v: &mut Violations, hours: u32) {
     v.check(
-        (1..=MAX_WEEKLY_LIMIT_HOURS).contains(&hours),
+        (MIN_WEEKLY_LIMIT_HOURS..=MAX_WEEKLY_LIMIT_HOURS).contains(&hours),
         "weekly_limit_hours",
-        format!("between 1 and {MAX_WEEKLY_LIMIT_HOURS}"),
+        format!("between {MIN_WEEKLY_LIMIT_HOURS} and {MAX_WEEKLY_LIMIT_HOURS}"),
     );
 }
 
 impl OfferDraft {
     pub fn check(&self, now: DateTime<Utc>) -> Result<OfferContent, Violations> {
         let mut v = Violations::default();
-        // Typed ids deserialize from any string; only well-formed ones may reach a key.
-        v.check(
-            super::ids::JobId::parse(self.job_id.as_str()).is_some(),
-            "job_id",
-            "not a job id",
-        );
-        v.check(
-            UserId::parse(self.freelancer_id.as_str()).is_some(),
-            "freelancer_id",
-            "not a user id",
-        );
-        if let Some(proposal) = &self.proposal_id {
-            v.check(
-                super::ids::ProposalId::parse(proposal.as_str()).is_some(),
-                "proposal_id",
-                "not a proposal id",
-            );
-        }
-        let message = text(&mut v, "message", &self.message, 0, 5_000);
+        let message = OFFER_MESSAGE.check(&mut v, "message", &self.message);
         let terms = match self.contract_type {
             JobType::Fixed => self.fixed_terms(&mut v, now),
             JobType::Hourly => self.hourly_terms(&mut v),
@@ -319,26 +325,13 @@ impl OfferDraft {
             v.push("hourly_rate", "an hourly offer needs an hourly rate");
             return None;
         };
-        match rate.parse() {
-            Ok(rate) if rate.amount >= MIN_HOURLY_RATE && rate.amount <= MAX_HOURLY_RATE => {
-                Some(ContractTerms::Hourly {
-                    hourly_rate: rate,
-                    weekly_limit_hours,
-                    manual_time_allowed: self.manual_time_allowed.unwrap_or(false),
-                })
-            }
-            Ok(_) => {
-                v.push(
-                    "hourly_rate",
-                    format!("between {MIN_HOURLY_RATE} and {MAX_HOURLY_RATE}"),
-                );
-                None
-            }
-            Err(err) => {
-                v.push("hourly_rate", err.to_string());
-                None
-            }
-        }
+        HOURLY_RATE
+            .check(v, "hourly_rate", rate)
+            .map(|hourly_rate| ContractTerms::Hourly {
+                hourly_rate,
+                weekly_limit_hours,
+                manual_time_allowed: self.manual_time_allowed.unwrap_or(false),
+            })
     }
 }
 
@@ -545,8 +538,8 @@ pub fn next_monday(now: DateTime<Utc>) -> DateTime<Utc> {
 /// A client may pay a bonus this long after a contract ended (§7.5).
 pub const BONUS_WINDOW_AFTER_END: Duration = Duration::days(365);
 /// Bonus bounds: at least a dollar, at most what one payment may reasonably carry.
-pub const MIN_BONUS: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
-pub const MAX_BONUS: Decimal = Decimal::from_parts(50_000, 0, 0, false, 0);
+pub const BONUS: AmountRule = AmountRule::units(1, 50_000);
+pub const BONUS_MESSAGE: TextRule = TextRule::new(0, 2_000);
 
 impl Contract {
     /// Whether the client may pay a bonus at `now`: while the contract runs (or is paused),
@@ -888,7 +881,9 @@ impl Contract {
 /// `PATCH /v1/contracts/{id}`: the hourly settings the client may change.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::rules::at_least_one_of(&["weekly_limit_hours", "manual_time_allowed"]))]
 pub struct HourlyChange {
+    #[schemars(range(min = MIN_WEEKLY_LIMIT_HOURS, max = MAX_WEEKLY_LIMIT_HOURS))]
     pub weekly_limit_hours: Option<u32>,
     pub manual_time_allowed: Option<bool>,
 }
@@ -912,8 +907,11 @@ impl HourlyChange {
 /// `PATCH /v1/milestones/{id}`: what an unfunded milestone may change.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::rules::at_least_one_of(&["description", "amount", "due_date"]))]
 pub struct MilestoneEdit {
+    #[schemars(transform = MILESTONE_DESCRIPTION.schema())]
     pub description: Option<String>,
+    #[schemars(transform = MILESTONE_AMOUNT.schema())]
     pub amount: Option<MoneyInput>,
     pub due_date: Option<NaiveDate>,
 }
@@ -935,18 +933,11 @@ impl MilestoneEdit {
         let description = self
             .description
             .as_deref()
-            .map(|d| text(&mut v, "description", d, 1, 1_000));
-        let amount = self.amount.as_ref().and_then(|input| match input.parse() {
-            Ok(amount) if amount.amount >= MIN_MILESTONE => Some(amount),
-            Ok(_) => {
-                v.push("amount", format!("a milestone is at least {MIN_MILESTONE}"));
-                None
-            }
-            Err(err) => {
-                v.push("amount", err.to_string());
-                None
-            }
-        });
+            .map(|d| MILESTONE_DESCRIPTION.check(&mut v, "description", d));
+        let amount = self
+            .amount
+            .as_ref()
+            .and_then(|input| MILESTONE_AMOUNT.check(&mut v, "amount", input));
         if let Some(due) = self.due_date {
             v.check(
                 due >= now.date_naive(),
@@ -1069,11 +1060,18 @@ mod tests {
 
     #[test]
     fn ids_must_be_well_formed() {
-        let mut bad = hourly(10, false);
-        bad.job_id = serde_json::from_value(json!("job_x")).unwrap();
-        bad.freelancer_id = serde_json::from_value(json!("x".repeat(5000))).unwrap();
-        bad.proposal_id = Some(serde_json::from_value(json!("usr_01")).unwrap());
-        assert_eq!(fields(bad), ["job_id", "freelancer_id", "proposal_id"]);
+        // Typed ids refuse malformed and other kinds' ids while the body is parsed.
+        let body = |job: &str, freelancer: &str| {
+            json!({"job_id": job, "freelancer_id": freelancer, "type": "hourly",
+                   "hourly_rate": {"amount": "40", "currency": "USD"}, "weekly_limit_hours": 10})
+        };
+        let (job, user) = (JobId::generate(at(0)), UserId::generate(at(0)));
+        assert!(serde_json::from_value::<OfferDraft>(body(job.as_str(), user.as_str())).is_ok());
+        assert!(serde_json::from_value::<OfferDraft>(body("job_x", user.as_str())).is_err());
+        assert!(
+            serde_json::from_value::<OfferDraft>(body(job.as_str(), &"x".repeat(5000))).is_err()
+        );
+        assert!(serde_json::from_value::<OfferDraft>(body(user.as_str(), job.as_str())).is_err());
     }
 
     #[test]

@@ -4,7 +4,15 @@
 use super::ids::{FileId, InvitationId, JobId, ProposalId, UserId};
 use super::job::{Job, ProjectDuration, MAX_ATTACHMENTS, MAX_BOOST_CONNECTS};
 use super::money::{Money, MoneyInput};
-use super::{text, Violations};
+use super::rules::{AmountRule, TextRule, POSITIVE_AMOUNT};
+use super::Violations;
+
+pub const COVER_LETTER: TextRule = TextRule::new(20, 5_000);
+pub const ANSWER: TextRule = TextRule::new(1, 2_000);
+/// A bid: more than zero.
+pub const BID: AmountRule = POSITIVE_AMOUNT;
+/// At most one answer per screening question a job may have.
+pub const MAX_ANSWERS: usize = super::job::MAX_SCREENING_QUESTIONS;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -72,15 +80,21 @@ pub struct Proposal {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalDraft {
+    #[schemars(transform = COVER_LETTER.schema())]
     pub cover_letter: String,
+    #[schemars(transform = BID.schema())]
     pub bid: MoneyInput,
     pub duration: ProjectDuration,
+    /// One answer per screening question of the job, in order.
     #[serde(default)]
+    #[schemars(length(max = MAX_ANSWERS), transform = ANSWER.items_schema())]
     pub answers: Vec<String>,
     #[serde(default)]
+    #[schemars(length(max = MAX_ATTACHMENTS))]
     pub attachments: Vec<FileId>,
     /// Connects bid for a top slot in the job's proposal list (0 = no boost).
     #[serde(default)]
+    #[schemars(range(max = MAX_BOOST_CONNECTS))]
     pub boost_connects: u32,
 }
 
@@ -98,21 +112,13 @@ pub struct ProposalContent {
 impl ProposalDraft {
     pub fn check(&self, job: &Job) -> Result<ProposalContent, Violations> {
         let mut v = Violations::default();
-        let cover_letter = text(&mut v, "cover_letter", &self.cover_letter, 20, 5_000);
-        let bid = match self.bid.parse() {
-            Ok(bid) if bid.amount.is_zero() => {
-                v.push("bid", "the bid must be more than zero");
-                None
-            }
-            Ok(bid) if bid.currency != job.terms.budget_ceiling().currency => {
+        let cover_letter = COVER_LETTER.check(&mut v, "cover_letter", &self.cover_letter);
+        let bid = match BID.check(&mut v, "bid", &self.bid) {
+            Some(bid) if bid.currency != job.terms.budget_ceiling().currency => {
                 v.push("bid", "bid in the job's currency");
                 None
             }
-            Ok(bid) => Some(bid),
-            Err(err) => {
-                v.push("bid", err.to_string());
-                None
-            }
+            bid => bid,
         };
         // Every screening question gets an answer, in order (§5.1).
         if self.answers.len() != job.screening_questions.len() {
@@ -128,7 +134,7 @@ impl ProposalDraft {
             .answers
             .iter()
             .enumerate()
-            .map(|(i, a)| text(&mut v, &format!("answers[{i}]"), a, 1, 2_000))
+            .map(|(i, a)| ANSWER.check(&mut v, &format!("answers[{i}]"), a))
             .collect();
         v.check(
             self.attachments.len() <= MAX_ATTACHMENTS,
@@ -156,7 +162,9 @@ impl ProposalDraft {
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalEdit {
+    #[schemars(transform = BID.schema())]
     pub bid: Option<MoneyInput>,
+    #[schemars(transform = COVER_LETTER.schema())]
     pub cover_letter: Option<String>,
     pub duration: Option<ProjectDuration>,
 }

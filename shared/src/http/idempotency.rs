@@ -58,14 +58,17 @@ impl ApiRequest {
     }
 }
 
+/// What `key_of` accepts, as the OpenAPI document states it: 1 to 255 visible ASCII characters.
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+fn is_well_formed_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
 pub fn key_of(req: &ApiRequest) -> Result<Option<String>, ApiError> {
     match req.header(HEADER) {
         None => Ok(None),
-        Some(key)
-            if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) =>
-        {
-            Ok(Some(key.to_string()))
-        }
+        Some(key) if is_well_formed_key(key) => Ok(Some(key.to_string())),
         Some(_) => Err(ApiError::BadRequest(
             "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
         )),

@@ -9,6 +9,7 @@ pub mod error;
 pub mod handler;
 pub mod idempotency;
 pub mod openapi;
+pub mod query;
 pub mod request;
 pub mod router;
 

@@ -9,6 +9,7 @@ pub fn document(routes: &[Route]) -> Value {
     settings.definitions_path = "/components/schemas/".into();
     let mut generator = settings.into_generator();
     let mut paths = Map::new();
+    let mut bodies = Vec::new();
     for route in routes {
         let mut operation = Map::new();
         operation.insert("operationId".into(), json!(route.operation_id));
@@ -17,51 +18,88 @@ pub fn document(routes: &[Route]) -> Value {
         if route.access == Access::Bearer {
             operation.insert("security".into(), json!([{"bearer": []}]));
         }
-        let params: Vec<Value> = route
-            .path
-            .split('/')
-            .filter(|segment| segment.starts_with('{'))
-            .map(|segment| {
-                json!({"name": segment.trim_matches(|c| c == '{' || c == '}'), "in": "path", "required": true,
-                       "schema": {"type": "string"}})
+        let segments: Vec<&str> = route.path.split('/').collect();
+        let params: Vec<Value> = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, segment)| segment.starts_with('{'))
+            .map(|(at, segment)| {
+                let name = segment.trim_matches(|c| c == '{' || c == '}');
+                let schema = path_id_schema(segments[at - 1]);
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
             })
             .collect();
         let mut parameters = params;
-        if route.method == http::Method::POST {
+        parameters.extend(route.query.iter().map(|param| param.parameter()));
+        if [
+            http::Method::POST,
+            http::Method::PATCH,
+            http::Method::DELETE,
+        ]
+        .contains(&route.method)
+        {
             parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "Same key and body within 24 h replays the first response; another body is a 422.",
-                "schema": {"type": "string", "maxLength": 255}}));
+                "schema": {"type": "string", "pattern": super::idempotency::KEY_PATTERN}}));
         }
         if !parameters.is_empty() {
             operation.insert("parameters".into(), Value::Array(parameters));
         }
         if let Some(request) = route.request {
-            let schema = request(&mut generator);
+            let schema = request(&mut generator).to_value();
+            bodies.push((
+                route.path,
+                route.method.as_str().to_lowercase(),
+                schema.clone(),
+            ));
             operation.insert(
                 "requestBody".into(),
-                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+                json!({"required": !route.body_optional, "content": {"application/json": {"schema": schema}}}),
             );
         }
-        let success = match route.response {
+        let mut success = match route.response {
             Some(response) => {
                 let schema = response(&mut generator);
                 json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
             }
             None => json!({"description": "Success"}),
         };
-        operation.insert(
-            "responses".into(),
-            json!({
-                route.success.to_string(): success,
-                "4XX": {"$ref": "#/components/responses/Problem"},
-            }),
-        );
+        let links = links_of(route.operation_id);
+        if links.as_object().is_some_and(|links| !links.is_empty()) {
+            success["links"] = links;
+        }
+        let mut responses = json!({
+            route.success.to_string(): success,
+            "4XX": {"$ref": "#/components/responses/Problem"},
+        });
+        if route.operation_id == "getCatalogue" {
+            responses["200"]["headers"] = json!({
+                "ETag": {"schema": {"type": "string"}, "description": "Send it back as If-None-Match"},
+                "Cache-Control": {"schema": {"type": "string"}},
+            });
+            responses["304"] =
+                json!({"description": "Not modified since the ETag sent in If-None-Match"});
+            operation.insert(
+                "parameters".into(),
+                json!([{"name": "If-None-Match", "in": "header",
+                "required": false, "schema": {"type": "string"}}]),
+            );
+        }
+        operation.insert("responses".into(), responses);
         let path_item = paths
             .entry(route.path.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
         path_item[route.method.as_str().to_lowercase()] = Value::Object(operation);
     }
     let mut schemas = generator.take_definitions(true);
+    // Every request body gets an example built from its own schema, so the example can only
+    // show what validation accepts (schemathesis' examples phase sends each one).
+    for (path, method, schema) in bodies {
+        let example = example_of(&schema, &schemas, 0);
+        if let Some(example) = example {
+            paths[path][&method]["requestBody"]["content"]["application/json"]["example"] = example;
+        }
+    }
     schemas.insert(
         "Problem".into(),
         json!({"type": "object", "required": ["type", "title", "status", "code", "detail"],
@@ -83,4 +121,323 @@ pub fn document(routes: &[Route]) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     })
+}
+
+/// The pattern of a path id, by the collection it follows (`/jobs/{id}` is a job id). An id of
+/// the wrong shape is answered 404, like an id nobody owns.
+fn path_id_schema(collection: &str) -> Value {
+    use crate::domain::ids::*;
+    let pattern = match collection {
+        "jobs" => JobId::PATTERN.to_string(),
+        "proposals" => ProposalId::PATTERN.to_string(),
+        "offers" => OfferId::PATTERN.to_string(),
+        "contracts" => ContractId::PATTERN.to_string(),
+        "milestones" => MilestoneId::PATTERN.to_string(),
+        "disputes" => DisputeId::PATTERN.to_string(),
+        "freelancers" | "clients" | "users" | "identity" => UserId::PATTERN.to_string(),
+        "invitations" => InvitationId::PATTERN.to_string(),
+        "files" => FileId::PATTERN.to_string(),
+        "withdrawals" => WithdrawalId::PATTERN.to_string(),
+        "billing-methods" => BillingMethodId::PATTERN.to_string(),
+        "saved-searches" => SavedSearchId::PATTERN.to_string(),
+        "rooms" => format!("^room_(prp|ctr)_{ULID_PATTERN}$"),
+        "time-segments" => format!("^seg_{ULID_PATTERN}_[0-9]{{12}}$"),
+        _ => return json!({"type": "string"}),
+    };
+    json!({"type": "string", "pattern": pattern})
+}
+
+/// OpenAPI links from an operation's success to the operations its answer enables, so a
+/// client (and schemathesis' stateful phase) can walk the workflows: job → proposal → offer →
+/// contract → milestone → escrow steps; rooms → messages.
+fn links_of(operation_id: &str) -> Value {
+    let id = |target: &str, expression: &str| json!({"operationId": target, "parameters": {"id": expression}});
+    let body_id = "$response.body#/id";
+    let mut links = Map::new();
+    let mut add = |name: &str, link: Value| {
+        links.insert(name.to_string(), link);
+    };
+    match operation_id {
+        "postJob" | "getJob" | "editJob" | "publishJob" | "resumeJob" => {
+            for target in [
+                "getJob",
+                "editJob",
+                "publishJob",
+                "pauseJob",
+                "resumeJob",
+                "closeJob",
+                "submitProposal",
+                "listJobProposals",
+                "saveJob",
+                "inviteFreelancer",
+            ] {
+                add(target, id(target, body_id));
+            }
+        }
+        "submitProposal" | "getProposal" | "editProposal" | "acceptInvitation" => {
+            for target in [
+                "getProposal",
+                "editProposal",
+                "withdrawProposal",
+                "shortlistProposal",
+                "archiveProposal",
+                "declineProposal",
+            ] {
+                add(target, id(target, body_id));
+            }
+            add(
+                "sendOffer",
+                json!({"operationId": "sendOffer", "requestBody": {
+                    "proposal_id": "$response.body#/id", "job_id": "$response.body#/job_id",
+                    "freelancer_id": "$response.body#/freelancer_id", "type": "fixed",
+                    "milestones": [{"description": "First delivery", "amount": {"amount": "100.00", "currency": "USD"}}],
+                }}),
+            );
+        }
+        "sendOffer" | "getOffer" => {
+            for target in ["getOffer", "acceptOffer", "declineOffer", "withdrawOffer"] {
+                add(target, id(target, body_id));
+            }
+        }
+        "acceptOffer" => {
+            for target in [
+                "getContract",
+                "addMilestone",
+                "pauseContract",
+                "resumeContract",
+                "endContract",
+                "listTimesheets",
+                "logTime",
+                "getWorkDiary",
+                "payBonus",
+                "leaveFeedback",
+                "getContractFeedback",
+                "changeHourlyTerms",
+            ] {
+                add(target, id(target, "$response.body#/contract_id"));
+            }
+        }
+        "getContract" => {
+            for target in [
+                "fundMilestone",
+                "submitMilestone",
+                "approveMilestone",
+                "editMilestone",
+                "deleteMilestone",
+                "requestMilestoneChanges",
+                "refundMilestone",
+            ] {
+                add(target, id(target, "$response.body#/milestones/0/id"));
+            }
+            for target in [
+                "addMilestone",
+                "payBonus",
+                "endContract",
+                "leaveFeedback",
+                "listTimesheets",
+            ] {
+                add(target, id(target, body_id));
+            }
+        }
+        "addMilestone"
+        | "editMilestone"
+        | "fundMilestone"
+        | "submitMilestone"
+        | "requestMilestoneChanges" => {
+            for target in [
+                "fundMilestone",
+                "submitMilestone",
+                "approveMilestone",
+                "editMilestone",
+                "deleteMilestone",
+                "requestMilestoneChanges",
+                "refundMilestone",
+            ] {
+                add(target, id(target, body_id));
+            }
+        }
+        "listRooms" => {
+            for target in ["listMessages", "postMessage", "markRoomRead"] {
+                add(target, id(target, "$response.body#/items/0/id"));
+            }
+        }
+        "postMessage" => {
+            add(
+                "listMessages",
+                id("listMessages", "$response.body#/room_id"),
+            );
+        }
+        "openDispute" | "getDispute" => {
+            for target in [
+                "getDispute",
+                "answerDispute",
+                "getDisputeEvidence",
+                "resolveDispute",
+            ] {
+                add(target, id(target, body_id));
+            }
+        }
+        "createUpload" => {
+            for target in ["getFile", "completeUpload"] {
+                add(target, id(target, body_id));
+            }
+        }
+        "requestWithdrawal" => add("getWithdrawal", id("getWithdrawal", body_id)),
+        "createSavedSearch" => add("deleteSavedSearch", id("deleteSavedSearch", body_id)),
+        "addBillingMethod" => add(
+            "setDefaultBillingMethod",
+            id("setDefaultBillingMethod", body_id),
+        ),
+        _ => {}
+    }
+    Value::Object(links)
+}
+
+/// A value that `schema` accepts, built from the schema alone: the first of `examples`, a
+/// `default`, the first `enum` value, the required properties of an object. Text rules and
+/// amounts carry their own examples; other strings get one that fits their length.
+fn example_of(schema: &Value, definitions: &Map<String, Value>, depth: usize) -> Option<Value> {
+    if depth > 12 {
+        return None;
+    }
+    let object = schema.as_object()?;
+    if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+        let name = reference.rsplit('/').next()?;
+        return example_of(definitions.get(name)?, definitions, depth + 1);
+    }
+    if let Some(first) = object
+        .get("examples")
+        .and_then(|e| e.as_array())
+        .and_then(|e| e.first())
+    {
+        return Some(first.clone());
+    }
+    if let Some(value) = object.get("default") {
+        return Some(value.clone());
+    }
+    if let Some(value) = object.get("const") {
+        return Some(value.clone());
+    }
+    if let Some(first) = object
+        .get("enum")
+        .and_then(|e| e.as_array())
+        .and_then(|e| e.first())
+    {
+        return Some(first.clone());
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alternatives) = object.get(key).and_then(Value::as_array) {
+            let chosen = alternatives
+                .iter()
+                .find(|a| a.get("type") != Some(&json!("null")))?;
+            // Alternatives over the properties of the object around them (DisputeRequest,
+            // "at least one of" patches) name which properties to fill: merge them.
+            if object.contains_key("properties") {
+                let mut merged = object.clone();
+                merged.remove(key);
+                let mut required: Vec<Value> = chosen
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                required.extend(
+                    object
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                merged.insert("required".into(), Value::Array(required));
+                return example_of(&Value::Object(merged), definitions, depth + 1);
+            }
+            return example_of(chosen, definitions, depth + 1);
+        }
+    }
+    let kind = match object.get("type") {
+        Some(Value::Array(kinds)) => kinds.iter().find(|k| *k != "null").cloned(),
+        other => other.cloned(),
+    };
+    match kind.as_ref().and_then(Value::as_str) {
+        Some("object") => {
+            let properties = object.get("properties").and_then(Value::as_object);
+            let required: Vec<&str> = object
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut example = Map::new();
+            for name in required {
+                let property = properties.and_then(|p| p.get(name))?;
+                example.insert(
+                    name.to_string(),
+                    example_of(property, definitions, depth + 1)?,
+                );
+            }
+            // Conditions (`allOf` of if/then, see rules::when) that the chosen values meet
+            // require more fields: fill those too.
+            for condition in object
+                .get("allOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(when) = condition
+                    .pointer("/if/properties")
+                    .and_then(Value::as_object)
+                else {
+                    continue;
+                };
+                let met = when.iter().all(|(field, test)| {
+                    test.get("const")
+                        .is_some_and(|c| example.get(field) == Some(c))
+                });
+                if !met {
+                    continue;
+                }
+                let wanted = condition
+                    .pointer("/then/required")
+                    .and_then(Value::as_array);
+                for name in wanted.into_iter().flatten().filter_map(Value::as_str) {
+                    let property = properties.and_then(|p| p.get(name))?;
+                    example.insert(
+                        name.to_string(),
+                        example_of(property, definitions, depth + 1)?,
+                    );
+                }
+            }
+            Some(Value::Object(example))
+        }
+        Some("array") => {
+            let min = object.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            if min == 0 {
+                return Some(json!([]));
+            }
+            let item = example_of(object.get("items")?, definitions, depth + 1)?;
+            Some(Value::Array(vec![item; min as usize]))
+        }
+        Some("string") => {
+            let min = object.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+            match object.get("format").and_then(Value::as_str) {
+                Some("date-time") => return Some(json!("2026-12-07T10:00:00Z")),
+                Some("date") => return Some(json!("2026-12-31")),
+                Some("email") => return Some(json!("ada@example.com")),
+                _ => {}
+            }
+            let base = "An example written for the documentation";
+            let text: String = base.chars().cycle().take(min.max(base.len())).collect();
+            Some(Value::String(text))
+        }
+        Some("integer") | Some("number") => {
+            let min = object.get("minimum").and_then(Value::as_i64).unwrap_or(0);
+            Some(json!(min.max(1).min(
+                object
+                    .get("maximum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(i64::MAX)
+            )))
+        }
+        Some("boolean") => Some(json!(false)),
+        Some("null") => Some(Value::Null),
+        _ => Some(json!({})),
+    }
 }

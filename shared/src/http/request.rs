@@ -115,7 +115,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::MalformedJson("the body is empty".into()));
     }
-    serde_json::from_slice(body).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
         use serde_json::error::Category;
         match err.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
@@ -123,7 +123,28 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
             Category::Data => ApiError::InvalidBody(err.to_string()),
         }
-    })
+    })?;
+    whole_numbers_as_integers(&mut value);
+    T::deserialize(value).map_err(|err| ApiError::InvalidBody(err.to_string()))
+}
+
+/// JSON Schema counts `15.0` as the integer 15 (and so do JavaScript clients, which have no
+/// integer type): a number without a fractional part reaches integer fields as an integer.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            if let Some(float) = number.as_f64() {
+                let whole = float.fract() == 0.0 && float.abs() < 9.0e15;
+                if whole {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 pub fn parse_query(raw: &str) -> Vec<(String, String)> {
@@ -241,6 +262,18 @@ mod tests {
             request(r#"{"name":1}"#, "application/json").json::<Body>(),
             Err(ApiError::InvalidBody(_))
         ));
+        #[derive(Debug, Deserialize)]
+        struct Count {
+            n: u32,
+        }
+        let count = |body: &str| {
+            request(body, "application/json")
+                .json::<Count>()
+                .map(|c| c.n)
+        };
+        assert_eq!(count(r#"{"n":15.0}"#).unwrap(), 15);
+        assert!(count(r#"{"n":15.5}"#).is_err());
+        assert!(count(r#"{"n":-1.0}"#).is_err());
         assert!(matches!(
             request(r#"{"name":"a"}"#, "text/plain").json::<Body>(),
             Err(ApiError::UnsupportedMediaType)

@@ -33,6 +33,25 @@ pub struct Route {
     pub response: Option<SchemaFn>,
     pub success: u16,
     pub handler: HandlerFn,
+    /// The query parameters the handler reads, each parsed through its own declaration.
+    pub query: &'static [super::query::QueryParam],
+    /// The handler reads its body with `json_or_default`: it may be left out.
+    pub body_optional: bool,
+}
+
+impl Route {
+    /// The same route, declaring the query parameters its handler reads.
+    pub fn with_query(mut self, query: &'static [super::query::QueryParam]) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// The same route, stating that its body may be left out (the handler reads it with
+    /// `json_or_default`).
+    pub fn with_optional_body(mut self) -> Self {
+        self.body_optional = true;
+        self
+    }
 }
 
 /// The constructor of one function's bearer-token routes, so each area lists its routes as
@@ -61,6 +80,8 @@ pub fn bearer_routes(
         response,
         success,
         handler,
+        query: &[],
+        body_optional: false,
     }
 }
 
@@ -119,14 +140,30 @@ pub fn find<'r>(
     method: &Method,
     path: &str,
 ) -> Result<RouteMatch<'r>, ApiError> {
+    // A literal segment beats a parameter (`/v1/files/uploads` is not `/v1/files/{id}`), so
+    // the most literal template that matches the path is the resource, for dispatch and Allow.
+    let literal = |route: &Route| {
+        route
+            .path
+            .split('/')
+            .filter(|s| !s.starts_with('{'))
+            .count()
+    };
+    let mut matching: Vec<(&Route, Vec<(String, String)>)> = routes
+        .iter()
+        .filter_map(|route| route.match_path(path).map(|params| (route, params)))
+        .collect();
+    matching.sort_by_key(|(route, _)| std::cmp::Reverse(literal(route)));
+    let most_literal = matching.first().map(|(route, _)| literal(route));
     let mut allowed = Vec::new();
-    for route in routes {
-        if let Some(params) = route.match_path(path) {
-            if route.method == *method {
-                return Ok(RouteMatch { route, params });
-            }
-            allowed.push(route.method.to_string());
+    for (route, params) in matching {
+        if Some(literal(route)) != most_literal {
+            break;
         }
+        if route.method == *method {
+            return Ok(RouteMatch { route, params });
+        }
+        allowed.push(route.method.to_string());
     }
     if allowed.is_empty() {
         Err(ApiError::NoRoute {
@@ -180,6 +217,17 @@ pub async fn run(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
 
 async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
     let request_id = req.request_id.clone();
+    // Who is asking comes before what is asked: without a valid token a bearer route answers
+    // 401 whatever its body, so a stranger learns nothing from validation messages.
+    if route.access == Access::Bearer {
+        let verified = app
+            .keys()
+            .map_err(ApiError::from)
+            .and_then(|keys| super::auth::Caller::from_request(keys, &req));
+        if let Err(err) = verified {
+            return err.to_response(Some(&request_id));
+        }
+    }
     match (route.handler)(app, req).await {
         Ok(response) => response,
         Err(err) => err.to_response(Some(&request_id)),
@@ -234,6 +282,8 @@ mod tests {
             response: None,
             success: 200,
             handler: crate::handler!(never),
+            query: &[],
+            body_optional: false,
         }
     }
 
@@ -258,5 +308,25 @@ mod tests {
             find(&routes, &Method::GET, "/v1/jobs/a/b"),
             Err(ApiError::NoRoute { .. })
         ));
+    }
+
+    #[test]
+    fn a_literal_segment_is_its_own_resource() {
+        let routes = vec![
+            route(Method::GET, "/v1/files/{id}"),
+            route(Method::POST, "/v1/files/uploads"),
+        ];
+        assert_eq!(
+            find(&routes, &Method::POST, "/v1/files/uploads")
+                .unwrap()
+                .route
+                .path,
+            "/v1/files/uploads"
+        );
+        match find(&routes, &Method::GET, "/v1/files/uploads") {
+            Err(ApiError::MethodNotAllowed { allowed, .. }) => assert_eq!(allowed, ["POST"]),
+            other => panic!("expected 405, got {:?}", other.map(|m| m.route.path)),
+        }
+        assert!(find(&routes, &Method::GET, "/v1/files/fil_1").is_ok());
     }
 }

@@ -314,6 +314,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<super::me::AccountView>),
             success: 201,
             handler: handler!(signup),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::POST,
@@ -326,6 +328,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<super::me::AccountView>),
             success: 200,
             handler: handler!(confirm),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::POST,
@@ -338,6 +342,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<TokenResponse>),
             success: 200,
             handler: handler!(login),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::POST,
@@ -350,6 +356,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<TokenResponse>),
             success: 200,
             handler: handler!(refresh),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::POST,
@@ -362,6 +370,8 @@ pub fn routes() -> Vec<Route> {
             response: None,
             success: 204,
             handler: handler!(logout),
+            query: &[],
+            body_optional: true,
         },
         Route {
             method: Method::POST,
@@ -374,6 +384,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<super::me::AccountView>),
             success: 200,
             handler: handler!(add_role),
+            query: &[],
+            body_optional: false,
         },
     ]
 }

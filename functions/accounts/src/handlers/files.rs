@@ -27,6 +27,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<UploadView>),
             success: 201,
             handler: handler!(create_upload),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::POST,
@@ -39,6 +41,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<FileView>),
             success: 200,
             handler: handler!(complete_upload),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::GET,
@@ -51,6 +55,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<FileView>),
             success: 200,
             handler: handler!(get_file),
+            query: &[],
+            body_optional: false,
         },
     ]
 }

@@ -61,5 +61,7 @@ pub fn routes() -> Vec<Route> {
         response: Some(schema_of::<super::me::AccountView>),
         success: 200,
         handler: handler!(get_me),
+        query: &[],
+        body_optional: false,
     }]
 }

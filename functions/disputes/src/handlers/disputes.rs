@@ -21,7 +21,10 @@ use worklane::domain::messaging::{Message, RoomId};
 use worklane::domain::offer::{Contract, Side};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
+use worklane::http::query::{QueryParam, CURSOR};
+
+const PAGE: QueryParam = QueryParam::limit(20, 100);
 use worklane::http::handler::{caller_with, caller_with_any, retry_stale};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
@@ -55,7 +58,8 @@ pub fn routes() -> Vec<Route> {
             None, Some(schema_of::<Evidence>), 200, handler!(evidence)),
         route(Method::GET, "/v1/admin/disputes", "listDisputesInMediation",
             "Admin: contested disputes waiting for mediation, longest waiting first",
-            None, Some(schema_of::<Page<Dispute>>), 200, handler!(mediation_queue)),
+            None, Some(schema_of::<Page<Dispute>>), 200, handler!(mediation_queue))
+            .with_query(&[PAGE, CURSOR]),
     ]
 }
 
@@ -82,6 +86,7 @@ pub async fn open(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
             DisputeTarget::Milestone(id) => {
                 open_on_milestone(app, &caller, id, &reason, &req).await?
             }
+            DisputeTarget::NoSuchWeek => return Err(ApiError::NotFound("timesheet")),
         };
         stale(
             worklane::http::handler::commit_answer(app, &req, tx, ApiResponse::created(&dispute))
@@ -362,7 +367,7 @@ pub async fn mediation_queue(app: &App, req: ApiRequest) -> Result<ApiResponse, 
     let caller = caller_with(app, &req, Role::Admin)?;
     let scope = format!("mediation:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (disputes, last) = app.store.mediation_queue(limit, start).await?;
     Ok(ApiResponse::ok(&Page {
         items: disputes,

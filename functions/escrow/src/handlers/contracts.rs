@@ -21,10 +21,11 @@ use worklane::domain::offer::{
 use worklane::domain::Violations;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::caller_with;
 use worklane::http::handler::owned_job;
 use worklane::http::handler::retry_stale;
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::contracts::{contract_put_op, Acceptance, ContractStoreError};
@@ -46,7 +47,8 @@ pub fn routes() -> Vec<Route> {
             "An offer, for its client or freelancer", None, offer, 200, handler!(get_offer)),
         route(Method::GET, "/v1/me/offers", "listMyOffers",
             "Offers received (?role=freelancer) or sent (?role=client), newest first",
-            None, Some(schema_of::<Page<Offer>>), 200, handler!(my_offers)),
+            None, Some(schema_of::<Page<Offer>>), 200, handler!(my_offers))
+            .with_query(&[ROLE, PAGE, CURSOR]),
         route(Method::POST, "/v1/offers/{id}/accept", "acceptOffer",
             "Freelancer: accept an offer; the contract starts with its milestones unfunded",
             None, Some(schema_of::<AcceptedView>), 200, handler!(accept_offer)),
@@ -59,7 +61,8 @@ pub fn routes() -> Vec<Route> {
             handler!(get_contract)),
         route(Method::GET, "/v1/me/contracts", "listMyContracts",
             "The caller's contracts as freelancer (?role=freelancer) or client (?role=client), newest first",
-            None, Some(schema_of::<Page<Contract>>), 200, handler!(my_contracts)),
+            None, Some(schema_of::<Page<Contract>>), 200, handler!(my_contracts))
+            .with_query(&[ROLE, PAGE, CURSOR]),
         route(Method::POST, "/v1/contracts/{id}/pause", "pauseContract",
             "Client: pause an active contract", None, changed, 200, handler!(pause)),
         route(Method::POST, "/v1/contracts/{id}/resume", "resumeContract",
@@ -226,17 +229,19 @@ fn view_with(contract: Contract, milestones: Vec<Milestone>, now: DateTime<Utc>)
 
 /// `?role=client|freelancer`; without it, the freelancer side for those who have it.
 fn list_side(caller: &Caller, req: &ApiRequest) -> Result<Side, ApiError> {
-    match req.query_param("role") {
+    match ROLE.read(req)? {
         None if caller.roles.contains(&Role::Freelancer) => Ok(Side::Freelancer),
-        None => Ok(Side::Client),
-        Some("client") => Ok(Side::Client),
-        Some("freelancer") => Ok(Side::Freelancer),
-        Some(other) => Err(ApiError::validation(
-            "role",
-            format!("{other:?} is not client or freelancer"),
-        )),
+        None | Some("client") => Ok(Side::Client),
+        Some(_) => Ok(Side::Freelancer),
     }
 }
+
+const PAGE: QueryParam = QueryParam::limit(20, 100);
+const ROLE: QueryParam = QueryParam::optional(
+    "role",
+    QueryKind::OneOf(&["client", "freelancer"]),
+    "Which side's list: freelancer (the default for freelancers) or client",
+);
 
 pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
@@ -304,7 +309,7 @@ pub async fn my_offers(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let side = list_side(&caller, &req)?;
     let scope = format!("my-offers:{}:{side:?}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (offers, last) = app
         .store
         .offers_of(side, &caller.user_id, limit, start)
@@ -411,7 +416,7 @@ pub async fn my_contracts(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
     let side = list_side(&caller, &req)?;
     let scope = format!("my-contracts:{}:{side:?}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (items, last) = app
         .store
         .contracts_of(side, &caller.user_id, limit, start)

@@ -6,15 +6,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use worklane::domain::account::Role;
 use worklane::domain::contract::Milestone;
+use worklane::domain::contract::{
+    APPROVED_AMOUNT, CHANGES_MESSAGE, MAX_SUBMISSION_FILES, SUBMISSION_MESSAGE,
+};
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::fees::{FeeCatalogue, FeeSchedule};
 use worklane::domain::ids::{BillingMethodId, ContractId, FileId, MilestoneId};
 use worklane::domain::ledger::Transfer;
 use worklane::domain::money::MoneyInput;
-use worklane::domain::offer::{ContractRuleViolation, MAX_BONUS, MIN_BONUS};
+use worklane::domain::offer::{ContractRuleViolation, BONUS, BONUS_MESSAGE};
 use worklane::domain::payment::Payment;
 use worklane::domain::payment::{ClientCharge, Funding, Release};
-use worklane::domain::{text, Violations};
+use worklane::domain::Violations;
 use worklane::handler;
 use worklane::http::auth::Caller;
 use worklane::http::handler::{caller_with, usable_charge_source};
@@ -32,16 +35,19 @@ pub fn routes() -> Vec<Route> {
     vec![
         route(Method::POST, "/v1/milestones/{id}/fund", "fundMilestone",
             "Client: charge the billing method and hold the milestone amount in escrow",
-            Some(schema_of::<FundRequest>), milestone, 200, handler!(fund)),
+            Some(schema_of::<FundRequest>), milestone, 200, handler!(fund))
+            .with_optional_body(),
         route(Method::POST, "/v1/milestones/{id}/submit", "submitMilestone",
             "Freelancer: hand in work; escrow releases by itself 14 days later unless the client acts",
             Some(schema_of::<SubmitRequest>), milestone, 200, handler!(submit)),
         route(Method::POST, "/v1/milestones/{id}/request-changes", "requestMilestoneChanges",
             "Client: send the work back; a resubmission restarts the 14 days",
-            Some(schema_of::<ChangesRequest>), milestone, 200, handler!(request_changes)),
+            Some(schema_of::<ChangesRequest>), milestone, 200, handler!(request_changes))
+            .with_optional_body(),
         route(Method::POST, "/v1/milestones/{id}/approve", "approveMilestone",
             "Client: release escrow (the milestone amount, less — the rest comes back — or more, as a bonus)",
-            Some(schema_of::<ApproveRequest>), milestone, 200, handler!(approve)),
+            Some(schema_of::<ApproveRequest>), milestone, 200, handler!(approve))
+            .with_optional_body(),
         route(Method::POST, "/v1/milestones/{id}/refund", "refundMilestone",
             "Freelancer: give the escrow back to the client", None, milestone, 200, handler!(refund)),
         route(Method::POST, "/v1/contracts/{id}/bonus", "payBonus",
@@ -59,8 +65,11 @@ pub struct FundRequest {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
+    #[schemars(transform = SUBMISSION_MESSAGE.schema())]
     pub message: String,
+    /// Deliverable files, uploaded with purpose `deliverable`.
     #[serde(default)]
+    #[schemars(length(max = MAX_SUBMISSION_FILES))]
     pub file_ids: Vec<FileId>,
 }
 
@@ -68,14 +77,17 @@ pub struct SubmitRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangesRequest {
     #[serde(default)]
+    #[schemars(transform = CHANGES_MESSAGE.schema())]
     pub message: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BonusRequest {
+    #[schemars(transform = BONUS.schema())]
     pub amount: MoneyInput,
     #[serde(default)]
+    #[schemars(transform = BONUS_MESSAGE.schema())]
     pub message: String,
 }
 
@@ -90,7 +102,8 @@ pub struct BonusView {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
-    /// Absent: the milestone amount.
+    /// Absent: the milestone amount. Less refunds the rest to the client, more pays a bonus.
+    #[schemars(transform = APPROVED_AMOUNT.schema())]
     pub amount: Option<MoneyInput>,
 }
 
@@ -273,7 +286,12 @@ pub async fn submit(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let body: SubmitRequest = req.json()?;
     let mut violations = Violations::default();
-    let message = text(&mut violations, "message", &body.message, 1, 5_000);
+    let message = SUBMISSION_MESSAGE.check(&mut violations, "message", &body.message);
+    violations.check(
+        body.file_ids.len() <= MAX_SUBMISSION_FILES,
+        "file_ids",
+        format!("at most {MAX_SUBMISSION_FILES} files"),
+    );
     violations.into_result()?;
     let before = party_milestone(app, &caller, &req).await?;
     require_freelancer(&before, &caller)?;
@@ -314,7 +332,7 @@ pub async fn request_changes(app: &App, req: ApiRequest) -> Result<ApiResponse, 
     let caller = caller_with(app, &req, Role::Client)?;
     let body: ChangesRequest = req.json_or_default()?;
     let mut violations = Violations::default();
-    text(&mut violations, "message", &body.message, 0, 5_000);
+    CHANGES_MESSAGE.check(&mut violations, "message", &body.message);
     violations.into_result()?;
     let before = party_milestone(app, &caller, &req).await?;
     require_client(&before, &caller)?;
@@ -345,7 +363,12 @@ fn hold(m: &Milestone) -> Result<Transfer, ApiError> {
 pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let body: ApproveRequest = req.json_or_default()?;
-    let amount = body.amount.as_ref().map(MoneyInput::parse).transpose()?;
+    let mut violations = Violations::default();
+    let amount = body
+        .amount
+        .as_ref()
+        .and_then(|amount| APPROVED_AMOUNT.check(&mut violations, "amount", amount));
+    violations.into_result()?;
     let before = party_milestone(app, &caller, &req).await?;
     require_client(&before, &caller)?;
     let (after, payout) = before.approve(amount, req.now)?;
@@ -404,18 +427,8 @@ pub async fn bonus(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
     let caller = caller_with(app, &req, Role::Client)?;
     let body: BonusRequest = req.json()?;
     let mut violations = Violations::default();
-    let message = text(&mut violations, "message", &body.message, 0, 2_000);
-    let amount = match body.amount.parse() {
-        Ok(amount) if (MIN_BONUS..=MAX_BONUS).contains(&amount.amount) => Some(amount),
-        Ok(_) => {
-            violations.push("amount", format!("a bonus is {MIN_BONUS} to {MAX_BONUS}"));
-            None
-        }
-        Err(err) => {
-            violations.push("amount", err.to_string());
-            None
-        }
-    };
+    let message = BONUS_MESSAGE.check(&mut violations, "message", &body.message);
+    let amount = BONUS.check(&mut violations, "amount", &body.amount);
     violations.into_result()?;
     let amount = amount.expect("valid when there are no violations");
     let id = ContractId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("contract"))?;

@@ -12,11 +12,14 @@ use worklane::domain::offer::Side;
 use worklane::domain::report::{balances, own_accounts, Column};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{schema_of, Access, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::Store;
 use worklane::App;
+
+const TRANSFERS_PAGE: QueryParam = QueryParam::limit(50, 200);
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -32,6 +35,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<WalletView>),
             success: 200,
             handler: handler!(wallet),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::GET,
@@ -44,6 +49,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<Page<Transfer>>),
             success: 200,
             handler: handler!(transactions),
+            query: &[TRANSFERS_PAGE, CURSOR],
+            body_optional: false,
         },
         Route {
             method: Method::GET,
@@ -57,6 +64,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<AuditReport>),
             success: 200,
             handler: handler!(audit),
+            query: &[],
+            body_optional: false,
         },
     ]
 }
@@ -121,10 +130,10 @@ pub async fn wallet(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
 
 pub async fn transactions(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
-    let limit = page_limit(&req, 50, 200)?;
+    let limit = TRANSFERS_PAGE.page_size(&req)?;
     let scope = format!("transactions:{}", caller.user_id);
     let cursors = app.cursors()?;
-    let before: Option<String> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
+    let before: Option<String> = match CURSOR.read(&req)? {
         Some(cursor) => Some(cursors.decode(&scope, cursor)?),
         None => None,
     };

@@ -10,14 +10,16 @@ use worklane::domain::ids::{BillingMethodId, TransferId};
 use worklane::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
 use worklane::domain::money::Money;
 use worklane::handler;
-use worklane::http::cursor::page_limit;
 use worklane::http::handler::caller_with;
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{schema_of, Access, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::connects::{credit_op, OWN};
 use worklane::store::ledger::{already_applied, Movement};
 use worklane::store::{Tx, TxError};
 use worklane::App;
+
+const ENTRIES_PAGE: QueryParam = QueryParam::limit(50, 200);
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -32,6 +34,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<PurchaseView>),
             success: 201,
             handler: handler!(purchase),
+            query: &[],
+            body_optional: false,
         },
         Route {
             method: Method::GET,
@@ -44,6 +48,8 @@ pub fn routes() -> Vec<Route> {
             response: Some(schema_of::<ConnectsView>),
             success: 200,
             handler: handler!(my_connects),
+            query: &[ENTRIES_PAGE, CURSOR],
+            body_optional: false,
         },
     ]
 }
@@ -61,7 +67,7 @@ pub async fn my_connects(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiE
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let scope = format!("connects:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 50, 200)?;
+    let limit = ENTRIES_PAGE.page_size(&req)?;
     let balance = app.store.connects_balance(&caller.user_id).await?;
     let (items, last) = app
         .store
@@ -77,6 +83,10 @@ pub async fn my_connects(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiE
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
+    #[schemars(range(
+        min = worklane::domain::connects::MIN_PURCHASE,
+        max = worklane::domain::connects::MAX_PURCHASE
+    ))]
     pub quantity: u32,
     /// Defaults to the caller's default billing method.
     #[serde(default)]

@@ -5,21 +5,26 @@ use http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use worklane::domain::account::Role;
+use worklane::domain::catalogue;
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::{JobId, UserId};
 use worklane::domain::job::{
-    CloseReason, Job, JobDraft, JobRuleViolation, JobState, JobTerms, RateInput, Visibility,
+    self, CloseReason, Job, JobDraft, JobRuleViolation, JobState, JobTerms, JobType, RateInput,
+    Visibility,
 };
 use worklane::domain::money::MoneyInput;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::{caller_with, owned_job, retry_stale};
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::jobs::{ClientStats, JobStoreError};
 use worklane::store::Cond;
 use worklane::App;
+
+const PAGE: QueryParam = QueryParam::limit(20, 100);
 
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("jobs");
@@ -103,7 +108,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Page<JobView>> as _),
             200,
             handler!(my_jobs),
-        ),
+        )
+        .with_query(&[PAGE, CURSOR]),
     ]
 }
 
@@ -156,28 +162,56 @@ impl JobView {
 /// Fields to change; absent fields keep their value.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = patch_terms_schema)]
 pub struct JobPatch {
+    #[schemars(transform = job::TITLE.schema())]
     pub title: Option<String>,
+    #[schemars(transform = job::DESCRIPTION.schema())]
     pub description: Option<String>,
+    #[schemars(transform = catalogue::category_schema)]
     pub category: Option<String>,
+    #[schemars(transform = job::SKILLS.schema())]
     pub skills: Option<Vec<String>>,
-    pub experience_level: Option<worklane::domain::job::ExperienceLevel>,
+    pub experience_level: Option<job::ExperienceLevel>,
     #[serde(rename = "type")]
-    pub job_type: Option<worklane::domain::job::JobType>,
+    pub job_type: Option<job::JobType>,
+    #[schemars(transform = job::BUDGET.schema())]
     pub budget: Option<MoneyInput>,
     pub hourly_rate: Option<RateInput>,
+    #[schemars(range(min = job::MIN_HOURS_PER_WEEK, max = job::MAX_HOURS_PER_WEEK))]
     pub hours_per_week: Option<u32>,
-    pub duration: Option<worklane::domain::job::ProjectDuration>,
+    pub duration: Option<job::ProjectDuration>,
     pub visibility: Option<Visibility>,
+    #[schemars(
+        length(max = job::MAX_SCREENING_QUESTIONS),
+        transform = job::SCREENING_QUESTION.items_schema()
+    )]
     pub screening_questions: Option<Vec<String>>,
+    #[schemars(length(max = job::MAX_ATTACHMENTS))]
     pub attachments: Option<Vec<worklane::domain::ids::FileId>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
-    /// `filled` or `cancelled` (jobs expire on their own).
-    pub reason: CloseReason,
+    pub reason: CloseAs,
+}
+
+/// Why a client closes a job (jobs expire on their own, so `expired` is not a choice).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseAs {
+    Filled,
+    Cancelled,
+}
+
+impl From<CloseAs> for CloseReason {
+    fn from(reason: CloseAs) -> Self {
+        match reason {
+            CloseAs::Filled => CloseReason::Filled,
+            CloseAs::Cancelled => CloseReason::Cancelled,
+        }
+    }
 }
 
 pub fn job_id(req: &ApiRequest) -> Result<JobId, ApiError> {
@@ -267,6 +301,7 @@ pub async fn edit_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let patch: JobPatch = req.json()?;
     let job = retry_stale(|| async {
         let job = own_job(app, &caller.user_id, &id).await?;
+        terms_conflict(&job, &patch)?;
         let content = apply_patch(&job, &patch).check()?;
         if content.attachments != job.attachments {
             require_attachments(app, &caller.user_id, &content.attachments).await?;
@@ -291,20 +326,15 @@ pub async fn close_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let caller = caller_with(app, &req, Role::Client)?;
     let id = job_id(&req)?;
     let body: CloseRequest = req.json()?;
-    if body.reason == CloseReason::Expired {
-        return Err(ApiError::validation(
-            "reason",
-            "jobs expire on their own; close as filled or cancelled",
-        ));
-    }
+    let reason = CloseReason::from(body.reason);
     let job = retry_stale(|| async {
         let job = own_job(app, &caller.user_id, &id).await?;
-        let next = job.close(body.reason, req.now)?;
+        let next = job.close(reason, req.now)?;
         let event = DomainEvent::new(
             EventPayload::JobClosed {
                 job_id: id.clone(),
                 client_id: job.client_id.clone(),
-                reason: body.reason,
+                reason,
                 refund_connects: next.refunds_connects(),
             },
             req.now,
@@ -361,7 +391,7 @@ pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
     let caller = caller_with(app, &req, Role::Client)?;
     let scope = format!("client-jobs:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (jobs, last) = app.store.client_jobs(&caller.user_id, limit, start).await?;
     let stats = app.store.client_stats(&caller.user_id).await?;
     let items = jobs
@@ -376,6 +406,44 @@ pub async fn my_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
 
 /// The job's current fields as a draft with the patch laid over, so an edit is validated by
 /// exactly the rules a new job is.
+/// A patch that names the type brings no terms of the other type.
+fn patch_terms_schema(schema: &mut schemars::Schema) {
+    use worklane::domain::rules::when;
+    schema.insert(
+        "allOf".into(),
+        serde_json::json!([
+            when("type", "fixed", &[], &["hourly_rate", "hours_per_week"]),
+            when("type", "hourly", &[], &["budget"]),
+        ]),
+    );
+}
+
+/// Terms of the other type, or a switch of type without the new type's terms, conflict with
+/// the job as it is stored (409): the same patch may be right for another job.
+fn terms_conflict(job: &Job, patch: &JobPatch) -> Result<(), ApiError> {
+    let job_type = patch.job_type.unwrap_or(job.terms.job_type());
+    let foreign_terms = match job_type {
+        JobType::Fixed => patch.hourly_rate.is_some() || patch.hours_per_week.is_some(),
+        JobType::Hourly => patch.budget.is_some(),
+    };
+    if foreign_terms {
+        return Err(ApiError::Conflict(
+            "these terms are for the other job type: send `type` to switch it",
+        ));
+    }
+    let switched_without_terms = job_type != job.terms.job_type()
+        && match job_type {
+            JobType::Fixed => patch.budget.is_none(),
+            JobType::Hourly => patch.hourly_rate.is_none(),
+        };
+    if switched_without_terms {
+        return Err(ApiError::Conflict(
+            "switching the job type needs the new terms: a budget (fixed) or hourly_rate (hourly)",
+        ));
+    }
+    Ok(())
+}
+
 fn apply_patch(job: &Job, patch: &JobPatch) -> JobDraft {
     let (budget, hourly_rate, hours_per_week) = match &job.terms {
         JobTerms::Fixed { budget } => (

@@ -13,11 +13,13 @@ use worklane::domain::profile::{
     check_version, hire_rate, ClientContent, ClientProfile, ClientProfileInput, FreelancerCard,
     FreelancerContent, FreelancerProfile, FreelancerProfileInput, FreelancerSearch,
 };
+use worklane::domain::{catalogue, profile};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::caller_with;
 use worklane::http::handler::retry_stale;
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{schema_of, Access, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::profiles::ProfileError;
@@ -42,6 +44,8 @@ pub fn routes() -> Vec<Route> {
         response: Some(response),
         success: 200,
         handler,
+        query: &[],
+        body_optional: false,
     };
     vec![
         route(
@@ -83,7 +87,8 @@ pub fn routes() -> Vec<Route> {
             None,
             schema_of::<Page<FreelancerCard>>,
             handler!(search_freelancers),
-        ),
+        )
+        .with_query(&FREELANCER_SEARCH),
         route(
             Method::PUT,
             "/v1/clients/me/profile",
@@ -244,25 +249,41 @@ pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     }))
 }
 
+/// Freelancers are found by skill, never listed all at once: `skills` is required.
+const FREELANCER_SEARCH: [QueryParam; 6] = [
+    QueryParam::required(
+        "skills",
+        QueryKind::ListOf {
+            values: catalogue::SKILLS,
+            max: profile::MAX_SEARCH_SKILLS,
+        },
+        "Skill slugs of the catalogue, comma-separated; a freelancer has all of them",
+    ),
+    QueryParam::optional(
+        "rate_min",
+        QueryKind::Amount(profile::HOURLY_RATE),
+        "Lowest hourly rate, USD",
+    ),
+    QueryParam::optional(
+        "rate_max",
+        QueryKind::Amount(profile::HOURLY_RATE),
+        "Highest hourly rate, USD",
+    ),
+    QueryParam::optional(
+        "location",
+        QueryKind::Country,
+        "ISO 3166-1 alpha-2 country code",
+    ),
+    QueryParam::limit(20, 50),
+    CURSOR,
+];
+
 pub async fn search_freelancers(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     Caller::from_request(app.keys()?, &req)?;
-    let skills = req
-        .query_param("skills")
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::BadRequest(
-                "give `skills` (e.g. skills=rust,aws): freelancers are found by skill, \
-                 never listed all at once"
-                    .into(),
-            )
-        })?;
-    let search = FreelancerSearch::parse(
-        skills,
-        req.query_param("rate_min"),
-        req.query_param("rate_max"),
-        req.query_param("location"),
-    )?;
-    let limit = page_limit(&req, 20, 50)?;
+    let [skills, rate_min, rate_max, location, _, _] =
+        QueryParam::read_all(&FREELANCER_SEARCH, &req)?;
+    let search = FreelancerSearch::parse(skills.unwrap_or_default(), rate_min, rate_max, location)?;
+    let limit = FREELANCER_SEARCH[4].page_size(&req)?;
     let scope = search.scope();
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (items, next) = app

@@ -14,13 +14,14 @@ use worklane::domain::proposal::{
     Origin, Proposal, ProposalContent, ProposalDraft, ProposalEdit, ProposalRuleViolation,
     ProposalState,
 };
-use worklane::domain::text;
+use worklane::domain::rules::TextRule;
 use worklane::domain::Violations;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::caller_with;
 use worklane::http::handler::retry_stale;
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::proposals::{ProposalStoreError, Submission};
@@ -35,12 +36,15 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<ProposalDraft>), proposal, 201, handler!(submit)),
         route(Method::GET, "/v1/jobs/{id}/proposals", "listJobProposals",
             "The client's view of a job's proposals: boosted top slots first (?list=all|shortlisted|archived)",
-            None, Some(schema_of::<Page<ClientProposalView>>), 200, handler!(list_for_job)),
+            None, Some(schema_of::<Page<ClientProposalView>>), 200, handler!(list_for_job))
+            .with_query(&[CLIENT_LIST, PAGE, CURSOR]),
         route(Method::GET, "/v1/proposals/{id}", "getProposal",
-            "A proposal, for its freelancer or the job's client", None, proposal, 200, handler!(get)),
+            "A proposal, for its freelancer or the job's client", None,
+            Some(schema_of::<PartyProposalView>), 200, handler!(get)),
         route(Method::GET, "/v1/me/proposals", "listMyProposals",
             "The freelancer's proposals (?list=submitted|active|invited|archived), newest first",
-            None, Some(schema_of::<Page<ProposalView>>), 200, handler!(list_mine)),
+            None, Some(schema_of::<Page<ProposalView>>), 200, handler!(list_mine))
+            .with_query(&[FREELANCER_LIST, PAGE, CURSOR]),
         route(Method::PATCH, "/v1/proposals/{id}", "editProposal",
             "Change the bid, cover letter or duration while the client decides",
             Some(schema_of::<ProposalEdit>), proposal, 200, handler!(edit)),
@@ -57,7 +61,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Invitation>), 201, handler!(invite)),
         route(Method::GET, "/v1/me/invitations", "listMyInvitations",
             "The freelancer's invitations, newest first", None, Some(schema_of::<Page<Invitation>>), 200,
-            handler!(my_invitations)),
+            handler!(my_invitations))
+            .with_query(&[PAGE, CURSOR]),
         route(Method::POST, "/v1/invitations/{id}/accept", "acceptInvitation",
             "Answer an invitation with a proposal, free of Connects", Some(schema_of::<ProposalDraft>),
             proposal, 201, handler!(accept_invitation)),
@@ -115,8 +120,11 @@ impl From<Proposal> for ClientProposalView {
 pub struct InviteRequest {
     pub freelancer_id: UserId,
     #[serde(default)]
+    #[schemars(transform = INVITATION_MESSAGE.schema())]
     pub message: String,
 }
+
+const INVITATION_MESSAGE: TextRule = TextRule::new(0, 2_000);
 
 fn proposal_id(req: &ApiRequest) -> Result<ProposalId, ApiError> {
     ProposalId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("proposal"))
@@ -247,18 +255,41 @@ async fn apply(
 pub async fn get(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     let proposal = party_proposal(app, &caller.user_id, &proposal_id(&req)?).await?;
-    if proposal.freelancer_id == caller.user_id {
-        Ok(ApiResponse::ok(&ProposalView { proposal }))
+    let view = if proposal.freelancer_id == caller.user_id {
+        PartyProposalView::Freelancer(ProposalView { proposal })
     } else {
-        Ok(ApiResponse::ok(&ClientProposalView::from(proposal)))
-    }
+        PartyProposalView::Client(ClientProposalView::from(proposal))
+    };
+    Ok(ApiResponse::ok(&view))
 }
 
+/// What `GET /v1/proposals/{id}` answers: the freelancer's view, or the job's client's.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PartyProposalView {
+    Freelancer(ProposalView),
+    Client(ClientProposalView),
+}
+
+const PAGE: QueryParam = QueryParam::limit(20, 100);
+const CLIENT_LIST: QueryParam = QueryParam::optional(
+    "list",
+    QueryKind::OneOf(&["all", "shortlisted", "archived"]),
+    "Which proposals: all (not archived, declined or withdrawn; the default), shortlisted, archived",
+);
+const FREELANCER_LIST: QueryParam = QueryParam::optional(
+    "list",
+    QueryKind::OneOf(&["submitted", "active", "invited", "archived"]),
+    "Which proposals: submitted (the default), active, invited, archived",
+);
+
+/// The `list` a request names (or `default`), as the list type its values spell.
 fn list_param<T: serde::de::DeserializeOwned>(
     req: &ApiRequest,
+    param: &QueryParam,
     default: &str,
 ) -> Result<T, ApiError> {
-    let raw = req.query_param("list").unwrap_or(default);
+    let raw = param.read(req)?.unwrap_or(default);
     serde_json::from_value(serde_json::Value::String(raw.to_string()))
         .map_err(|_| ApiError::validation("list", format!("{raw:?} is not a list name")))
 }
@@ -266,10 +297,10 @@ fn list_param<T: serde::de::DeserializeOwned>(
 pub async fn list_for_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Client)?;
     let job = own_job(app, &caller.user_id, &job_id(&req)?).await?;
-    let list: ClientList = list_param(&req, "all")?;
+    let list: ClientList = list_param(&req, &CLIENT_LIST, "all")?;
     let scope = format!("job-proposals:{}:{:?}", job.id, list);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     // The auction's winners lead the first page; later they are skipped where they arrived.
     let boosted_ids: Vec<ProposalId> = job.boosts.iter().map(|s| s.proposal_id.clone()).collect();
     let mut items: Vec<ClientProposalView> = Vec::new();
@@ -298,10 +329,10 @@ pub async fn list_for_job(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
 
 pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Freelancer)?;
-    let list: FreelancerList = list_param(&req, "submitted")?;
+    let list: FreelancerList = list_param(&req, &FREELANCER_LIST, "submitted")?;
     let scope = format!("my-proposals:{}:{:?}", caller.user_id, list);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (page, last) = app
         .store
         .freelancer_proposals(&caller.user_id, limit, start)
@@ -405,14 +436,11 @@ pub async fn invite(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     let job = own_job(app, &caller.user_id, &job_id(&req)?).await?;
     let body: InviteRequest = req.json()?;
     let mut violations = Violations::default();
-    let message = text(&mut violations, "message", &body.message, 0, 2_000);
+    let message = INVITATION_MESSAGE.check(&mut violations, "message", &body.message);
     violations.into_result()?;
     let invitee = app.store.user(&body.freelancer_id).await?;
     if !invitee.is_some_and(|u| u.roles.contains(&Role::Freelancer)) {
-        return Err(ApiError::validation(
-            "freelancer_id",
-            "no freelancer has this id",
-        ));
+        return Err(ApiError::NotFound("freelancer"));
     }
     if !job.accepts_proposals(req.now) {
         return Err(ProposalStoreError::JobClosed.into());
@@ -438,7 +466,7 @@ pub async fn my_invitations(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     let caller = caller_with(app, &req, Role::Freelancer)?;
     let scope = format!("my-invitations:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let (items, last) = app
         .store
         .freelancer_invitations(&caller.user_id, limit, start)
@@ -497,4 +525,36 @@ pub async fn decline_invitation(app: &App, req: ApiRequest) -> Result<ApiRespons
     declined.state = InvitationState::Declined;
     declined.updated_at = req.now;
     Ok(ApiResponse::ok(&declined))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worklane::domain::catalogue::enum_values;
+    use worklane::http::query::QueryKind;
+
+    #[test]
+    fn list_parameters_name_every_list() {
+        let declared = |param: QueryParam| match param.kind {
+            QueryKind::OneOf(values) => {
+                let mut values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                values.sort();
+                values
+            }
+            _ => unreachable!(),
+        };
+        let of_type = |values: Vec<serde_json::Value>| {
+            let mut values: Vec<String> = values
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            values.sort();
+            values
+        };
+        assert_eq!(declared(CLIENT_LIST), of_type(enum_values::<ClientList>()));
+        assert_eq!(
+            declared(FREELANCER_LIST),
+            of_type(enum_values::<FreelancerList>())
+        );
+    }
 }

@@ -45,7 +45,8 @@ pub fn routes() -> Vec<Route> {
             None, Some(schema_of::<InboxPage>), 200, handler!(list)),
         route(Method::POST, "/v1/me/notifications/read", "markMyNotificationsRead",
             "Mark notifications read: `{\"ids\": [..]}` (the caller's; others' ids are ignored) or all (`{\"all\": true}` or no body)",
-            Some(schema_of::<MarkReadRequest>), Some(schema_of::<MarkReadResponse>), 200, handler!(mark_read)),
+            Some(schema_of::<MarkReadRequest>), Some(schema_of::<MarkReadResponse>), 200, handler!(mark_read))
+            .with_optional_body(),
     ]
 }
 

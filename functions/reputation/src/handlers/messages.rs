@@ -40,7 +40,8 @@ pub fn routes() -> Vec<Route> {
             None, Some(schema_of::<Page<MessageView>>), 200, handler!(list_messages)),
         route(Method::POST, "/v1/rooms/{id}/read", "markRoomRead",
             "Members: move your read marker to `up_to` (a message id; empty body: the latest message) and recount your unread messages",
-            Some(schema_of::<ReadRequest>), Some(schema_of::<RoomView>), 200, handler!(mark_read)),
+            Some(schema_of::<ReadRequest>), Some(schema_of::<RoomView>), 200, handler!(mark_read))
+            .with_optional_body(),
     ]
 }
 
