@@ -1,6 +1,9 @@
 //! `worklane-local`: the whole product on one machine. Starts DynamoDB Local and moto,
 //! provisions the resources from infra/template.yaml, serves the API on
 //! http://127.0.0.1:3000 (WORKLANE_PORT to change) and delivers events continuously.
+//! WORKLANE_STACK names its table, bucket, bus and queues (default `worklane-local`, what the
+//! README's cargo-lambda environment names): two local stacks on one shared DynamoDB Local
+//! and moto (scripts/test) each take a name of their own.
 
 use std::sync::Arc;
 use worklane_devstack::services::LocalServices;
@@ -14,7 +17,8 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let services = LocalServices::start().await?;
-    let stack = Arc::new(Stack::create(&services, "worklane-local").await?);
+    let name = std::env::var("WORKLANE_STACK").unwrap_or_else(|_| "worklane-local".into());
+    let stack = Arc::new(Stack::create(&services, &name).await?);
     let listener = worklane_devstack::server::bind(([127, 0, 0, 1], port).into()).await?;
     println!(
         "Worklane API: http://127.0.0.1:{port}  (DynamoDB Local {}, moto {})",
