@@ -147,6 +147,17 @@ fn path_id_schema(collection: &str) -> Value {
     json!({"type": "string", "pattern": pattern})
 }
 
+/// What can be done to a milestone, the targets of links from anything that names one.
+const MILESTONE_STEPS: [&str; 7] = [
+    "fundMilestone",
+    "submitMilestone",
+    "approveMilestone",
+    "editMilestone",
+    "deleteMilestone",
+    "requestMilestoneChanges",
+    "refundMilestone",
+];
+
 /// OpenAPI links from an operation's success to the operations its answer enables, so a
 /// client (and schemathesis' stateful phase) can walk the workflows: job → proposal → offer →
 /// contract → milestone → escrow steps; rooms → messages.
@@ -218,15 +229,7 @@ fn links_of(operation_id: &str) -> Value {
             }
         }
         "getContract" => {
-            for target in [
-                "fundMilestone",
-                "submitMilestone",
-                "approveMilestone",
-                "editMilestone",
-                "deleteMilestone",
-                "requestMilestoneChanges",
-                "refundMilestone",
-            ] {
+            for target in MILESTONE_STEPS {
                 add(target, id(target, "$response.body#/milestones/0/id"));
             }
             for target in [
@@ -244,15 +247,7 @@ fn links_of(operation_id: &str) -> Value {
         | "fundMilestone"
         | "submitMilestone"
         | "requestMilestoneChanges" => {
-            for target in [
-                "fundMilestone",
-                "submitMilestone",
-                "approveMilestone",
-                "editMilestone",
-                "deleteMilestone",
-                "requestMilestoneChanges",
-                "refundMilestone",
-            ] {
+            for target in MILESTONE_STEPS {
                 add(target, id(target, body_id));
             }
         }
