@@ -56,6 +56,8 @@ impl TestApp {
         let services = services().await;
         // Every e2e test is evidence for the functions' roles (`iam check`, docs/security.md).
         worklane_devstack::iam::record::start();
+        // ... and for the statuses and codes the OpenAPI document lists (`openapi answers check`).
+        worklane_devstack::answers::start();
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
         let stack = Arc::new(
             Stack::create(services, &prefix)

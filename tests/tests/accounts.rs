@@ -40,11 +40,11 @@ async fn signup_confirm_login_and_read_me() {
     let again = app
         .post("/v1/auth/confirm", None, &json!({"token": token}))
         .await;
-    assert_eq!((again.status, again.code()), (400, "invalid_token"));
+    assert_eq!((again.status, again.code()), (404, "invalid_token"));
     let forged = app
         .post("/v1/auth/confirm", None, &json!({"token": "forged"}))
         .await;
-    assert_eq!((forged.status, forged.code()), (400, "invalid_token"));
+    assert_eq!((forged.status, forged.code()), (404, "invalid_token"));
 
     let login = app.login("ANN@example.COM").await;
     let me = app.get("/v1/me", login.body["access_token"].as_str()).await;

@@ -364,6 +364,12 @@ async fn offers_are_declined_withdrawn_refused_and_expire() {
         .app
         .post("/v1/offers", Some(&w.client), &wrong_proposal)
         .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (404, "proposal_not_found"),
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.body["errors"][0]["field"], "proposal_id");
 }
 

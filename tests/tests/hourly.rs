@@ -686,7 +686,7 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
         .as_str()
         .unwrap()
         .contains("fil_nope"));
-    // Someone else's screenshot is not usable.
+    // Someone else's screenshot is not usable...
     let theirs = ready_file(&h.app, &h.stranger.access, "screenshot", &png(300)).await;
     let borrowed = h
         .app
@@ -696,7 +696,13 @@ async fn time_is_logged_only_by_the_freelancer_and_only_where_the_rules_allow() 
             &one(tracked("2026-12-07T10:00:00Z", Some(&theirs), 50)),
         )
         .await;
-    assert_eq!(borrowed.status, 422, "{}", borrowed.body);
+    // ... and answers exactly as an id nobody has, so ids cannot be probed.
+    assert_eq!(
+        (borrowed.status, borrowed.code()),
+        (404, "file_not_found"),
+        "{}",
+        borrowed.body
+    );
     // Not JSON, unknown fields, too many segments.
     let garbage = h
         .app

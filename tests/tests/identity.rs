@@ -89,7 +89,8 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
         None,
     )
     .await;
-    assert_eq!((wrong.status, wrong.code()), (422, "validation_failed"));
+    // The caller's own file of another purpose: it exists, it just cannot serve here.
+    assert_eq!((wrong.status, wrong.code()), (409, "file_unusable"));
     assert_eq!(fields(&wrong), ["document_file_id"]);
     let unknown = submit(
         &app,
@@ -100,9 +101,10 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
     .await;
     assert_eq!(fields(&unknown), ["proof_of_address_file_id"]);
     let not_mine = submit(&app, &client, &json!({"document_file_id": id_card}), None).await;
+    // Someone else's file answers as an unknown one.
     assert_eq!(
         (not_mine.status, fields(&not_mine)),
-        (422, vec!["document_file_id".to_string()])
+        (404, vec!["document_file_id".to_string()])
     );
     let twice = submit(
         &app,
@@ -441,7 +443,7 @@ async fn nobody_but_the_owner_and_admins_sees_identity_documents() {
         .await;
     assert_eq!(
         (message.status, message.code()),
-        (422, "validation_failed"),
+        (409, "file_unusable"),
         "{}",
         message.body
     );
@@ -452,7 +454,12 @@ async fn nobody_but_the_owner_and_admins_sees_identity_documents() {
             &json!({"message": "done", "file_ids": [passport]}),
         )
         .await;
-    assert_eq!(delivered.status, 422, "{}", delivered.body);
+    assert_eq!(
+        (delivered.status, delivered.code()),
+        (409, "file_unusable"),
+        "{}",
+        delivered.body
+    );
     for token in [Some(client.as_str()), Some(stranger.as_str()), None] {
         let reply = app.get(&path, token).await;
         assert_eq!(reply.status, 404, "{}", reply.body);

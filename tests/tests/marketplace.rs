@@ -197,10 +197,16 @@ async fn jobs_invitations_proposals_boosts_and_cancellation_refunds() {
     let mut with_sample = proposal_body(&answer, 0);
     with_sample["attachments"] = json!([sample]);
     let not_mine = app.post(&path, Some(&freelancers[1]), &with_sample).await;
+    // Someone else's file answers exactly as an unknown id does.
     assert_eq!(
-        not_mine.status, 422,
+        (not_mine.status, not_mine.code()),
+        (404, "file_not_found"),
         "someone else's file: {}",
         not_mine.body
+    );
+    assert_eq!(
+        not_mine.body["errors"][0]["message"],
+        format!("{sample}: no such file")
     );
     let mut proposal_ids = Vec::new();
     for (i, boost) in [0u32, 1, 2, 3, 4].into_iter().enumerate() {

@@ -321,14 +321,22 @@ async fn unread_counts_and_read_receipts() {
     // A new message counts again; an unknown id is refused.
     r.say(&r.freelancer, "four").await;
     assert_eq!(r.listed(&r.client).await["unread"], 1);
-    for body in [
-        json!({"up_to": "msg_garbage"}),
-        json!({"up_to": "msg_01jd0000000000000000000000"}),
-        json!({"up_to": m1, "extra": true}),
+    for (body, status) in [
+        (json!({"up_to": "msg_garbage"}), 422),
+        (json!({"up_to": m1, "extra": true}), 422),
+        (json!({"up_to": "msg_01jd0000000000000000000000"}), 404),
     ] {
         let bad = r.read(&r.client, Some(&body.to_string())).await;
-        assert_eq!(bad.status, 422, "{body}: {}", bad.body);
+        assert_eq!(bad.status, status, "{body}: {}", bad.body);
         assert_eq!(bad.content_type(), "application/problem+json");
+        // A malformed id or an unknown field fails as the body's type (`invalid_body`, said
+        // in `detail`); the unknown message names the field.
+        if bad.code() == "invalid_body" {
+            let detail = bad.body["detail"].as_str().unwrap();
+            assert!(detail.contains("msg_garbage") || detail.contains("extra"), "{detail}");
+        } else {
+            assert_eq!(bad.body["errors"][0]["field"], "up_to", "{}", bad.body);
+        }
     }
     assert_eq!(r.listed(&r.client).await["unread"], 1);
 }
@@ -340,23 +348,31 @@ async fn bad_messages_are_refused_and_retries_post_once() {
     let theirs = ready_file(app, &r.client, "attachment", &png(1024)).await;
     let portfolio = ready_file(app, &r.freelancer, "portfolio", &png(1024)).await;
     let cases = [
-        (json!({}), "text"),
-        (json!({"text": "   "}), "text"),
-        (json!({"text": "a".repeat(10_001)}), "text"),
+        (json!({}), 422, "text"),
+        (json!({"text": "   "}), 422, "text"),
+        (json!({"text": "a".repeat(10_001)}), 422, "text"),
         (
             json!({"text": "x", "file_ids": ["fil_01jd0000000000000000000000"]}),
+            404,
             "file_ids[0]",
         ),
-        (json!({"text": "x", "file_ids": [theirs]}), "file_ids[0]"),
-        (json!({"file_ids": [portfolio]}), "file_ids[0]"),
+        // Someone else's file is as unknown as a made-up id; one's own of another purpose
+        // exists but cannot serve here.
+        (
+            json!({"text": "x", "file_ids": [theirs]}),
+            404,
+            "file_ids[0]",
+        ),
+        (json!({"file_ids": [portfolio]}), 409, "file_ids[0]"),
         (
             json!({"text": "x", "sender_id": "usr_01jd0000000000000000000000"}),
+            422,
             "",
         ),
     ];
-    for (body, field) in cases {
+    for (body, status, field) in cases {
         let reply = r.post(&r.freelancer, &body).await;
-        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
         assert_eq!(reply.content_type(), "application/problem+json");
         if !field.is_empty() {
             assert_eq!(reply.body["errors"][0]["field"], field, "{}", reply.body);

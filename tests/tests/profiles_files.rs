@@ -354,7 +354,14 @@ async fn profile_validation_lists_every_field() {
     let mut body = profile("Gus", &["rust"], "40.00", "DE");
     body["portfolio"] = json!([{"title": "Work", "file_ids": [attachment, pending, foreign]}]);
     let reply = put(&app, "/v1/freelancers/me/profile", &token, &body).await;
-    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    // One of them is not the caller's to name, so the answer is 404 (as for an unknown id),
+    // still listing every file that cannot be used.
+    assert_eq!(
+        (reply.status, reply.code()),
+        (404, "file_not_found"),
+        "{:?}",
+        reply.body
+    );
     let messages: Vec<&str> = reply.body["errors"]
         .as_array()
         .unwrap()
@@ -364,7 +371,7 @@ async fn profile_validation_lists_every_field() {
     assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(messages[0].starts_with(&attachment) && messages[0].contains("attachment files"));
     assert!(messages[1].starts_with(pending) && messages[1].contains("not been uploaded"));
-    assert!(messages[2].starts_with(&foreign) && messages[2].contains("someone else"));
+    assert!(messages[2].starts_with(&foreign) && messages[2].ends_with("no such file"));
     // Nothing was written, and the other freelancer's file stays private.
     assert_eq!(
         app.get("/v1/freelancers/me/profile", Some(&token))

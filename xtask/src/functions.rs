@@ -68,10 +68,27 @@ pub fn stream(name: &str) -> Option<StreamFunction> {
 }
 
 /// The OpenAPI document of the whole API, as `docs/openapi.json` holds it (and the `api-docs`
-/// function serves it).
+/// function serves it): the route table and the answers the suite saw (`docs/api-answers.json`).
 pub fn openapi_document() -> String {
-    let mut text = serde_json::to_string_pretty(&worklane::http::openapi::document(routes()))
-        .expect("the document serializes");
+    openapi_document_with(&committed_answers())
+}
+
+pub fn openapi_document_with(answers: &worklane::http::openapi::Answers) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&worklane::http::openapi::document(routes(), answers))
+            .expect("the document serializes");
     text.push('\n');
     text
+}
+
+pub fn answers_path() -> std::path::PathBuf {
+    crate::repo_root().join("docs/api-answers.json")
+}
+
+/// `docs/api-answers.json`, or no answers before it was first written.
+pub fn committed_answers() -> worklane::http::openapi::Answers {
+    std::fs::read_to_string(answers_path())
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
 }

@@ -1,8 +1,10 @@
 //! The local stack: real DynamoDB Local and moto, resources created from the SAM template,
 //! Lambda's event-source mappings played locally, and the local API server.
 
+pub mod answers;
 pub mod bench;
 pub mod clock;
+pub mod evidence;
 pub mod faults;
 pub mod functions;
 pub mod iam;

@@ -83,11 +83,15 @@ async fn handle(
             .unwrap_or_else(|err| err.to_response(Some(&api.request_id)))
     } else {
         let routes = crate::functions::routes();
+        let route = router::find(routes, &api.method, &api.path)
+            .ok()
+            .map(|found| found.route);
         // The route's function owns the calls of the request (IAM recording).
-        let function = router::find(routes, &api.method, &api.path)
-            .map(|found| found.route.function)
-            .unwrap_or("router");
+        let function = route.map_or("router", |route| route.function);
         let response = as_function(function, router::dispatch(&stack.app, routes, api)).await;
+        if let Some(route) = route {
+            crate::answers::note(route.operation_id, &response);
+        }
         // Lambda's event sources run continuously in the cloud; here each write is followed by
         // a delivery round, so what a request set in motion has happened when it returns.
         if delivery == Delivery::BeforeAnswer {

@@ -1,5 +1,6 @@
 //! Accounts: roles, email addresses, password rules and the login throttle (PRODUCT §1).
 
+use super::rules::INK;
 use chrono::{DateTime, Duration, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -56,19 +57,37 @@ pub enum AccountRuleViolation {
     ForbiddenRole,
 }
 
+pub const EMAIL_MAX_CHARS: usize = 254;
+
 impl Email {
+    /// The regular expression of what `parse` accepts (with `maxLength` 254).
+    pub fn pattern() -> String {
+        let plain = INK.replacen(']', "@]", 1);
+        let label = INK.replacen(']', "@.]", 1);
+        format!("^{plain}{{1,64}}@{label}+(\\.{label}+)+$")
+    }
+
+    pub fn schema(schema: &mut schemars::Schema) {
+        schema.insert("maxLength".into(), serde_json::json!(EMAIL_MAX_CHARS));
+        schema.insert("pattern".into(), serde_json::json!(Self::pattern()));
+        schema.insert("examples".into(), serde_json::json!(["ann@example.com"]));
+    }
+
+    /// `local@domain.tld` as `pattern()` states it: no white space or control characters, no
+    /// `@` in either part, a local part of 1 to 64 characters, a domain of two or more
+    /// non-empty labels, at most 254 characters in all.
     pub fn parse(raw: &str) -> Result<Self, AccountRuleViolation> {
-        let display = raw.trim();
-        let valid = display.len() <= 254
-            && !display.chars().any(|c| c.is_whitespace() || c.is_control())
-            && match display.rsplit_once('@') {
+        let display = raw;
+        let plain = |c: char| !c.is_whitespace() && !c.is_control() && c != '@';
+        let valid = display.chars().count() <= EMAIL_MAX_CHARS
+            && match display.split_once('@') {
                 Some((local, domain)) => {
-                    !local.is_empty()
-                        && local.len() <= 64
-                        && domain.contains('.')
-                        && !domain.starts_with('.')
-                        && !domain.ends_with('.')
-                        && !domain.contains('@')
+                    (1..=64).contains(&local.chars().count())
+                        && local.chars().all(plain)
+                        && domain.split('.').count() >= 2
+                        && domain
+                            .split('.')
+                            .all(|label| !label.is_empty() && label.chars().all(plain))
                 }
                 None => false,
             };
@@ -111,12 +130,16 @@ pub fn check_password(password: &str, email: &Email) -> Result<(), AccountRuleVi
     Ok(())
 }
 
+/// A person's display name: 1 to 100 characters, not blank, no control characters.
+pub const NAME: super::rules::TextRule = super::rules::TextRule::new(1, 100);
+
 pub fn check_name(name: &str) -> Result<String, AccountRuleViolation> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AccountRuleViolation::InvalidName);
-    }
-    Ok(name.to_string())
+    let mut violations = super::Violations::default();
+    let name = NAME.check(&mut violations, "name", name);
+    violations
+        .into_result()
+        .map_err(|_| AccountRuleViolation::InvalidName)?;
+    Ok(name)
 }
 
 /// Sorted, de-duplicated self-service roles.
@@ -180,7 +203,7 @@ mod tests {
 
     #[test]
     fn email_uniqueness_is_case_insensitive() {
-        let a = Email::parse(" Ann@Example.COM ").unwrap();
+        let a = Email::parse("Ann@Example.COM").unwrap();
         let b = Email::parse("ann@example.com").unwrap();
         assert_eq!(a.canonical(), b.canonical());
         assert_eq!(a.as_str(), "Ann@Example.COM");
@@ -205,6 +228,18 @@ mod tests {
             );
         }
         assert!(Email::parse(&format!("{}@x.com", "a".repeat(250))).is_err());
+    }
+
+    proptest::proptest! {
+        /// The published pattern (with maxLength) and `parse` accept exactly the same texts.
+        #[test]
+        fn the_pattern_states_the_rule(
+            raw in r"[a.@ \t\u{85}\u{3000}\u{7f}b]{0,8}(@[a.b]{0,4})?|[a-c]{1,70}@[a.]{1,5}",
+        ) {
+            let pattern = regex::Regex::new(&Email::pattern()).unwrap();
+            let by_schema = raw.chars().count() <= EMAIL_MAX_CHARS && pattern.is_match(&raw);
+            proptest::prop_assert_eq!(by_schema, Email::parse(&raw).is_ok(), "{:?}", raw);
+        }
     }
 
     #[test]

@@ -273,6 +273,7 @@ impl AnswerRequest {
 /// `POST /v1/disputes/{id}/resolve` (admin).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = only_a_split_takes_an_amount)]
 pub struct DecisionRequest {
     pub outcome: Outcome,
     /// The freelancer's share of a split, to the cent; the client gets the rest.
@@ -282,6 +283,20 @@ pub struct DecisionRequest {
     /// Why: shown to both parties.
     #[schemars(transform = DECISION_NOTE.schema())]
     pub note: String,
+}
+
+/// What `DecisionRequest::check` asks of `freelancer_amount`: a split names it, a release or a
+/// refund does not.
+fn only_a_split_takes_an_amount(schema: &mut schemars::Schema) {
+    use super::rules::when;
+    schema.insert(
+        "allOf".into(),
+        serde_json::json!([
+            when("outcome", "split", &["freelancer_amount"], &[]),
+            when("outcome", "release", &[], &["freelancer_amount"]),
+            when("outcome", "refund", &[], &["freelancer_amount"]),
+        ]),
+    );
 }
 
 /// `wk_<contract ulid>_<8 digits>`: the shape `timesheet_id_schema` states.

@@ -116,6 +116,7 @@ impl FilePurpose {
 /// What the uploader says the file will be; the upload URL is signed for exactly this.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = per_purpose_schema)]
 pub struct FileDeclaration {
     pub purpose: FilePurpose,
     /// MIME type, e.g. `image/png`, one the purpose accepts (portfolio: images and PDF;
@@ -133,8 +134,8 @@ pub struct FileDeclaration {
     pub file_name: String,
 }
 
-/// Every content type some purpose accepts, as they are signed (lower case, no parameters;
-/// `check` also takes other cases and parameters and normalizes them).
+/// Every content type some purpose accepts, spelled as they are signed (lower case, no
+/// parameters): `check` takes exactly these spellings, as the document lists them.
 fn content_type_schema(schema: &mut Schema) {
     let mut types: Vec<&str> = Vec::new();
     for purpose in FilePurpose::ALL {
@@ -146,6 +147,29 @@ fn content_type_schema(schema: &mut Schema) {
     }
     schema.insert("enum".into(), json!(types));
     schema.insert("examples".into(), json!(["application/pdf"]));
+}
+
+/// Each purpose's content types and largest size, as `if purpose = … then …` clauses: the
+/// same `allowed_content_types` and `max_bytes` that `check` applies.
+fn per_purpose_schema(schema: &mut Schema) {
+    let clauses: Vec<_> = FilePurpose::ALL
+        .iter()
+        .map(|purpose| {
+            json!({
+                "if": {
+                    "properties": {"purpose": {"const": purpose.as_str()}},
+                    "required": ["purpose"],
+                },
+                "then": {
+                    "properties": {
+                        "content_type": {"enum": purpose.allowed_content_types()},
+                        "size_bytes": {"maximum": purpose.max_bytes()},
+                    },
+                },
+            })
+        })
+        .collect();
+    schema.insert("allOf".into(), json!(clauses));
 }
 
 /// `FILE_NAME`'s text rule without the forbidden characters inside the trimmed name (line
@@ -186,7 +210,7 @@ pub fn content_type_essence(raw: &str) -> String {
 impl FileDeclaration {
     pub fn check(&self) -> Result<CheckedDeclaration, Violations> {
         let mut violations = Violations::default();
-        let content_type = content_type_essence(&self.content_type);
+        let content_type = self.content_type.clone();
         let allowed = self.purpose.allowed_content_types();
         violations.check(
             allowed.contains(&content_type.as_str()),
@@ -395,10 +419,15 @@ mod tests {
 
     #[test]
     fn content_types_and_sizes_are_checked_per_purpose() {
-        let ok = declaration(FilePurpose::Screenshot, "Image/PNG; charset=binary", 2 * MB)
+        let ok = declaration(FilePurpose::Screenshot, "image/png", 2 * MB)
             .check()
             .unwrap();
         assert_eq!(ok.content_type, "image/png");
+        // The document lists the spellings that are signed; no other is taken.
+        for other in ["Image/PNG", "image/png; charset=binary", " image/png"] {
+            let refused = declaration(FilePurpose::Screenshot, other, 10).check();
+            assert_eq!(fields(refused.unwrap_err()), ["content_type"], "{other}");
+        }
         let too_big = declaration(FilePurpose::Screenshot, "image/png", 2 * MB + 1).check();
         assert_eq!(fields(too_big.unwrap_err()), ["size_bytes"]);
         let pdf_screenshot = declaration(FilePurpose::Screenshot, "application/pdf", 10).check();

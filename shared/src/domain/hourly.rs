@@ -274,7 +274,60 @@ pub fn slot_start_pattern() -> String {
 
 fn slot_start_schema(schema: &mut Schema) {
     schema.insert("pattern".into(), json!(slot_start_pattern()));
-    schema.insert("examples".into(), json!(["2026-06-15T12:10:00Z"]));
+    schema.insert("examples".into(), json!([SLOT_EXAMPLE]));
+}
+
+const SLOT_EXAMPLE: &str = "2026-06-15T12:10:00Z";
+
+/// RFC 3339 as the schema's pattern and `date-time` state it: chrono also reads a space for
+/// the `T` and white space around, which the document does not promise.
+fn strict_rfc3339<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DateTime<Utc>, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    let strict =
+        matches!(raw.as_bytes().get(10), Some(b'T' | b't')) && !raw.contains(char::is_whitespace);
+    DateTime::parse_from_rfc3339(&raw)
+        .ok()
+        .filter(|_| strict)
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{raw:?} is not an RFC 3339 date-time like {SLOT_EXAMPLE}"
+            ))
+        })
+}
+
+/// What `check` asks of each kind of segment: tracked time (`manual` absent or false) reports
+/// its activity and input counts; manual time has a memo and none of those. The example is a
+/// tracked segment, since a segment with only `start` is neither.
+fn tracked_or_manual_schema(schema: &mut Schema) {
+    let measures = ["activity", "keystrokes", "mouse"];
+    let manual = json!({"properties": {"manual": {"const": true}}, "required": ["manual"]});
+    let mut absent: serde_json::Map<String, serde_json::Value> = measures
+        .iter()
+        .chain(&["screenshot_file_id"])
+        .map(|field| (field.to_string(), json!({"type": "null"})))
+        .collect();
+    absent.insert(
+        "memo".into(),
+        json!({"pattern": TextRule::new(1, MEMO.max).pattern()}),
+    );
+    let present: serde_json::Map<String, serde_json::Value> = measures
+        .iter()
+        .map(|field| (field.to_string(), json!({"not": {"type": "null"}})))
+        .collect();
+    schema.insert(
+        "allOf".into(),
+        json!([
+            {"if": manual, "then": {"required": ["memo"], "properties": absent}},
+            {"if": {"not": manual}, "then": {"required": measures, "properties": present}},
+        ]),
+    );
+    schema.insert(
+        "examples".into(),
+        json!([{"start": SLOT_EXAMPLE, "activity": 80, "keystrokes": 420, "mouse": 310}]),
+    );
 }
 
 fn is_slot_start(at: DateTime<Utc>) -> bool {
@@ -340,11 +393,13 @@ impl TimeSegment {
 /// One segment of `POST /v1/contracts/{id}/time`.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = tracked_or_manual_schema)]
 pub struct SegmentInput {
     /// Start of the 10-minute slot, RFC 3339, on a 10-minute boundary in UTC (zero
     /// seconds); in a week whose diary is still open, after the contract started, not in the
     /// future, once per batch.
     #[schemars(transform = slot_start_schema)]
+    #[serde(deserialize_with = "strict_rfc3339")]
     pub start: DateTime<Utc>,
     /// Percent of the slot's minutes with input: required for tracked time, absent for
     /// manual time (as are `keystrokes`, `mouse` and `screenshot_file_id`).
@@ -927,6 +982,32 @@ mod tests {
 
     fn t(raw: &str) -> DateTime<Utc> {
         raw.parse().unwrap()
+    }
+
+    #[test]
+    fn segment_starts_are_read_as_the_schema_states_them() {
+        let start = |raw: &str| {
+            serde_json::from_value::<SegmentInput>(json!({"start": raw}))
+                .map(|segment| segment.start)
+                .ok()
+        };
+        assert_eq!(
+            start("2026-06-15T12:10:00Z"),
+            Some(t("2026-06-15T12:10:00Z"))
+        );
+        assert_eq!(
+            start("2026-06-15t14:10:00+02:00"),
+            Some(t("2026-06-15T12:10:00Z"))
+        );
+        for loose in [
+            "2026-06-15 12:10:00Z",
+            " 2026-06-15T12:10:00Z",
+            "2026-06-15T12:10:00Z ",
+            "2026-06-15T12:10:00 Z",
+            "2026-06-15T12:10:00",
+        ] {
+            assert_eq!(start(loose), None, "{loose:?}");
+        }
     }
 
     fn contract(started: &str, limit: u32, manual: bool) -> Contract {

@@ -4,7 +4,7 @@
 use super::catalogue;
 use super::ids::{FileId, JobId, ProposalId, UserId};
 use super::money::{Currency, Money};
-use super::rules::{AmountRule, TextRule};
+use super::rules::{unique_items, AmountRule, TextRule};
 use super::Violations;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -229,7 +229,7 @@ pub struct JobDraft {
     #[schemars(length(max = MAX_SCREENING_QUESTIONS), transform = SCREENING_QUESTION.items_schema())]
     pub screening_questions: Vec<String>,
     #[serde(default)]
-    #[schemars(length(max = MAX_ATTACHMENTS))]
+    #[schemars(length(max = MAX_ATTACHMENTS), transform = unique_items)]
     pub attachments: Vec<FileId>,
     /// Save as a draft instead of publishing.
     #[serde(default)]

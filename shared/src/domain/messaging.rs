@@ -8,7 +8,7 @@
 
 use super::ids::{ContractId, FileId, MessageId, ProposalId, UserId};
 use super::offer::Side;
-use super::rules::TextRule;
+use super::rules::{unique_items, TextRule};
 use super::Violations;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -245,6 +245,7 @@ pub struct Message {
 /// `POST /v1/rooms/{id}/messages`.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = text_or_files)]
 pub struct MessageDraft {
     /// At most 10,000 characters; blank counts as absent, and it may be absent only when
     /// files are attached.
@@ -253,8 +254,20 @@ pub struct MessageDraft {
     pub text: Option<String>,
     /// The sender's own uploaded files of purpose `attachment` (at most 10).
     #[serde(default)]
-    #[schemars(length(max = MAX_ATTACHMENTS))]
+    #[schemars(length(max = MAX_ATTACHMENTS), transform = unique_items)]
     pub file_ids: Vec<FileId>,
+}
+
+/// What `check` asks of a message: text that is not blank, at least one file, or both.
+fn text_or_files(schema: &mut schemars::Schema) {
+    let written = TextRule::new(1, MAX_TEXT_CHARS);
+    schema.insert(
+        "anyOf".into(),
+        serde_json::json!([
+            {"required": ["text"], "properties": {"text": {"type": "string", "pattern": written.pattern()}}},
+            {"required": ["file_ids"], "properties": {"file_ids": {"minItems": 1}}},
+        ]),
+    );
 }
 
 impl MessageDraft {

@@ -7,7 +7,7 @@ use super::billing::pattern;
 use super::catalogue::{self, SkillsRule};
 use super::ids::{FileId, UserId};
 use super::money::{Money, MoneyInput};
-use super::rules::{AmountRule, TextRule};
+use super::rules::{unique_items, AmountRule, TextRule};
 use super::Violations;
 use chrono::{DateTime, Datelike, Utc};
 use schemars::{JsonSchema, Schema};
@@ -102,10 +102,6 @@ fn website_schema(schema: &mut Schema) {
     WEBSITE.schema()(schema);
     schema.insert("pattern".into(), json!(website_pattern()));
     schema.insert("examples".into(), json!(["https://example.com"]));
-}
-
-fn unique_items(schema: &mut Schema) {
-    schema.insert("uniqueItems".into(), json!(true));
 }
 
 /// An uppercase ISO 3166-1 alpha-2 code, e.g. `US`.

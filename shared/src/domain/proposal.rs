@@ -4,7 +4,7 @@
 use super::ids::{FileId, InvitationId, JobId, ProposalId, UserId};
 use super::job::{Job, ProjectDuration, MAX_ATTACHMENTS, MAX_BOOST_CONNECTS};
 use super::money::{Money, MoneyInput};
-use super::rules::{AmountRule, TextRule, POSITIVE_AMOUNT};
+use super::rules::{unique_items, AmountRule, TextRule, POSITIVE_AMOUNT};
 use super::Violations;
 
 pub const COVER_LETTER: TextRule = TextRule::new(20, 5_000);
@@ -90,7 +90,7 @@ pub struct ProposalDraft {
     #[schemars(length(max = MAX_ANSWERS), transform = ANSWER.items_schema())]
     pub answers: Vec<String>,
     #[serde(default)]
-    #[schemars(length(max = MAX_ATTACHMENTS))]
+    #[schemars(length(max = MAX_ATTACHMENTS), transform = unique_items)]
     pub attachments: Vec<FileId>,
     /// Connects bid for a top slot in the job's proposal list (0 = no boost).
     #[serde(default)]

@@ -519,30 +519,43 @@ impl Serialize for Amounts {
 #[derive(JsonSchema)]
 struct AmountsSchema {
     /// Freelancer: paid by clients (milestone releases, hourly weeks, bonuses), before fees.
+    #[serde(skip_serializing_if = "Option::is_none")]
     earned: Option<String>,
     /// Freelancer: service fees (§10.1) taken from earnings.
+    #[serde(skip_serializing_if = "Option::is_none")]
     service_fees: Option<String>,
     /// Freelancer: earned less service fees.
+    #[serde(skip_serializing_if = "Option::is_none")]
     net: Option<String>,
     /// Freelancer: paid out to payout methods, their fees included.
+    #[serde(skip_serializing_if = "Option::is_none")]
     withdrawn: Option<String>,
     /// Client: charged to cards and banks, less what was sent back to them.
+    #[serde(skip_serializing_if = "Option::is_none")]
     charged: Option<String>,
     /// Client: paid to freelancers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     paid: Option<String>,
     /// Client: marketplace fees (§10.2), less refunds of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
     client_fees: Option<String>,
     /// Client: escrow that came back to the client's balance (refunds, approving less).
+    #[serde(skip_serializing_if = "Option::is_none")]
     escrow_refunded: Option<String>,
     /// Freelancer bucket: released earnings in the 5-day security period.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pending: Option<String>,
     /// Freelancer bucket: hourly invoices in their review window (disputed ones included).
+    #[serde(skip_serializing_if = "Option::is_none")]
     in_review: Option<String>,
     /// Client bucket: funded milestones and hourly invoices not released or refunded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     in_escrow: Option<String>,
     /// Bucket: withdrawable (freelancer) or spendable (client) money.
+    #[serde(skip_serializing_if = "Option::is_none")]
     available: Option<String>,
     /// Freelancer bucket: withdrawals requested and not paid yet (nor returned).
+    #[serde(skip_serializing_if = "Option::is_none")]
     withdrawing: Option<String>,
 }
 

@@ -15,7 +15,7 @@ const TEXT_CHAR: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]";
 /// The white space `str::trim` removes, minus the control characters that are refused anyway.
 const SPACE: &str = r"[\t\n\r \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 /// A text character that is not white space.
-const INK: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\t\n\r \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+pub(crate) const INK: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\t\n\r \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 
 /// A free-text field: at most `max` characters as sent, at least `min` once trimmed, no control
 /// characters. What is stored is the trimmed text.
@@ -281,6 +281,12 @@ fn is_nullable(schema: &Schema) -> bool {
 /// A conditional schema: when `discriminator` is `value`, the fields of `required` are present
 /// and not null, and those of `absent` are absent or null. What a tagged request (a fixed or
 /// an hourly job) says in JSON Schema without changing its flat shape.
+/// For lists where an entry may appear once (file ids): the domain reports a repeat as
+/// "listed twice", and the schema says the same with `uniqueItems`.
+pub fn unique_items(schema: &mut Schema) {
+    schema.insert("uniqueItems".into(), json!(true));
+}
+
 pub fn when(discriminator: &str, value: &str, required: &[&str], absent: &[&str]) -> Value {
     let mut then = serde_json::Map::new();
     let mut properties = serde_json::Map::new();

@@ -52,6 +52,8 @@ impl CursorCodec {
 
 /// A page of a list, the shape every list endpoint answers with.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+// Named after what it lists (`JobViewPage`), so generated clients get stable type names.
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]

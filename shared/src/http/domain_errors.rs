@@ -7,7 +7,7 @@ use crate::domain::contract::ContractState;
 use crate::domain::contract::MilestoneRuleViolation;
 use crate::domain::dispute::DisputeRuleViolation;
 use crate::domain::feedback::FeedbackRuleViolation;
-use crate::domain::file::UploadMismatch;
+use crate::domain::file::{Unusable, UploadMismatch};
 use crate::domain::hourly::{TimeRuleViolation, TimesheetRuleViolation};
 use crate::domain::identity::IdentityRuleViolation;
 use crate::domain::ids::FileId;
@@ -112,20 +112,46 @@ impl From<AccountError> for ApiError {
     }
 }
 impl FileError {
-    /// Files given in a request that cannot be used there, one validation error per file,
-    /// under the request field `field_of(file)` names.
+    /// Files given in a request that cannot be used there, one field error per file, under
+    /// the request field `field_of(file)` names. A file listed twice is invalid input (422,
+    /// as the schema's `uniqueItems` says); otherwise a file that does not exist, or is
+    /// someone else's, is 404 `file_not_found` with one message for both (so ids cannot be
+    /// probed); a file of the caller's own that is not uploaded yet or of another purpose is
+    /// 409 `file_unusable`.
     pub fn into_api_with(self, field_of: impl Fn(&FileId) -> String) -> ApiError {
-        match self {
-            FileError::Unusable(problems) => ApiError::Validation(
-                problems
-                    .into_iter()
-                    .map(|(id, why)| FieldError {
-                        field: field_of(&id),
-                        message: format!("{id}: {why}"),
-                    })
-                    .collect(),
-            ),
-            FileError::Store(err) => err.into(),
+        let problems = match self {
+            FileError::Unusable(problems) => problems,
+            FileError::Store(err) => return err.into(),
+        };
+        let has = |wanted: fn(&Unusable) -> bool| problems.iter().any(|(_, why)| wanted(why));
+        let duplicate = has(|why| matches!(why, Unusable::Duplicate));
+        let missing = has(|why| matches!(why, Unusable::Unknown | Unusable::NotYours));
+        let errors = problems
+            .iter()
+            .map(|(id, why)| FieldError {
+                field: field_of(id),
+                message: match why {
+                    Unusable::NotYours => format!("{id}: {}", Unusable::Unknown),
+                    other => format!("{id}: {other}"),
+                },
+            })
+            .collect();
+        if duplicate {
+            ApiError::Validation(errors)
+        } else if missing {
+            ApiError::FieldRule {
+                status: StatusCode::NOT_FOUND,
+                code: "file_not_found",
+                detail: "a file the request names does not exist",
+                errors,
+            }
+        } else {
+            ApiError::FieldRule {
+                status: StatusCode::CONFLICT,
+                code: "file_unusable",
+                detail: "a file the request names cannot be used here yet",
+                errors,
+            }
         }
     }
 

@@ -60,6 +60,14 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
+    /// As `Rule`, about named fields of the request (e.g. files it refers to).
+    #[error("{detail}")]
+    FieldRule {
+        status: StatusCode,
+        code: &'static str,
+        detail: &'static str,
+        errors: Vec<FieldError>,
+    },
     #[error("the service is busy; retry the request")]
     Unavailable,
     #[error("internal error")]
@@ -84,7 +92,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         use ApiError::*;
         match self {
-            MalformedJson(_) | BadRequest(_) | InvalidToken(_) => StatusCode::BAD_REQUEST,
+            MalformedJson(_) | BadRequest(_) => StatusCode::BAD_REQUEST,
             InvalidBody(_) | Validation(_) | IdempotencyMismatch => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -92,11 +100,13 @@ impl ApiError {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Forbidden(_) | EmailUnconfirmed => StatusCode::FORBIDDEN,
-            NotFound(_) | NoRoute { .. } => StatusCode::NOT_FOUND,
+            // A confirmation token names a pending confirmation; an unknown, used or expired
+            // one names nothing, and which of the three is not told.
+            NotFound(_) | NoRoute { .. } | InvalidToken(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Conflict(_) | EmailTaken | IdempotencyInProgress => StatusCode::CONFLICT,
             TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Rule { status, .. } => *status,
+            Rule { status, .. } | FieldRule { status, .. } => *status,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,7 +134,7 @@ impl ApiError {
             IdempotencyInProgress => "idempotency_in_progress",
             IdempotencyMismatch => "idempotency_key_reused",
             TooManyAttempts { .. } => "too_many_attempts",
-            Rule { code, .. } => code,
+            Rule { code, .. } | FieldRule { code, .. } => code,
             Unavailable => "unavailable",
             Internal(_) => "internal",
         }
@@ -136,6 +146,23 @@ impl ApiError {
             status: StatusCode::CONFLICT,
             code,
             detail: detail.into(),
+        }
+    }
+
+    /// 404 for a well-formed id in the body that names nothing the caller can see.
+    pub fn missing_reference(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError::FieldRule {
+            status: StatusCode::NOT_FOUND,
+            code,
+            detail: "the request names something that does not exist",
+            errors: vec![FieldError {
+                field: field.into(),
+                message: message.into(),
+            }],
         }
     }
 
@@ -161,7 +188,7 @@ impl ApiError {
             detail: self.to_string(),
             instance: request_id,
             errors: match self {
-                ApiError::Validation(errors) => Some(errors),
+                ApiError::Validation(errors) | ApiError::FieldRule { errors, .. } => Some(errors),
                 _ => None,
             },
         };

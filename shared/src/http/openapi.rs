@@ -1,13 +1,27 @@
 //! The OpenAPI 3.1 document, generated from the route table and the request/response types.
 
+use super::error::{ApiError, FieldError};
 use super::router::{Access, Route};
-use schemars::generate::SchemaSettings;
+use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
-pub fn document(routes: &[Route]) -> Value {
-    let mut settings = SchemaSettings::draft2020_12();
-    settings.definitions_path = "/components/schemas/".into();
-    let mut generator = settings.into_generator();
+/// What the e2e suite saw each operation answer (`docs/api-answers.json`, written by
+/// `openapi answers write`): operation id → status → problem code → an example detail.
+pub type Answers = BTreeMap<String, BTreeMap<u16, BTreeMap<String, String>>>;
+
+pub fn document(routes: &[Route], answers: &Answers) -> Value {
+    let generator_for = |contract: Contract| {
+        let mut settings = SchemaSettings::draft2020_12();
+        settings.definitions_path = "/components/schemas/".into();
+        settings.contract = contract;
+        settings.into_generator()
+    };
+    // A request schema says what may be sent (a defaulted field is optional); a response
+    // schema what is always sent (a field that is always serialized is required).
+    let mut generator = generator_for(Contract::Deserialize);
+    let mut responses_generator = generator_for(Contract::Serialize);
+    let mut response_refs: Vec<(String, String, String)> = Vec::new();
     let mut paths = Map::new();
     let mut bodies = Vec::new();
     for route in routes {
@@ -31,13 +45,7 @@ pub fn document(routes: &[Route]) -> Value {
             .collect();
         let mut parameters = params;
         parameters.extend(route.query.iter().map(|param| param.parameter()));
-        if [
-            http::Method::POST,
-            http::Method::PATCH,
-            http::Method::DELETE,
-        ]
-        .contains(&route.method)
-        {
+        if is_mutating(&route.method) {
             parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "Same key and body within 24 h replays the first response; another body is a 422.",
                 "schema": {"type": "string", "pattern": super::idempotency::KEY_PATTERN}}));
@@ -59,19 +67,43 @@ pub fn document(routes: &[Route]) -> Value {
         }
         let mut success = match route.response {
             Some(response) => {
-                let schema = response(&mut generator);
+                let schema = response(&mut responses_generator);
+                response_refs.push((
+                    route.path.to_string(),
+                    route.method.as_str().to_lowercase(),
+                    route.success.to_string(),
+                ));
                 json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
             }
             None => json!({"description": "Success"}),
         };
+        let mut headers = json!({"x-request-id": {"$ref": "#/components/headers/RequestId"}});
+        if is_mutating(&route.method) {
+            headers["Idempotent-Replayed"] =
+                json!({"$ref": "#/components/headers/IdempotentReplayed"});
+        }
+        success["headers"] = headers;
         let links = links_of(route.operation_id);
         if links.as_object().is_some_and(|links| !links.is_empty()) {
             success["links"] = links;
         }
-        let mut responses = json!({
-            route.success.to_string(): success,
-            "4XX": {"$ref": "#/components/responses/Problem"},
-        });
+        let mut responses = json!({ route.success.to_string(): success.clone() });
+        let answered = answers.get(route.operation_id);
+        // Another success the suite saw (e.g. 200 for a repeat that changes nothing) has the
+        // same body.
+        for (status, _) in answered.into_iter().flatten() {
+            if (200..300).contains(status) && *status != route.success {
+                let mut other = success.clone();
+                other.as_object_mut().map(|o| o.remove("links"));
+                responses[status.to_string()] = other;
+            }
+        }
+        for (status, problems) in problems_of(route, answered) {
+            responses[status.to_string()] = problem_response(status, &problems);
+        }
+        // What the suite never provoked can still happen (a gateway's throttling, a rule
+        // reached only by inputs nobody tried): any other 4xx is a problem too.
+        responses["4XX"] = json!({"$ref": "#/components/responses/Problem"});
         if route.operation_id == "getCatalogue" {
             responses["200"]["headers"] = json!({
                 "ETag": {"schema": {"type": "string"}, "description": "Send it back as If-None-Match"},
@@ -92,6 +124,26 @@ pub fn document(routes: &[Route]) -> Value {
         path_item[route.method.as_str().to_lowercase()] = Value::Object(operation);
     }
     let mut schemas = generator.take_definitions(true);
+    // Response types join the request types; a type whose two readings differ (a field
+    // optional to send but always answered) is published twice, its answer as `…Output`.
+    let mut renamed = BTreeMap::new();
+    let answered_schemas = responses_generator.take_definitions(true);
+    for (name, schema) in &answered_schemas {
+        if schemas.get(name).is_some_and(|known| known != schema) {
+            renamed.insert(name.clone(), format!("{name}Output"));
+        }
+    }
+    for (name, mut schema) in answered_schemas {
+        rename_refs(&mut schema, &renamed);
+        let name = renamed.get(&name).cloned().unwrap_or(name);
+        schemas.entry(name).or_insert(schema);
+    }
+    for (path, method, status) in response_refs {
+        rename_refs(
+            &mut paths[&path][&method]["responses"][&status]["content"],
+            &renamed,
+        );
+    }
     // Every request body gets an example built from its own schema, so the example can only
     // show what validation accepts (schemathesis' examples phase sends each one).
     for (path, method, schema) in bodies {
@@ -100,12 +152,20 @@ pub fn document(routes: &[Route]) -> Value {
             paths[path][&method]["requestBody"]["content"]["application/json"]["example"] = example;
         }
     }
+    let examples = shared_examples(&mut paths);
+    let mut problem_responses = shared_problem_responses(&mut paths);
+    problem_responses.insert(
+        "Problem".into(),
+        json!({"description": "Another client error, as a problem (RFC 9457): read its `code`",
+            "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}),
+    );
     schemas.insert(
         "Problem".into(),
         json!({"type": "object", "required": ["type", "title", "status", "code", "detail"],
                "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                               "code": {"type": "string"}, "detail": {"type": "string"}, "instance": {"type": "string"},
-                              "errors": {"type": "array", "items": {"type": "object",
+                              "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"],
                                   "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}}),
     );
     json!({
@@ -116,11 +176,245 @@ pub fn document(routes: &[Route]) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": {"Problem": {"description": "A problem (RFC 9457)",
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+            "examples": examples,
+            "responses": problem_responses,
+            "headers": {
+                "RequestId": {"description": "This request's id, also the problem's `instance`: quote it in bug reports",
+                    "schema": {"type": "string"}},
+                "IdempotentReplayed": {"description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+                    "schema": {"type": "string", "enum": ["true"]}},
+                "RetryAfter": {"description": "Seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}},
+                "WwwAuthenticate": {"description": "`Bearer`: send a valid access token", "schema": {"type": "string"}},
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     })
+}
+
+fn is_mutating(method: &http::Method) -> bool {
+    [
+        http::Method::POST,
+        http::Method::PATCH,
+        http::Method::DELETE,
+    ]
+    .contains(method)
+}
+
+/// The problems a route can answer, by status, each code with an example body: those its
+/// shape implies whatever the handler does (a bearer token, a body, query parameters, a path
+/// id, an Idempotency-Key, a busy store), and those the e2e suite saw it answer.
+fn problems_of(
+    route: &Route,
+    answered: Option<&BTreeMap<u16, BTreeMap<String, String>>>,
+) -> BTreeMap<u16, BTreeMap<String, Value>> {
+    let mut shape = vec![ApiError::Unavailable];
+    if route.access == Access::Bearer {
+        shape.push(ApiError::Unauthenticated("the access token is not valid"));
+    }
+    if route.request.is_some() {
+        shape.extend([
+            ApiError::MalformedJson("expected value at line 1 column 1".into()),
+            ApiError::InvalidBody("the body must be a JSON object".into()),
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge {
+                limit: super::request::MAX_JSON_BODY_BYTES,
+            },
+        ]);
+    }
+    if route.request.is_some() || !route.query.is_empty() {
+        let field = route.query.first().map_or("title", |param| param.name);
+        shape.push(ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            message: "what the field's rule asks for".into(),
+        }]));
+    }
+    if route.path.contains('{') {
+        shape.push(ApiError::NotFound("the resource"));
+    }
+    if is_mutating(&route.method) {
+        shape.extend([
+            ApiError::BadRequest(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+            ),
+            ApiError::IdempotencyInProgress,
+            ApiError::IdempotencyMismatch,
+        ]);
+    }
+    let mut problems: BTreeMap<u16, BTreeMap<String, Value>> = BTreeMap::new();
+    for error in shape {
+        let body: Value =
+            serde_json::from_slice(&error.to_response(None).body).unwrap_or(Value::Null);
+        problems
+            .entry(error.status().as_u16())
+            .or_default()
+            .insert(error.code().to_string(), body);
+    }
+    for (status, codes) in answered.into_iter().flatten() {
+        let Ok(code) = http::StatusCode::from_u16(*status) else {
+            continue;
+        };
+        for (name, detail) in codes {
+            let body = json!({
+                "type": format!("https://worklane.dev/problems/{name}"),
+                "title": code.canonical_reason().unwrap_or("Error"),
+                "status": status,
+                "code": name,
+                "detail": detail,
+            });
+            problems
+                .entry(*status)
+                .or_default()
+                .entry(name.clone())
+                .or_insert(body);
+        }
+    }
+    problems
+}
+
+/// One status's response: the problem schema, the codes in the description and one named
+/// example per code. (`code` is not narrowed to an enum: a code the suite never met must not
+/// break a client that parses the answer.)
+fn problem_response(status: u16, problems: &BTreeMap<String, Value>) -> Value {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let listed: Vec<String> = problems.keys().map(|code| format!("`{code}`")).collect();
+    let examples: Map<String, Value> = problems
+        .iter()
+        .map(|(code, body)| {
+            let summary = body["detail"].as_str().unwrap_or(code).to_string();
+            (code.clone(), json!({"summary": summary, "value": body}))
+        })
+        .collect();
+    let mut headers = json!({"x-request-id": {"$ref": "#/components/headers/RequestId"}});
+    match status {
+        401 => {
+            headers["WWW-Authenticate"] = json!({"$ref": "#/components/headers/WwwAuthenticate"})
+        }
+        429 | 503 => headers["Retry-After"] = json!({"$ref": "#/components/headers/RetryAfter"}),
+        _ => {}
+    }
+    json!({
+        "description": format!("{reason}: {}", listed.join(", ")),
+        "headers": headers,
+        "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "examples": examples,
+        }},
+    })
+}
+
+/// Moves every problem example into `components/examples`, once per distinct body (named by
+/// its code, `code_2`… when one code has several), and refers to it from each operation: most
+/// operations share the same few problems, and the document stays a third of the size.
+fn shared_examples(paths: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut named: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut shared = Map::new();
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in item.values_mut() {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                let Some(examples) = response
+                    .pointer_mut("/content/application~1problem+json/examples")
+                    .and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (code, example) in examples.iter_mut() {
+                    let variants = named.entry(code.clone()).or_default();
+                    let at = match variants.iter().position(|known| known == &*example) {
+                        Some(at) => at,
+                        None => {
+                            variants.push(example.clone());
+                            variants.len() - 1
+                        }
+                    };
+                    let name = if at == 0 {
+                        code.clone()
+                    } else {
+                        format!("{code}_{}", at + 1)
+                    };
+                    shared.insert(name.clone(), example.clone());
+                    *example = json!({"$ref": format!("#/components/examples/{name}")});
+                }
+            }
+        }
+    }
+    shared
+}
+
+/// Moves each distinct problem response into `components/responses` (named by its reason
+/// phrase, `NotFound2`… for variants), referred to from every operation that answers it.
+fn shared_problem_responses(paths: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut variants: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut shared = Map::new();
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in item.values_mut() {
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                if response
+                    .pointer("/content/application~1problem+json")
+                    .is_none()
+                {
+                    continue;
+                }
+                let reason = status
+                    .parse()
+                    .ok()
+                    .and_then(|s| http::StatusCode::from_u16(s).ok())
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Problem")
+                    .replace([' ', '-'], "");
+                let known = variants.entry(reason.clone()).or_default();
+                let at = match known.iter().position(|k| k == &*response) {
+                    Some(at) => at,
+                    None => {
+                        known.push(response.clone());
+                        known.len() - 1
+                    }
+                };
+                let name = if at == 0 {
+                    reason
+                } else {
+                    format!("{reason}{}", at + 1)
+                };
+                shared.insert(name.clone(), response.clone());
+                *response = json!({"$ref": format!("#/components/responses/{name}")});
+            }
+        }
+    }
+    shared
+}
+
+/// Points every `$ref` to a renamed definition at its new name.
+fn rename_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object.iter_mut() {
+                if key == "$ref" {
+                    if let Some(name) = inner
+                        .as_str()
+                        .and_then(|r| {
+                            r.strip_prefix("/components/schemas/")
+                                .or(r.strip_prefix("#/components/schemas/"))
+                        })
+                        .and_then(|name| renamed.get(name))
+                    {
+                        *inner = json!(format!("#/components/schemas/{name}"));
+                    }
+                } else {
+                    rename_refs(inner, renamed);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| rename_refs(item, renamed)),
+        _ => {}
+    }
 }
 
 /// The pattern of a path id, by the collection it follows (`/jobs/{id}` is a job id). An id of
@@ -307,7 +601,8 @@ fn example_of(schema: &Value, definitions: &Map<String, Value>, depth: usize) ->
     {
         return Some(first.clone());
     }
-    if let Some(value) = object.get("default") {
+    // A null default stands for "absent": an example shows a value where one can be given.
+    if let Some(value) = object.get("default").filter(|value| !value.is_null()) {
         return Some(value.clone());
     }
     if let Some(value) = object.get("const") {

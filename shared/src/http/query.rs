@@ -202,6 +202,13 @@ impl QueryParam {
             .map_or(default, |raw| raw.parse().unwrap_or(default)))
     }
 
+    /// A date parameter's value.
+    pub fn date(&self, req: &ApiRequest) -> Result<Option<chrono::NaiveDate>, ApiError> {
+        Ok(self
+            .read(req)?
+            .and_then(|raw| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()))
+    }
+
     /// A page size (`QueryParam::limit`) as DynamoDB's `Limit` takes it.
     pub fn page_size(&self, req: &ApiRequest) -> Result<i32, ApiError> {
         Ok(self.integer(req)? as i32)

@@ -124,6 +124,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             Category::Data => ApiError::InvalidBody(err.to_string()),
         }
     })?;
+    // Every body is an object; serde would also read a struct from an array by position.
+    if !value.is_object() {
+        return Err(ApiError::InvalidBody(
+            "the body must be a JSON object".into(),
+        ));
+    }
     whole_numbers_as_integers(&mut value);
     T::deserialize(value).map_err(|err| ApiError::InvalidBody(err.to_string()))
 }

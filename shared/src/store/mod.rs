@@ -196,11 +196,26 @@ impl Store {
     /// Strongly consistent read of many items, returned in key order: one BatchGetItem round
     /// trip per 100 keys (DynamoDB's limit per call), so callers never chunk themselves.
     pub async fn get_many(&self, keys: &[Item]) -> Result<Vec<Option<Item>>, StoreError> {
-        let mut found = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(100) {
-            found.extend(self.get_batch(chunk).await?);
+        // BatchGetItem refuses a list with a key twice; a request may well name a thing
+        // twice (the same slot, the same file), and its rules, not the store, say so.
+        let mut unique: Vec<&Item> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !unique.contains(&key) {
+                unique.push(key);
+            }
         }
-        Ok(found)
+        let mut found = Vec::with_capacity(unique.len());
+        for chunk in unique.chunks(100) {
+            let chunk: Vec<Item> = chunk.iter().map(|key| (*key).clone()).collect();
+            found.extend(self.get_batch(&chunk).await?);
+        }
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let at = unique.iter().position(|u| *u == key);
+                at.and_then(|at| found[at].clone())
+            })
+            .collect())
     }
 
     /// One BatchGetItem of at most 100 keys.

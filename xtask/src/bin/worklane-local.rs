@@ -3,9 +3,11 @@
 //! http://127.0.0.1:3000 (WORKLANE_PORT to change) and delivers events continuously.
 //! WORKLANE_STACK names its table, bucket, bus and queues (default `worklane-local`, what the
 //! README's cargo-lambda environment names): two local stacks on one shared DynamoDB Local
-//! and moto (scripts/test) each take a name of their own.
+//! and moto (scripts/test) each take a name of their own. WORKLANE_DELIVERY=beside answers
+//! without waiting for the events a request set in motion.
 
 use std::sync::Arc;
+use worklane_devstack::server::Delivery;
 use worklane_devstack::services::LocalServices;
 use worklane_devstack::stack::Stack;
 
@@ -34,7 +36,16 @@ async fn main() -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
     });
-    let server = tokio::spawn(worklane_devstack::server::serve(listener, stack));
+    // Each answer waits for the events it set in motion unless WORKLANE_DELIVERY=beside,
+    // where the loop above delivers them as Lambda's event sources would (a fuzzing run sends
+    // thousands of requests and reads nothing back through the events).
+    let delivery = match std::env::var("WORKLANE_DELIVERY").as_deref() {
+        Ok("beside") => Delivery::Beside,
+        _ => Delivery::BeforeAnswer,
+    };
+    let server = tokio::spawn(worklane_devstack::server::serve_with(
+        listener, stack, delivery,
+    ));
     tokio::signal::ctrl_c().await?;
     server.abort();
     drop(services);

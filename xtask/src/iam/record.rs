@@ -8,12 +8,11 @@
 //! scope — provisioning, the pump's own polling, a test reading the store — are not
 //! recorded: they are not any function's permissions.
 //!
-//! Recording is off unless `start` was called (the e2e harness does): each test process
-//! then writes its distinct grants to `target/iam-calls/<test binary>.jsonl`, truncated on
-//! the process's first write, so a rerun replaces that binary's evidence and the directory
-//! always holds the latest run of every test binary.
+//! Recording is off unless `start` was called (the e2e harness does); the grants go to
+//! `target/iam-calls/` as `crate::evidence` describes.
 
 use super::{Grant, BUCKET, BUS, SES_IDENTITY, TABLE};
+use crate::evidence::Evidence;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -21,9 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 tokio::task_local! {
     static FUNCTION: &'static str;
@@ -46,73 +44,30 @@ pub struct Recorded {
     pub grant: Grant,
 }
 
-struct Sink {
-    path: PathBuf,
-    file: Option<std::fs::File>,
-    seen: BTreeSet<Recorded>,
-}
+static EVIDENCE: Evidence<Recorded> = Evidence::new("iam-calls");
 
-static SINK: OnceLock<Mutex<Sink>> = OnceLock::new();
-
-/// The directory recordings go to: `iam-calls/` in the cargo target dir this process was
-/// built into (the one holding `CACHEDIR.TAG`), so tests and the check binary agree even
-/// under `CARGO_TARGET_DIR`.
+/// The directory recordings go to: `iam-calls/` in the cargo target dir.
 pub fn default_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.ancestors()
-        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| crate::repo_root().join("target"))
-        .join("iam-calls")
+    EVIDENCE.dir()
 }
 
 /// Turns recording on for this process (idempotent).
 pub fn start() {
-    SINK.get_or_init(|| {
-        let binary = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "process".into());
-        // Test binaries are `name-<hash>`: the hash changes with every build, the name not.
-        let name = match binary.rsplit_once('-') {
-            Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_string(),
-            _ => binary,
-        };
-        Mutex::new(Sink {
-            path: default_dir().join(format!("{name}.jsonl")),
-            file: None,
-            seen: BTreeSet::new(),
-        })
-    });
+    EVIDENCE.start();
 }
 
 pub fn recording() -> bool {
-    SINK.get().is_some()
+    EVIDENCE.recording()
 }
 
 fn record(grants: impl IntoIterator<Item = Grant>) {
-    let (Some(sink), Some(function)) = (SINK.get(), current_function()) else {
+    let Some(function) = current_function() else {
         return;
     };
-    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-    for grant in grants {
-        let line = Recorded {
-            function: function.to_string(),
-            grant,
-        };
-        if sink.seen.contains(&line) {
-            continue;
-        }
-        if sink.file.is_none() {
-            let _ = std::fs::create_dir_all(sink.path.parent().unwrap_or(Path::new(".")));
-            sink.file = std::fs::File::create(&sink.path).ok();
-        }
-        if let (Some(file), Ok(text)) = (sink.file.as_mut(), serde_json::to_string(&line)) {
-            // One write per line on an unbuffered file: a crash loses no evidence.
-            let _ = file.write_all(format!("{text}\n").as_bytes());
-        }
-        sink.seen.insert(line);
-    }
+    EVIDENCE.record(grants.into_iter().map(|grant| Recorded {
+        function: function.to_string(),
+        grant,
+    }));
 }
 
 /// `App::hooks.on_setting`: a function read this setting.
@@ -122,27 +77,7 @@ pub fn note_setting(variable: &'static str) {
 
 /// Every recording under `dir`.
 pub fn load(dir: &Path) -> anyhow::Result<Vec<Recorded>> {
-    let mut all = BTreeSet::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err.into()),
-    };
-    for entry in entries {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
-            continue;
-        }
-        for line in std::fs::read_to_string(&path)?.lines() {
-            if !line.trim().is_empty() {
-                all.insert(
-                    serde_json::from_str(line)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}: {line}", path.display()))?,
-                );
-            }
-        }
-    }
-    Ok(all.into_iter().collect())
+    crate::evidence::load(dir)
 }
 
 /// What the stack's physical names stand for in the template.

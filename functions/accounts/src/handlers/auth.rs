@@ -9,7 +9,8 @@ use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worklane::domain::account::{
-    check_name, check_password, check_roles, Email, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+    check_name, check_password, check_roles, Email, Role, NAME, PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
 };
 use worklane::domain::ids::{SessionId, UserId};
 use worklane::http::auth::{AccessClaims, Caller, ACCESS_TOKEN_TTL};
@@ -23,10 +24,12 @@ use worklane::App;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    #[schemars(transform = Email::schema)]
     pub email: String,
     /// 10 to 128 characters, not containing the email address.
     #[schemars(length(min = PASSWORD_MIN_CHARS, max = PASSWORD_MAX_CHARS))]
     pub password: String,
+    #[schemars(transform = NAME.schema())]
     pub name: String,
     /// At least one of client, freelancer, agency; a role listed twice counts once.
     #[schemars(length(min = 1), transform = self_service_roles_schema)]

@@ -259,19 +259,24 @@ pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     if !job.accepts_offers(req.now) {
         return Err(JobRuleViolation::Closed.into());
     }
-    let mut violations = Violations::default();
-    violations.check(
-        draft.freelancer_id != caller.user_id,
-        "freelancer_id",
-        "you cannot hire yourself",
-    );
-    violations.check(
-        inputs
-            .freelancer
-            .is_some_and(|u| u.roles.contains(&Role::Freelancer)),
-        "freelancer_id",
-        "no freelancer has this id",
-    );
+    if draft.freelancer_id == caller.user_id {
+        return Err(ApiError::validation(
+            "freelancer_id",
+            "you cannot hire yourself",
+        ));
+    }
+    // An id that names nobody (or a proposal that is not this freelancer's on this job) is
+    // answered as a missing reference, the same for "does not exist" and "not yours".
+    if !inputs
+        .freelancer
+        .is_some_and(|u| u.roles.contains(&Role::Freelancer))
+    {
+        return Err(ApiError::missing_reference(
+            "freelancer_not_found",
+            "freelancer_id",
+            "no freelancer has this id",
+        ));
+    }
     if draft.proposal_id.is_some() {
         match inputs.proposal {
             Some(p) if p.job_id == job.id && p.freelancer_id == draft.freelancer_id => {
@@ -279,13 +284,15 @@ pub async fn send_offer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
                     return Err(ContractStoreError::ProposalClosed.into());
                 }
             }
-            _ => violations.push(
-                "proposal_id",
-                "not a proposal of this freelancer on this job",
-            ),
+            _ => {
+                return Err(ApiError::missing_reference(
+                    "proposal_not_found",
+                    "proposal_id",
+                    "not a proposal of this freelancer on this job",
+                ))
+            }
         }
     }
-    violations.into_result()?;
     let parties = Parties {
         job_id: job.id,
         proposal_id: draft.proposal_id,

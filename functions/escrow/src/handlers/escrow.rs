@@ -17,6 +17,7 @@ use worklane::domain::money::MoneyInput;
 use worklane::domain::offer::{ContractRuleViolation, BONUS, BONUS_MESSAGE};
 use worklane::domain::payment::Payment;
 use worklane::domain::payment::{ClientCharge, Funding, Release};
+use worklane::domain::rules::unique_items;
 use worklane::domain::Violations;
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -69,7 +70,7 @@ pub struct SubmitRequest {
     pub message: String,
     /// Deliverable files, uploaded with purpose `deliverable`.
     #[serde(default)]
-    #[schemars(length(max = MAX_SUBMISSION_FILES))]
+    #[schemars(length(max = MAX_SUBMISSION_FILES), transform = unique_items)]
     pub file_ids: Vec<FileId>,
 }
 

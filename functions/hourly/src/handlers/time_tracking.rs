@@ -19,8 +19,9 @@ use worklane::domain::offer::{Contract, ContractTerms, Side};
 use worklane::domain::Violations;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::{caller_with, retry_stale};
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::FileBlobs;
@@ -37,13 +38,15 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<TimeBatch>), Some(schema_of::<LoggedTime>), 200, handler!(log_time)),
         route(Method::GET, "/v1/contracts/{id}/work-diary", "getWorkDiary",
             "Either party: one day's segments (`?date=YYYY-MM-DD`, UTC) with screenshots and activity",
-            None, Some(schema_of::<WorkDiary>), 200, handler!(work_diary)),
+            None, Some(schema_of::<WorkDiary>), 200, handler!(work_diary))
+            .with_query(&[DIARY_DATE]),
         route(Method::DELETE, "/v1/time-segments/{id}", "deleteTimeSegment",
             "Freelancer: delete a segment and its screenshot, until the week closes (Monday 12:00 UTC)",
             None, None, 204, handler!(delete_segment)),
         route(Method::GET, "/v1/contracts/{id}/timesheets", "listTimesheets",
             "Either party: each week's hours, invoice and state, newest first",
-            None, Some(schema_of::<Page<TimesheetView>>), 200, handler!(timesheets)),
+            None, Some(schema_of::<Page<TimesheetView>>), 200, handler!(timesheets))
+            .with_query(&[TIMESHEETS_PAGE, CURSOR]),
     ]
 }
 
@@ -300,19 +303,14 @@ pub struct WorkDiary {
     pub segments: Vec<DiarySegment>,
 }
 
+const DIARY_DATE: QueryParam =
+    QueryParam::required("date", QueryKind::Date, "The day, in UTC, e.g. 2026-12-07");
+const TIMESHEETS_PAGE: QueryParam = QueryParam::limit(20, 100);
+
 pub async fn work_diary(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     let id = contract_id(&req)?;
-    let date = match req.query_param("date") {
-        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| ApiError::validation("date", "a UTC date, e.g. 2026-12-07"))?,
-        None => {
-            return Err(ApiError::validation(
-                "date",
-                "required, e.g. ?date=2026-12-07",
-            ))
-        }
-    };
+    let date = DIARY_DATE.date(&req)?.expect("a required parameter");
     let (contract, side) = of_party(app.store.contract(&id).await?, &caller)?;
     let ContractTerms::Hourly { hourly_rate, .. } = &contract.terms else {
         return Err(TimeRuleViolation::NotHourly.into());
@@ -428,7 +426,7 @@ pub async fn delete_segment(app: &App, req: ApiRequest) -> Result<ApiResponse, A
 pub async fn timesheets(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     let id = contract_id(&req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = TIMESHEETS_PAGE.page_size(&req)?;
     of_party(app.store.contract(&id).await?, &caller)?;
     let scope = format!("timesheets:{id}");
     let cursors = app.cursors()?;

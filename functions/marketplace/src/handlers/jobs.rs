@@ -187,7 +187,7 @@ pub struct JobPatch {
         transform = job::SCREENING_QUESTION.items_schema()
     )]
     pub screening_questions: Option<Vec<String>>,
-    #[schemars(length(max = job::MAX_ATTACHMENTS))]
+    #[schemars(length(max = job::MAX_ATTACHMENTS), transform = worklane::domain::rules::unique_items)]
     pub attachments: Option<Vec<worklane::domain::ids::FileId>>,
 }
 

@@ -61,6 +61,7 @@ pub struct InboxPage {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = not_both)]
 pub struct MarkReadRequest {
     /// Notification ids to mark (1 to 50); ids that are not the caller's are ignored. Not
     /// together with `all`.
@@ -72,6 +73,15 @@ pub struct MarkReadRequest {
     #[serde(default)]
     #[schemars(transform = only_true)]
     pub all: Option<bool>,
+}
+
+/// `ids` and `all` are alternatives: a body with both (neither null) is refused.
+fn not_both(schema: &mut schemars::Schema) {
+    schema.insert(
+        "not".into(),
+        serde_json::json!({"required": ["ids", "all"],
+            "properties": {"ids": {"type": "array"}, "all": {"type": "boolean"}}}),
+    );
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -113,8 +113,7 @@ pub struct MessageView {
 pub struct ReadRequest {
     /// A message of this room (its id); absent: the latest.
     #[serde(default)]
-    #[schemars(with = "Option<MessageId>")]
-    pub up_to: Option<String>,
+    pub up_to: Option<MessageId>,
 }
 
 fn room_id(req: &ApiRequest) -> Result<RoomId, ApiError> {
@@ -345,19 +344,17 @@ pub async fn mark_read(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let caller = Caller::from_request(app.keys()?, &req)?;
     let room = room_id(&req)?;
     let body: ReadRequest = req.json_or_default()?;
-    let asked = match body.up_to.as_deref() {
-        Some(raw) => Some(
-            MessageId::parse(raw)
-                .ok_or_else(|| ApiError::validation("up_to", "not a message id"))?,
-        ),
-        None => None,
-    };
+    let asked = body.up_to;
     retry_stale(|| async {
         let (header, mine, other) = member_view(app, &room, &caller).await?;
         let target = match &asked {
             Some(id) => {
                 if app.store.message(&room, id).await?.is_none() {
-                    return Err(ApiError::validation("up_to", "not a message of this room"));
+                    return Err(ApiError::missing_reference(
+                        "message_not_found",
+                        "up_to",
+                        "not a message of this room",
+                    ));
                 }
                 Some(id.clone())
             }
