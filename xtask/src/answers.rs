@@ -4,9 +4,8 @@
 //! The local server records every answer of a route (operation, status, and for a problem its
 //! `code` and `detail`) while the harness records (`start`). `openapi answers write` turns the
 //! recordings into `docs/api-answers.json`, which the document generator reads beside the
-//! route table; `openapi answers check` (end of scripts/test) fails when the suite saw an
-//! answer the document does not state, so an app never meets a status or code it was not told
-//! about.
+//! route table; `openapi answers check` (end of scripts/test) fails when the suite saw a
+//! status the document does not list for an operation, and names the codes it does not.
 
 use crate::evidence::Evidence;
 use serde::{Deserialize, Serialize};
@@ -87,9 +86,18 @@ pub fn to_answers(recorded: &[Answer]) -> Answers {
     answers
 }
 
-/// The answers the suite saw that `documented` does not state, one line each.
-pub fn undocumented(recorded: &[Answer], documented: &serde_json::Value) -> Vec<String> {
+/// What the suite saw that `documented` does not state: statuses the document does not list
+/// for an operation (findings), and problem codes it does not name under a listed status
+/// (notes: which code a race ends in — `milestone_state` or `milestone_changed` when two
+/// decisions meet — depends on timing, so a code is evidence to add, not a failure).
+pub struct Undocumented {
+    pub statuses: Vec<String>,
+    pub codes: Vec<String>,
+}
+
+pub fn undocumented(recorded: &[Answer], documented: &serde_json::Value) -> Undocumented {
     let mut findings = Vec::new();
+    let mut codes = Vec::new();
     for answer in recorded {
         let operation = documented["paths"]
             .as_object()
@@ -124,16 +132,40 @@ pub fn undocumented(recorded: &[Answer], documented: &serde_json::Value) -> Vec<
                 .pointer("/content/application~1problem+json/examples")
                 .and_then(|e| e.as_object());
             if !examples.is_some_and(|examples| examples.contains_key(code)) {
-                findings.push(format!(
+                codes.push(format!(
                     "{}: answered {} `{code}`, a code the document does not list for it",
                     answer.operation, answer.status
                 ));
             }
         }
     }
-    findings.sort();
-    findings.dedup();
-    findings
+    for list in [&mut findings, &mut codes] {
+        list.sort();
+        list.dedup();
+    }
+    Undocumented {
+        statuses: findings,
+        codes,
+    }
+}
+
+/// `recorded` added to what `committed` already states: a code seen in one run stays
+/// documented when a later run's timing does not provoke it.
+pub fn merged(committed: &Answers, recorded: &[Answer]) -> Answers {
+    let mut all = committed.clone();
+    for (operation, statuses) in to_answers(recorded) {
+        for (status, codes) in statuses {
+            let known = all
+                .entry(operation.clone())
+                .or_default()
+                .entry(status)
+                .or_default();
+            for (code, detail) in codes {
+                known.entry(code).or_insert(detail);
+            }
+        }
+    }
+    all
 }
 
 /// `job_01jd…` ids in a text, each replaced by the same-kind id of all zeros, so a detail
@@ -202,23 +234,25 @@ mod tests {
             code: code.map(Into::into),
             detail: None,
         };
-        assert!(undocumented(
+        let seen = undocumented(
             &[answer(201, None), answer(422, Some("validation_failed"))],
-            &document
-        )
-        .is_empty());
+            &document,
+        );
+        assert!(seen.statuses.is_empty() && seen.codes.is_empty());
+        let seen = undocumented(
+            &[
+                answer(409, Some("job_closed")),
+                answer(422, Some("below_minimum")),
+            ],
+            &document,
+        );
         assert_eq!(
-            undocumented(
-                &[
-                    answer(409, Some("job_closed")),
-                    answer(422, Some("below_minimum"))
-                ],
-                &document
-            ),
-            [
-                "postJob: answered 409 (job_closed), which the document does not list",
-                "postJob: answered 422 `below_minimum`, a code the document does not list for it",
-            ]
+            seen.statuses,
+            ["postJob: answered 409 (job_closed), which the document does not list"]
+        );
+        assert_eq!(
+            seen.codes,
+            ["postJob: answered 422 `below_minimum`, a code the document does not list for it"]
         );
     }
 }

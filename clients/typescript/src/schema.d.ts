@@ -1659,7 +1659,7 @@ export interface components {
         /** @description Who the contract is between and about; shared by offers and contracts. */
         AcceptedView: {
             /** @default [] */
-            amendments?: components["schemas"]["Amendment"][];
+            amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
             contract_id: components["schemas"]["ContractId"];
             /** Format: date-time */
@@ -1855,6 +1855,11 @@ export interface components {
             id: components["schemas"]["BillingMethodId"];
             last4: string;
             type: components["schemas"]["BillingMethodKind"];
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        BillingMethodViewPage: {
+            items: components["schemas"]["BillingMethodView"][];
+            next_cursor?: string | null;
         };
         /**
          * @description Billings between the caller and one client (a freelancer's report) or one freelancer (a
@@ -2076,6 +2081,11 @@ export interface components {
             origin: components["schemas"]["Origin"];
             state: components["schemas"]["ProposalState"];
         };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ClientProposalViewPage: {
+            items: components["schemas"]["ClientProposalView"][];
+            next_cursor?: string | null;
+        };
         /** @description A client as freelancers see them (§2.2). */
         ClientView: {
             company_name?: string | null;
@@ -2148,7 +2158,7 @@ export interface components {
         /** @description Who the contract is between and about; shared by offers and contracts. */
         Contract: {
             /** @default [] */
-            amendments?: components["schemas"]["Amendment"][];
+            amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
             /** Format: date-time */
             ended_at?: string | null;
@@ -2185,15 +2195,20 @@ export interface components {
         ContractFeedback: {
             contract_id: components["schemas"]["ContractId"];
             /** @description The caller's own feedback, private part included. */
-            mine?: components["schemas"]["Feedback"] | null;
+            mine: components["schemas"]["Feedback"] | null;
             /** @description The other side's public feedback, once revealed; until then only whether it exists. */
-            theirs?: components["schemas"]["PublicFeedback"] | null;
+            theirs: components["schemas"]["PublicFeedback"] | null;
             theirs_submitted: boolean;
             /** Format: date-time */
-            window_closes_at?: string | null;
+            window_closes_at: string | null;
         };
         /** @example ctr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         ContractId: string;
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ContractPage: {
+            items: components["schemas"]["Contract"][];
+            next_cursor?: string | null;
+        };
         /** @enum {string} */
         ContractState: "pending" | "active" | "paused" | "ended";
         /**
@@ -2203,7 +2218,7 @@ export interface components {
          */
         ContractStateView: {
             /** @default [] */
-            amendments?: components["schemas"]["Amendment"][];
+            amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
             /** Format: date-time */
             ended_at?: string | null;
@@ -2244,7 +2259,7 @@ export interface components {
         /** @description Who the contract is between and about; shared by offers and contracts. */
         ContractView: {
             /** @default [] */
-            amendments?: components["schemas"]["Amendment"][];
+            amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
             /** Format: date-time */
             ended_at?: string | null;
@@ -2320,7 +2335,7 @@ export interface components {
              */
             note: string;
             outcome: components["schemas"]["Outcome"];
-        };
+        } & (unknown & unknown & unknown);
         /** @description Ten minutes of work in the diary. */
         DiarySegment: {
             /**
@@ -2350,7 +2365,7 @@ export interface components {
              *     also needs the client's billing method verified.
              */
             protection_eligible: boolean;
-            screenshot?: components["schemas"]["Screenshot"] | null;
+            screenshot: components["schemas"]["Screenshot"] | null;
             screenshot_file_id?: components["schemas"]["FileId"] | null;
             /** Format: date-time */
             start: string;
@@ -2391,6 +2406,11 @@ export interface components {
         /** @example dsp_01jd5v3k8r9x2m4n6p7q8s9t0w */
         DisputeId: string;
         DisputeKind: "refund_request" | "non_approval" | "hourly_hours";
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        DisputePage: {
+            items: components["schemas"]["Dispute"][];
+            next_cursor?: string | null;
+        };
         /**
          * @description `POST /v1/disputes`: exactly one of `milestone_id` (either party) or `timesheet_id`
          *     (the client, during the week's review).
@@ -2498,17 +2518,17 @@ export interface components {
             contract: components["schemas"]["Contract"];
             dispute: components["schemas"]["Dispute"];
             /** Format: date-time */
-            links_expire_at?: string | null;
+            links_expire_at: string | null;
             /** @description The contract room's most recent messages, newest first. */
             messages: components["schemas"]["Message"][];
-            milestone?: components["schemas"]["Milestone"] | null;
+            milestone: components["schemas"]["Milestone"] | null;
             /** @description Whether older messages exist beyond these. */
             more_messages: boolean;
             /** @description The disputed week's work diary, with screenshots. */
             segments: components["schemas"]["EvidenceSegment"][];
             /** @description The milestone's submissions, with their files. */
             submissions: components["schemas"]["EvidenceSubmission"][];
-            timesheet?: components["schemas"]["Timesheet"] | null;
+            timesheet: components["schemas"]["Timesheet"] | null;
         };
         /** @description A file of the evidence with a short-lived download link. */
         EvidenceFile: {
@@ -2535,7 +2555,7 @@ export interface components {
             memo: string;
             /** Format: uint32 */
             mouse?: number | null;
-            screenshot?: components["schemas"]["EvidenceFile"] | null;
+            screenshot: components["schemas"]["EvidenceFile"] | null;
             screenshot_file_id?: components["schemas"]["FileId"] | null;
             /** Format: date-time */
             start: string;
@@ -2551,7 +2571,7 @@ export interface components {
         ExperienceLevel: "entry" | "intermediate" | "expert";
         FeeBand: {
             rate: string;
-            up_to?: string | null;
+            up_to: string | null;
         };
         Feedback: {
             comment: string;
@@ -2559,7 +2579,7 @@ export interface components {
             from: components["schemas"]["UserId"];
             from_side: components["schemas"]["Side"];
             overall: string;
-            private: components["schemas"]["PrivateFeedback"];
+            private: components["schemas"]["PrivateFeedbackOutput"];
             ratings: components["schemas"]["Ratings"];
             /**
              * Format: date-time
@@ -2615,7 +2635,7 @@ export interface components {
              *     `Content-Length`.
              */
             size_bytes: number;
-        };
+        } & (unknown & unknown & unknown & unknown & unknown);
         /** @example fil_01jd5v3k8r9x2m4n6p7q8s9t0w */
         FileId: string;
         /** @enum {string} */
@@ -2681,6 +2701,11 @@ export interface components {
             skills: string[];
             title: string;
         };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        FreelancerCardPage: {
+            items: components["schemas"]["FreelancerCard"][];
+            next_cursor?: string | null;
+        };
         /** @description A freelancer profile as stored: content plus identity and optimistic-concurrency version. */
         FreelancerProfile: {
             availability: components["schemas"]["Availability"];
@@ -2695,7 +2720,7 @@ export interface components {
             location: components["schemas"]["Location"];
             overview: string;
             photo_file_id?: components["schemas"]["FileId"] | null;
-            portfolio: components["schemas"]["PortfolioItem"][];
+            portfolio: components["schemas"]["PortfolioItemOutput"][];
             skills: string[];
             title: string;
             /** Format: date-time */
@@ -2789,23 +2814,23 @@ export interface components {
         /** @description A verification as its owner sees it. */
         IdentityReviewView: {
             /** Format: date-time */
-            decided_at?: string | null;
-            decided_by?: components["schemas"]["UserId"] | null;
+            decided_at: string | null;
+            decided_by: components["schemas"]["UserId"] | null;
             /** @description The documents still kept; empty after the retention period. */
             documents: components["schemas"]["DocumentView"][];
             /** Format: date-time */
-            documents_deleted_at?: string | null;
+            documents_deleted_at: string | null;
             /**
              * Format: date-time
              * @description When the retention period ends (or ended) for these documents.
              */
-            documents_purge_at?: string | null;
+            documents_purge_at: string | null;
             rejection_reason?: string | null;
             status: components["schemas"]["IdentityStatus"];
             /** Format: uint32 */
             submission?: number | null;
             /** Format: date-time */
-            submitted_at?: string | null;
+            submitted_at: string | null;
             user: components["schemas"]["ReviewedUser"];
         };
         IdentityStatus: ("pending" | "approved" | "rejected") | "none";
@@ -2821,22 +2846,22 @@ export interface components {
         /** @description A verification as its owner sees it. */
         IdentityView: {
             /** Format: date-time */
-            decided_at?: string | null;
+            decided_at: string | null;
             /** @description The documents still kept; empty after the retention period. */
             documents: components["schemas"]["DocumentView"][];
             /** Format: date-time */
-            documents_deleted_at?: string | null;
+            documents_deleted_at: string | null;
             /**
              * Format: date-time
              * @description When the retention period ends (or ended) for these documents.
              */
-            documents_purge_at?: string | null;
+            documents_purge_at: string | null;
             rejection_reason?: string | null;
             status: components["schemas"]["IdentityStatus"];
             /** Format: uint32 */
             submission?: number | null;
             /** Format: date-time */
-            submitted_at?: string | null;
+            submitted_at: string | null;
         };
         /** @description A page of the inbox: `Page` plus the unread count of the whole inbox. */
         InboxPage: {
@@ -2883,6 +2908,11 @@ export interface components {
         };
         /** @example inv_01jd5v3k8r9x2m4n6p7q8s9t0w */
         InvitationId: string;
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        InvitationPage: {
+            items: components["schemas"]["Invitation"][];
+            next_cursor?: string | null;
+        };
         /** @enum {string} */
         InvitationState: "pending" | "accepted" | "declined";
         InviteRequest: {
@@ -3015,13 +3045,13 @@ export interface components {
              *     `version`, so they do not conflict with edits or with plain applications.
              * @default 0
              */
-            boost_version?: number;
+            boost_version: number;
             /**
              * @description The boost auction's winners, best first (most Connects, then earliest). Who bid is
              *     the client's business only, so public views leave it out.
              * @default []
              */
-            boosts?: components["schemas"]["BoostSlot"][];
+            boosts: components["schemas"]["BoostSlot"][];
             category: string;
             /** @description The client's hiring history (§2.2), shown to freelancers deciding whether to apply. */
             client: components["schemas"]["ClientHistory"];
@@ -3066,6 +3096,11 @@ export interface components {
             /** @constant */
             type: "hourly";
         });
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        JobViewPage: {
+            items: components["schemas"]["JobView"][];
+            next_cursor?: string | null;
+        };
         LanguageSkill: {
             /**
              * @description The language's name, e.g. `English`; each language once (ignoring case).
@@ -3158,7 +3193,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** @default [] */
-            file_ids?: components["schemas"]["FileId"][];
+            file_ids: components["schemas"]["FileId"][];
             id: components["schemas"]["MessageId"];
             room_id: components["schemas"]["RoomId"];
             sender_id: components["schemas"]["UserId"];
@@ -3178,6 +3213,10 @@ export interface components {
              * @example Example text for the API referen
              */
             text?: string | null;
+        } | {
+            text: string;
+        } | {
+            file_ids: unknown;
         };
         /** @example msg_01jd5v3k8r9x2m4n6p7q8s9t0w */
         MessageId: string;
@@ -3193,7 +3232,12 @@ export interface components {
             read_by_other: boolean;
             room_id: components["schemas"]["RoomId"];
             sender_id: components["schemas"]["UserId"];
-            text?: string | null;
+            text: string | null;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        MessageViewPage: {
+            items: components["schemas"]["MessageView"][];
+            next_cursor?: string | null;
         };
         Milestone: {
             amount: components["schemas"]["Money"];
@@ -3227,7 +3271,7 @@ export interface components {
             released_at?: string | null;
             state: components["schemas"]["MilestoneState"];
             /** @default [] */
-            submissions?: components["schemas"]["Submission"][];
+            submissions: components["schemas"]["Submission"][];
             /** Format: date-time */
             submitted_at?: string | null;
             /** Format: uint64 */
@@ -3280,24 +3324,24 @@ export interface components {
         MilestoneSummary: {
             amount: components["schemas"]["Money"];
             /** Format: date-time */
-            auto_release_at?: string | null;
+            auto_release_at: string | null;
             contract_id: components["schemas"]["ContractId"];
             /** Format: date-time */
             created_at: string;
             description: string;
             /** @description The dispute that froze (or settled) the escrow, if any (`GET /v1/disputes/{id}`). */
-            dispute_id?: components["schemas"]["DisputeId"] | null;
+            dispute_id: components["schemas"]["DisputeId"] | null;
             /** Format: date */
-            due_date?: string | null;
+            due_date: string | null;
             /** Format: date-time */
-            funded_at?: string | null;
+            funded_at: string | null;
             id: components["schemas"]["MilestoneId"];
-            released_amount?: components["schemas"]["Money"] | null;
+            released_amount: components["schemas"]["Money"] | null;
             /** Format: date-time */
-            released_at?: string | null;
+            released_at: string | null;
             state: components["schemas"]["MilestoneState"];
             /** Format: date-time */
-            submitted_at?: string | null;
+            submitted_at: string | null;
             /** Format: uint64 */
             version: number;
         };
@@ -3314,28 +3358,28 @@ export interface components {
         MilestoneView: {
             amount: components["schemas"]["Money"];
             /** Format: date-time */
-            auto_release_at?: string | null;
-            client_fee?: components["schemas"]["Money"] | null;
+            auto_release_at: string | null;
+            client_fee: components["schemas"]["Money"] | null;
             contract_id: components["schemas"]["ContractId"];
             /** Format: date-time */
             created_at: string;
             description: string;
             /** @description The dispute that froze (or settled) the escrow, if any (`GET /v1/disputes/{id}`). */
-            dispute_id?: components["schemas"]["DisputeId"] | null;
+            dispute_id: components["schemas"]["DisputeId"] | null;
             /** Format: date */
-            due_date?: string | null;
+            due_date: string | null;
             /** Format: date-time */
-            funded_at?: string | null;
+            funded_at: string | null;
             id: components["schemas"]["MilestoneId"];
             /** @description What a release paid the freelancer (gross, service fee, net), on release. */
             release?: components["schemas"]["Payment"] | null;
-            released_amount?: components["schemas"]["Money"] | null;
+            released_amount: components["schemas"]["Money"] | null;
             /** Format: date-time */
-            released_at?: string | null;
+            released_at: string | null;
             state: components["schemas"]["MilestoneState"];
             submissions: components["schemas"]["Submission"][];
             /** Format: date-time */
-            submitted_at?: string | null;
+            submitted_at: string | null;
             /** Format: uint64 */
             version: number;
         };
@@ -3364,7 +3408,7 @@ export interface components {
              * Format: date-time
              * @default null
              */
-            read_at?: string | null;
+            read_at: string | null;
             text: string;
             title: string;
         };
@@ -3437,100 +3481,15 @@ export interface components {
         } & (unknown & unknown);
         /** @example ofr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         OfferId: string;
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        OfferPage: {
+            items: components["schemas"]["Offer"][];
+            next_cursor?: string | null;
+        };
         /** @enum {string} */
         OfferState: "pending" | "accepted" | "declined" | "withdrawn" | "expired";
         Origin: "applied" | "invited";
         Outcome: "release" | "refund" | "split";
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page: {
-            items: components["schemas"]["BillingMethodView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page10: {
-            items: components["schemas"]["Offer"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page11: {
-            items: components["schemas"]["Contract"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page12: {
-            items: components["schemas"]["Transfer"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page13: {
-            items: components["schemas"]["TimesheetView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page14: {
-            items: components["schemas"]["RoomView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page15: {
-            items: components["schemas"]["MessageView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page16: {
-            items: components["schemas"]["Dispute"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page17: {
-            items: components["schemas"]["ReviewSummary"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page18: {
-            items: components["schemas"]["WithdrawalView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page2: {
-            items: components["schemas"]["PayoutMethodView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page3: {
-            items: components["schemas"]["FreelancerCard"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page4: {
-            items: components["schemas"]["JobView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page5: {
-            items: components["schemas"]["ClientProposalView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page6: {
-            items: components["schemas"]["ProposalView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page7: {
-            items: components["schemas"]["Invitation"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page8: {
-            items: components["schemas"]["SavedJobView"][];
-            next_cursor?: string | null;
-        };
-        /** @description A page of a list, the shape every list endpoint answers with. */
-        Page9: {
-            items: components["schemas"]["SavedSearch"][];
-            next_cursor?: string | null;
-        };
         /** @description What `GET /v1/proposals/{id}` answers: the freelancer's view, or the job's client's. */
         PartyProposalView: components["schemas"]["ProposalView"] | components["schemas"]["ClientProposalView"];
         /** @description What a payment paid the freelancer. */
@@ -3590,6 +3549,11 @@ export interface components {
             minimum: string;
             type: components["schemas"]["PayoutKind"];
         };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        PayoutMethodViewPage: {
+            items: components["schemas"]["PayoutMethodView"][];
+            next_cursor?: string | null;
+        };
         Phase: "posted" | "pending" | "post_pending" | "void_pending";
         PortfolioItem: {
             /**
@@ -3603,6 +3567,21 @@ export interface components {
              * @default []
              */
             file_ids?: components["schemas"]["FileId"][];
+            /** @example Example text for the API referen */
+            title: string;
+        };
+        PortfolioItemOutput: {
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
+            description: string;
+            /**
+             * @description Uploaded files of purpose `portfolio`; they become public with the profile. Each file
+             *     is shown once in the whole profile (photo included).
+             * @default []
+             */
+            file_ids: components["schemas"]["FileId"][];
             /** @example Example text for the API referen */
             title: string;
         };
@@ -3632,12 +3611,25 @@ export interface components {
              */
             recommend: number;
         };
+        /** @description What only the platform sees (§11.1). */
+        PrivateFeedbackOutput: {
+            /**
+             * @default
+             * @example Example text for the API referen
+             */
+            note: string;
+            /**
+             * Format: uint8
+             * @description How likely the author is to recommend the other side, 0–10.
+             */
+            recommend: number;
+        };
         Problem: {
             code: string;
             detail: string;
             errors?: {
-                field?: string;
-                message?: string;
+                field: string;
+                message: string;
             }[];
             instance?: string;
             status: number;
@@ -3703,7 +3695,7 @@ export interface components {
              * @description Set once the applicant's Connects came back because the job was cancelled.
              * @default false
              */
-            connects_refunded?: boolean;
+            connects_refunded: boolean;
             /**
              * Format: uint32
              * @description Connects paid to apply (0 for invited proposals).
@@ -3723,6 +3715,11 @@ export interface components {
             /** Format: uint64 */
             version: number;
         };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ProposalViewPage: {
+            items: components["schemas"]["ProposalView"][];
+            next_cursor?: string | null;
+        };
         /** @description Feedback as others may see it: never the private part. */
         PublicFeedback: {
             comment: string;
@@ -3732,7 +3729,7 @@ export interface components {
             overall: string;
             ratings: components["schemas"]["Ratings"];
             /** Format: date-time */
-            revealed_at?: string | null;
+            revealed_at: string | null;
             to: components["schemas"]["UserId"];
         };
         /** @description A freelancer profile as anyone sees it: no version or edit times, no account data. */
@@ -3752,7 +3749,7 @@ export interface components {
             member_since: string;
             overview: string;
             photo_file_id?: components["schemas"]["FileId"] | null;
-            portfolio: components["schemas"]["PortfolioItem"][];
+            portfolio: components["schemas"]["PortfolioItemOutput"][];
             skills: string[];
             title: string;
         };
@@ -3865,7 +3862,7 @@ export interface components {
              * Format: uint8
              * @description The best window's score; `None` until 2 contracts with 2 clients count.
              */
-            job_success_score?: number | null;
+            job_success_score: number | null;
             windows: components["schemas"]["WindowScore"][];
         };
         /** @description How a settled dispute divided the frozen money. */
@@ -3890,6 +3887,11 @@ export interface components {
             submitted_at: string;
             user_id: components["schemas"]["UserId"];
         };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ReviewSummaryPage: {
+            items: components["schemas"]["ReviewSummary"][];
+            next_cursor?: string | null;
+        };
         /** @description The account a submission belongs to, for the reviewer. */
         ReviewedUser: {
             email: string;
@@ -3912,9 +3914,9 @@ export interface components {
             /** @description The other member. */
             other_member_id: components["schemas"]["UserId"];
             /** @description The other member has read every message up to this one. */
-            other_read_up_to?: components["schemas"]["MessageId"] | null;
+            other_read_up_to: components["schemas"]["MessageId"] | null;
             /** @description The caller has read every message up to this one. */
-            read_up_to?: components["schemas"]["MessageId"] | null;
+            read_up_to: components["schemas"]["MessageId"] | null;
             /** @description The caller's side in the deal. */
             side: components["schemas"]["Side"];
             /** @description The proposal or contract the room is about. */
@@ -3926,6 +3928,11 @@ export interface components {
              * @description Messages from the other member the caller has not read.
              */
             unread: number;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        RoomViewPage: {
+            items: components["schemas"]["RoomView"][];
+            next_cursor?: string | null;
         };
         /** @description A saved job: when it was saved. */
         SavedJobRef: {
@@ -3939,6 +3946,11 @@ export interface components {
             job_id: components["schemas"]["JobId"];
             /** Format: date-time */
             saved_at: string;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        SavedJobViewPage: {
+            items: components["schemas"]["SavedJobView"][];
+            next_cursor?: string | null;
         };
         /**
          * @description A freelancer's saved search: a name, an optional keyword query and filters. New jobs that
@@ -3967,6 +3979,11 @@ export interface components {
         };
         /** @example srch_01jd5v3k8r9x2m4n6p7q8s9t0w */
         SavedSearchId: string;
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        SavedSearchPage: {
+            items: components["schemas"]["SavedSearch"][];
+            next_cursor?: string | null;
+        };
         ScheduledLimit: {
             /** Format: date-time */
             effective_from: string;
@@ -3985,7 +4002,15 @@ export interface components {
          *     itself instead of logging time twice.
          */
         SegmentId: string;
-        /** @description One segment of `POST /v1/contracts/{id}/time`. */
+        /**
+         * @description One segment of `POST /v1/contracts/{id}/time`.
+         * @example {
+         *       "activity": 80,
+         *       "keystrokes": 420,
+         *       "mouse": 310,
+         *       "start": "2026-06-15T12:10:00Z"
+         *     }
+         */
         SegmentInput: {
             /**
              * Format: uint8
@@ -4025,14 +4050,16 @@ export interface components {
              * @example 2026-06-15T12:10:00Z
              */
             start: string;
-        };
+        } & (unknown & unknown);
         /**
          * @description Which side of a deal a user is on.
          * @enum {string}
          */
         Side: "client" | "freelancer";
         SignupRequest: {
+            /** @example ann@example.com */
             email: string;
+            /** @example Example text for the API referen */
             name: string;
             /** @description 10 to 128 characters, not containing the email address. */
             password: string;
@@ -4157,32 +4184,32 @@ export interface components {
              */
             available_at: string;
             /** @description While the charge has not gone through: attempts so far and the next one. */
-            charge?: components["schemas"]["ChargeStatus"] | null;
+            charge: components["schemas"]["ChargeStatus"] | null;
             /** Format: date-time */
-            charged_at?: string | null;
+            charged_at: string | null;
             /**
              * Format: date-time
              * @description Monday 12:00 UTC: the diary freezes and the invoice is made.
              */
             closes_at: string;
             contract_id: components["schemas"]["ContractId"];
-            dispute_id?: components["schemas"]["DisputeId"] | null;
+            dispute_id: components["schemas"]["DisputeId"] | null;
             /** Format: date-time */
-            disputed_at?: string | null;
+            disputed_at: string | null;
             id: components["schemas"]["TimesheetId"];
-            invoice?: components["schemas"]["Invoice"] | null;
+            invoice: components["schemas"]["Invoice"] | null;
             /** Format: date-time */
-            invoiced_at?: string | null;
+            invoiced_at: string | null;
             /** Format: uint32 */
             logged_minutes: number;
             /** Format: uint32 */
             manual_minutes: number;
             /** @description What the release (or a dispute's outcome) paid the freelancer. */
-            payment?: components["schemas"]["Payment"] | null;
+            payment: components["schemas"]["Payment"] | null;
             /** @description What a dispute's outcome gave back to the client. */
-            refunded?: components["schemas"]["Money"] | null;
+            refunded: components["schemas"]["Money"] | null;
             /** Format: date-time */
-            released_at?: string | null;
+            released_at: string | null;
             /**
              * Format: date-time
              * @description The client may dispute until just before this (Friday 23:59:59 UTC).
@@ -4192,6 +4219,11 @@ export interface components {
             state: string;
             week_end: string;
             week_start: string;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        TimesheetViewPage: {
+            items: components["schemas"]["TimesheetView"][];
+            next_cursor?: string | null;
         };
         /** @description The filters a report was made with, echoed in its answer. */
         TimesheetsReport: {
@@ -4262,6 +4294,11 @@ export interface components {
         TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return";
         /** @example trf_01jd5v3k8r9x2m4n6p7q8s9t0w */
         TransferId: string;
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        TransferPage: {
+            items: components["schemas"]["Transfer"][];
+            next_cursor?: string | null;
+        };
         UploadView: {
             content_type: string;
             /** Format: date-time */
@@ -4292,7 +4329,7 @@ export interface components {
              * @description Job Success Score and badges as last recomputed (on a contract's end or a reveal);
              *     absent until there is something to compute from.
              */
-            reputation?: components["schemas"]["Reputation"] | null;
+            reputation: components["schemas"]["Reputation"] | null;
             user_id: components["schemas"]["UserId"];
         };
         /** @example usr_01jd5v3k8r9x2m4n6p7q8s9t0w */
@@ -4323,7 +4360,7 @@ export interface components {
              * Format: uint8
              * @description `None` when no contract with earnings ended in the window.
              */
-            score?: number | null;
+            score: number | null;
         };
         /** @example wd_01jd5v3k8r9x2m4n6p7q8s9t0w */
         WithdrawalId: string;
@@ -4353,22 +4390,27 @@ export interface components {
             /** @description Taken from the available balance. */
             amount: components["schemas"]["Money"];
             /** @description Why the payout failed, when it was returned. */
-            failure?: components["schemas"]["PayoutFailure"] | null;
+            failure: components["schemas"]["PayoutFailure"] | null;
             /** @description The payout method's fee, kept by the platform once paid (returned on failure). */
             fee: components["schemas"]["Money"];
             id: components["schemas"]["WithdrawalId"];
             /** @description What reaches the payout method. */
             net: components["schemas"]["Money"];
             /** Format: date-time */
-            paid_at?: string | null;
+            paid_at: string | null;
             payout_method: components["schemas"]["PayoutMethodSummary"];
             /** Format: date-time */
-            processing_at?: string | null;
+            processing_at: string | null;
             /** Format: date-time */
             requested_at: string;
             /** Format: date-time */
-            returned_at?: string | null;
+            returned_at: string | null;
             state: components["schemas"]["WithdrawalState"];
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        WithdrawalViewPage: {
+            items: components["schemas"]["WithdrawalView"][];
+            next_cursor?: string | null;
         };
         WorkDiary: {
             contract_id: components["schemas"]["ContractId"];
@@ -4429,9 +4471,876 @@ export interface components {
         };
     };
     responses: {
-        /** @description A problem (RFC 9457) */
+        /** @description Bad Request: `bad_request` */
+        BadRequest: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Bad Request: `bad_request`, `malformed_json` */
+        BadRequest2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Bad Request: `malformed_json` */
+        BadRequest3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Bad Request: `invalid_query` */
+        BadRequest4: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Bad Request: `bad_request`, `invalid_query`, `malformed_json` */
+        BadRequest5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `identity_not_pending` */
+        Conflict: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
+        Conflict10: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `milestone_state`, `review_over`, `timesheet_state` */
+        Conflict11: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
+        Conflict12: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `deadline_passed`, `dispute_state`, `idempotency_in_progress` */
+        Conflict13: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_not_uploaded`, `idempotency_in_progress` */
+        Conflict14: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `stale_version` */
+        Conflict15: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `invitation_answered` */
+        Conflict16: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `conflict`, `idempotency_in_progress`, `screening_questions_locked` */
+        Conflict17: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `job_closed` */
+        Conflict18: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `already_invited`, `idempotency_in_progress` */
+        Conflict19: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress` */
+        Conflict2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `job_closed`, `job_paused` */
+        Conflict20: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `job_state` */
+        Conflict21: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `billing_method_required`, `idempotency_in_progress` */
+        Conflict22: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `identity_already_verified`, `identity_pending` */
+        Conflict23: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `conflict`, `idempotency_in_progress` */
+        Conflict24: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `saved_search_limit` */
+        Conflict25: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `payout_method_required` */
+        Conflict26: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `milestone_funded` */
+        Conflict27: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        Conflict28: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_state`, `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        Conflict29: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
+        Conflict3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `milestone_state` */
+        Conflict30: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `milestone_state` */
+        Conflict31: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `offer_already_pending` */
+        Conflict32: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired`, `offer_not_pending` */
+        Conflict33: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `offer_not_pending` */
+        Conflict34: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired` */
+        Conflict35: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `proposal_final` */
+        Conflict36: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress` */
+        Conflict37: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `week_closed` */
+        Conflict38: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `concurrent_update`, `stale_version` */
+        Conflict4: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
+        Conflict5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        Conflict6: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_not_ended`, `feedback_given`, `feedback_window_closed`, `idempotency_in_progress` */
+        Conflict7: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_not_fixed`, `idempotency_in_progress` */
+        Conflict8: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
+        Conflict9: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden`, `identity_not_verified` */
+        Forbidden10: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden11: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden12: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden`, `own_identity` */
+        Forbidden2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden4: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `email_unconfirmed`, `forbidden` */
+        Forbidden6: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden7: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden8: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `email_unconfirmed` */
+        Forbidden9: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `not_found` */
+        NotFound: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `invalid_token` */
+        NotFound2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `file_not_found`, `not_found` */
+        NotFound3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `not_found` */
+        NotFound4: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `not_found` */
+        NotFound5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `file_not_found` */
+        NotFound6: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `not_found` */
+        NotFound7: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `proposal_not_found` */
+        NotFound8: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `message_not_found`, `not_found` */
+        NotFound9: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Payload Too Large: `payload_too_large` */
+        PayloadTooLarge: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Payment Required: `bank_account_declined`, `card_declined` */
+        PaymentRequired: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Payment Required: `card_declined` */
+        PaymentRequired2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Payment Required: `bank_account_declined` */
+        PaymentRequired3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Another client error, as a problem (RFC 9457): read its `code` */
         Problem: {
             headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Service Unavailable: `unavailable` */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `too_many_attempts` */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unauthorized: `unauthenticated` */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unauthorized: `unauthenticated` */
+        Unauthorized2: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unauthorized: `unauthenticated` */
+        Unauthorized3: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unauthorized: `unauthenticated` */
+        Unauthorized4: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity10: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        UnprocessableEntity11: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity2: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `idempotency_key_reused` */
+        UnprocessableEntity3: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `invalid_body`, `validation_failed` */
+        UnprocessableEntity4: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `invalid_body`, `validation_failed` */
+        UnprocessableEntity5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity6: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `upload_mismatch` */
+        UnprocessableEntity7: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity8: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity9: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unsupported Media Type: `unsupported_media_type` */
+        UnsupportedMediaType: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -4441,7 +5350,16 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+        IdempotentReplayed: "true";
+        /** @description This request's id, also the problem's `instance`: quote it in bug reports */
+        RequestId: string;
+        /** @description Seconds to wait before trying again */
+        RetryAfter: number;
+        /** @description `Bearer`: send a valid access token */
+        WwwAuthenticate: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -4458,10 +5376,12 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4482,12 +5402,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page16"];
+                    "application/json": components["schemas"]["DisputePage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4503,12 +5428,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page17"];
+                    "application/json": components["schemas"]["ReviewSummaryPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4526,12 +5456,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityReviewView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4552,12 +5487,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityReviewView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden2"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4587,12 +5531,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityReviewView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4608,12 +5563,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4641,12 +5600,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            404: components["responses"]["NotFound2"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4675,12 +5643,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized2"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4704,10 +5682,19 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized3"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4735,12 +5722,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized4"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4758,8 +5754,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "email": "An example written for the documentation",
-                 *       "name": "An example written for the documentation",
+                 *       "email": "ann@example.com",
+                 *       "name": "Example text for the API referen",
                  *       "password": "An example written for the documentation",
                  *       "roles": [
                  *         "client"
@@ -4773,12 +5769,20 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            409: components["responses"]["Conflict3"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4812,6 +5816,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4827,12 +5832,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientProfile"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4860,12 +5868,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientProfile"];
                 };
             };
+            400: components["responses"]["BadRequest3"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict4"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity5"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4883,12 +5900,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4906,12 +5927,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4941,12 +5966,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict5"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -4979,12 +6015,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BonusView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict6"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5005,12 +6052,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5028,12 +6083,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractFeedback"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5073,12 +6132,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractFeedback"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict7"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5112,12 +6181,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneSummary"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict8"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5138,12 +6218,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict9"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5164,12 +6253,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict5"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5191,6 +6289,9 @@ export interface operations {
                  * @example {
                  *       "segments": [
                  *         {
+                 *           "activity": 80,
+                 *           "keystrokes": 420,
+                 *           "mouse": 310,
                  *           "start": "2026-06-15T12:10:00Z"
                  *         }
                  *       ]
@@ -5203,18 +6304,34 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LoggedTime"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound3"];
+            409: components["responses"]["Conflict10"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     listTimesheets: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5226,18 +6343,26 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page13"];
+                    "application/json": components["schemas"]["TimesheetViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getWorkDiary: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The day, in UTC, e.g. 2026-12-07 */
+                date: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5249,12 +6374,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WorkDiary"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity6"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5272,7 +6402,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "milestone_id": null,
+                 *       "milestone_id": "mil_01jd5v3k8r9x2m4n6p7q8s9t0w",
                  *       "reason": "Example text for the API referen"
                  *     }
                  */
@@ -5283,12 +6413,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden4"];
+            404: components["responses"]["NotFound4"];
+            409: components["responses"]["Conflict11"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5306,12 +6447,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5329,12 +6474,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Evidence"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5365,12 +6515,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict12"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5401,12 +6562,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden5"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict13"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5437,12 +6609,21 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UploadView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5460,12 +6641,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FileView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5486,12 +6671,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FileView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict14"];
+            422: components["responses"]["UnprocessableEntity7"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5520,12 +6713,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page3"];
+                    "application/json": components["schemas"]["FreelancerCardPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity8"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5541,12 +6738,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FreelancerProfile"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound5"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5590,12 +6791,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FreelancerProfile"];
                 };
             };
+            400: components["responses"]["BadRequest3"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden6"];
+            404: components["responses"]["NotFound6"];
+            409: components["responses"]["Conflict15"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity5"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5613,12 +6824,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PublicFreelancerView"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5653,12 +6867,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict16"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5679,12 +6903,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5700,12 +6932,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page4"];
+                    "application/json": components["schemas"]["JobViewPage"];
                 };
             };
+            400: components["responses"]["BadRequest4"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5744,12 +6981,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5767,12 +7014,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5798,12 +7049,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden7"];
+            404: components["responses"]["NotFound3"];
+            409: components["responses"]["Conflict17"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5833,12 +7095,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict18"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5868,12 +7140,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict19"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5894,12 +7176,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5924,12 +7215,18 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page5"];
+                    "application/json": components["schemas"]["ClientProposalViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden7"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity9"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5964,12 +7261,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound3"];
+            409: components["responses"]["Conflict20"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -5990,12 +7297,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict21"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6016,12 +7331,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6040,14 +7363,33 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            201: {
+            200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SavedJobRef"];
                 };
             };
+            /** @description Success */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedJobRef"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict18"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6068,10 +7410,18 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6087,12 +7437,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6108,12 +7461,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["BillingMethodViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden8"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6147,12 +7504,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BillingMethodView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentRequired"];
+            403: components["responses"]["Forbidden8"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6173,12 +7541,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["BillingMethodViewPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6199,12 +7575,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectsView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6232,12 +7612,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentRequired2"];
+            409: components["responses"]["Conflict22"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6260,12 +7650,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page11"];
+                    "application/json": components["schemas"]["ContractPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity10"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6281,12 +7675,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6314,12 +7711,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IdentityView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound6"];
+            409: components["responses"]["Conflict23"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6340,12 +7747,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page7"];
+                    "application/json": components["schemas"]["InvitationPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6366,12 +7777,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page4"];
+                    "application/json": components["schemas"]["JobViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6387,12 +7802,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["InboxPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6416,12 +7835,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MarkReadResponse"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6444,12 +7872,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page10"];
+                    "application/json": components["schemas"]["OfferPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity10"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6465,12 +7897,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page2"];
+                    "application/json": components["schemas"]["PayoutMethodViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6503,12 +7938,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PayoutMethodView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentRequired3"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6531,12 +7977,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page6"];
+                    "application/json": components["schemas"]["ProposalViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity9"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6552,12 +8002,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page4"];
+                    "application/json": components["schemas"]["JobViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6573,12 +8026,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BillingsReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6594,12 +8051,18 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EarningsReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound7"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6615,12 +8078,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimesheetsReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound7"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6636,12 +8104,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TransactionsReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound7"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6657,12 +8130,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WorkInProgressReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound7"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6690,12 +8168,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden9"];
+            409: components["responses"]["Conflict24"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6711,12 +8199,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page8"];
+                    "application/json": components["schemas"]["SavedJobViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6732,12 +8223,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page9"];
+                    "application/json": components["schemas"]["SavedSearchPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6765,12 +8259,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SavedSearch"];
                 };
             };
+            400: components["responses"]["BadRequest5"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict25"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6791,10 +8295,18 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6815,12 +8327,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page12"];
+                    "application/json": components["schemas"]["TransferPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6836,12 +8352,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WalletView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6857,12 +8376,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page18"];
+                    "application/json": components["schemas"]["WithdrawalViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6893,12 +8416,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WithdrawalView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden10"];
+            409: components["responses"]["Conflict26"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity11"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6919,10 +8452,18 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict27"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6952,12 +8493,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneSummary"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict27"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -6983,12 +8535,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict28"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7014,12 +8576,23 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict29"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7040,12 +8613,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict28"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7071,12 +8653,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict30"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7106,12 +8698,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound3"];
+            409: components["responses"]["Conflict31"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7150,12 +8752,23 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden7"];
+            404: components["responses"]["NotFound8"];
+            409: components["responses"]["Conflict32"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7173,12 +8786,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7199,12 +8816,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AcceptedView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden11"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict33"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7225,12 +8851,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict34"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7251,12 +8885,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden12"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict35"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7274,12 +8917,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PartyProposalView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7305,12 +8952,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7331,12 +8988,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7357,12 +9022,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7383,12 +9056,21 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict36"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7409,12 +9091,20 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7430,12 +9120,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page14"];
+                    "application/json": components["schemas"]["RoomViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7453,12 +9147,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page15"];
+                    "application/json": components["schemas"]["MessageViewPage"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7476,7 +9175,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "text": "Example text for the API referen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MessageDraft"];
             };
         };
@@ -7484,12 +9187,22 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessageView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound3"];
+            409: components["responses"]["Conflict37"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7515,12 +9228,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RoomView"];
                 };
             };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound9"];
+            409: components["responses"]["Conflict2"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity4"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7541,10 +9264,19 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict38"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7562,12 +9294,15 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserFeedback"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
@@ -7585,12 +9320,16 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WithdrawalView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };

@@ -152,6 +152,12 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
             paths[path][&method]["requestBody"]["content"]["application/json"]["example"] = example;
         }
     }
+    for schema in schemas.values_mut() {
+        bound_integers(schema);
+    }
+    for item in paths.values_mut() {
+        bound_integers(item);
+    }
     let examples = shared_examples(&mut paths);
     let mut problem_responses = shared_problem_responses(&mut paths);
     problem_responses.insert(
@@ -389,6 +395,34 @@ fn shared_problem_responses(paths: &mut Map<String, Value>) -> Map<String, Value
         }
     }
     shared
+}
+
+/// Gives every sized integer (`format: uint32`, `int64`…) the bounds of its Rust type: a
+/// number past them does not deserialize, so the schema must not allow it either.
+fn bound_integers(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let bounds: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("uint64") => Some((0, u64::MAX.into())),
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                _ => None,
+            };
+            if let Some((min, max)) = bounds {
+                object.entry("minimum").or_insert_with(|| json!(min as i64));
+                let max = u64::try_from(max).map_or_else(|_| json!(max as i64), |m| json!(m));
+                object.entry("maximum").or_insert(max);
+            }
+            object.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
 }
 
 /// Points every `$ref` to a renamed definition at its new name.

@@ -1,9 +1,10 @@
 //! Writes the OpenAPI document of every area's routes to `docs/openapi.json` (what the
 //! `api-docs` function embeds); `--check` fails instead when the committed file is stale.
 //!
-//! `answers write` turns what the e2e suite saw each operation answer (`target/api-answers/`,
-//! recorded by the local server) into `docs/api-answers.json` and rewrites the document;
-//! `answers check` (end of scripts/test) fails on an answer the document does not state.
+//! `answers write` adds what the e2e suite saw each operation answer (`target/api-answers/`,
+//! recorded by the local server) to `docs/api-answers.json` and rewrites the document;
+//! `answers check` (end of scripts/test) fails on a status the document does not list for an
+//! operation and notes the problem codes it does not name.
 
 use anyhow::{bail, Result};
 use worklane_devstack::{answers, functions};
@@ -40,7 +41,7 @@ fn main() -> Result<()> {
             }
             match *mode {
                 "write" => {
-                    let answers = answers::to_answers(&recorded);
+                    let answers = answers::merged(&functions::committed_answers(), &recorded);
                     let mut text = serde_json::to_string_pretty(&answers)?;
                     text.push('\n');
                     std::fs::write(functions::answers_path(), text)?;
@@ -52,14 +53,17 @@ fn main() -> Result<()> {
                     );
                 }
                 "check" => {
-                    let findings =
-                        answers::undocumented(&recorded, &serde_json::from_str(&committed)?);
+                    let seen = answers::undocumented(&recorded, &serde_json::from_str(&committed)?);
+                    for code in &seen.codes {
+                        println!("openapi: note: {code} (add it with `answers write`)");
+                    }
+                    let findings = seen.statuses;
                     if !findings.is_empty() {
                         for finding in &findings {
                             eprintln!("openapi: {finding}");
                         }
                         bail!(
-                            "{} answers the document does not state; if the code changed on purpose, run `cargo run -p worklane-devstack --bin openapi -- answers write` and review the diff",
+                            "{} statuses the document does not list; if the code changed on purpose, run `cargo run -p worklane-devstack --bin openapi -- answers write` and review the diff",
                             findings.len()
                         );
                     }
