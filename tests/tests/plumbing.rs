@@ -448,3 +448,96 @@ async fn the_dev_clock_freezes_what_requests_and_schedules_see() {
     assert_eq!(bad.body["errors"][0]["field"], "now", "{}", bad.body);
     assert_eq!(app.get("/_dev/clock", None).await.body["frozen"], false);
 }
+
+/// The local server, probed with a raw TCP client: a client that never finishes its headers
+/// or its body does not hold a connection open, and a body announced larger than the limit
+/// is refused with 413 at once, without `100 Continue`. The timeouts are the test's own
+/// (500 ms), so nothing here waits long.
+#[tokio::test]
+async fn the_local_server_drops_stalled_clients_and_refuses_large_bodies_at_once() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use worklane_devstack::server::{bind, serve_with_limits, Delivery, Limits};
+
+    let app = TestApp::spawn().await;
+    let limits = Limits {
+        header_read: Duration::from_millis(500),
+        body_read: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let listener = bind(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(serve_with_limits(
+        listener,
+        app.stack.clone(),
+        Delivery::BeforeAnswer,
+        limits,
+    ));
+    // What the server says on a connection after `request`, until it closes it (bounded).
+    async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> (String, Duration) {
+        let started = Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("the server closed the connection within 10 s")
+            .ok();
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    }
+
+    // Headers never finished: closed after the header timeout, not a minute later.
+    let (answer, took) =
+        exchange(addr, b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Slow: 1").await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    // 20 MB announced, asking to continue: 413 problem+json at once, never `100 Continue`.
+    let (answer, took) = exchange(
+        addr,
+        b"POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 20971520\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+    assert!(took < Duration::from_millis(400), "{took:?}");
+
+    // A body that stops coming: 408 after the body deadline, and the connection closes.
+    let (answer, took) = exchange(
+        addr,
+        b"POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"email\":",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    // A well-behaved client is served as before.
+    let (answer, _) = exchange(
+        addr,
+        b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(200)]
+    );
+    server.abort();
+}
