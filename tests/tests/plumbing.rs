@@ -541,3 +541,87 @@ async fn the_local_server_drops_stalled_clients_and_refuses_large_bodies_at_once
     );
     server.abort();
 }
+
+/// Every object a request body may contain is closed (`additionalProperties: false`), as
+/// the server is (`deny_unknown_fields`, tagged enums included): a new request type that
+/// forgets it fails here, not in a probe.
+#[test]
+fn every_request_body_refuses_unknown_fields() {
+    use serde_json::Value;
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(worklane_devstack::repo_root().join("docs/openapi.json"))
+            .expect("docs/openapi.json exists"),
+    )
+    .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    fn walk(
+        schema: &Value,
+        schemas: &Value,
+        at: &str,
+        seen: &mut BTreeSet<String>,
+        open: &mut Vec<String>,
+        objects: &mut usize,
+    ) {
+        if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+            if seen.insert(name.to_string()) {
+                walk(
+                    &schemas[name],
+                    schemas,
+                    &format!("{at} > {name}"),
+                    seen,
+                    open,
+                    objects,
+                );
+            }
+            return;
+        }
+        let is_object = match &schema["type"] {
+            Value::String(t) => t == "object",
+            Value::Array(types) => types.iter().any(|t| t == "object"),
+            _ => false,
+        };
+        if is_object {
+            *objects += 1;
+            if schema["additionalProperties"] != Value::Bool(false) {
+                open.push(at.to_string());
+            }
+        }
+        let nested = schema["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values());
+        let alternatives = ["oneOf", "anyOf", "allOf"]
+            .into_iter()
+            .flat_map(|k| schema[k].as_array().into_iter().flatten());
+        for inner in nested
+            .chain(alternatives)
+            .chain(std::iter::once(&schema["items"]))
+        {
+            if inner.is_object() {
+                walk(inner, schemas, at, seen, open, objects);
+            }
+        }
+    }
+    let (mut open, mut objects) = (Vec::new(), 0);
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if body.is_object() {
+                let at = format!("{method} {path}");
+                walk(
+                    body,
+                    schemas,
+                    &at,
+                    &mut BTreeSet::new(),
+                    &mut open,
+                    &mut objects,
+                );
+            }
+        }
+    }
+    assert!(objects > 50, "only {objects} request objects found");
+    assert!(
+        open.is_empty(),
+        "request objects that accept unknown fields: {open:#?}"
+    );
+}
