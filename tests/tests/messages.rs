@@ -333,7 +333,10 @@ async fn unread_counts_and_read_receipts() {
         // in `detail`); the unknown message names the field.
         if bad.code() == "invalid_body" {
             let detail = bad.body["detail"].as_str().unwrap();
-            assert!(detail.contains("msg_garbage") || detail.contains("extra"), "{detail}");
+            assert!(
+                detail.contains("msg_garbage") || detail.contains("extra"),
+                "{detail}"
+            );
         } else {
             assert_eq!(bad.body["errors"][0]["field"], "up_to", "{}", bad.body);
         }
