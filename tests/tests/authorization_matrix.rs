@@ -1,8 +1,10 @@
 //! The authorization matrix (issue 16, part 4): every route of the table, called as an
-//! anonymous caller, a stranger, an account of the wrong role, the right party and an admin,
-//! on real objects of one world, and the answers checked: never a 5xx, never a 2xx that reads
-//! or changes someone else's object. It walks `functions::routes()`, so a new route enters
-//! the matrix by itself — and fails it until `spec` says who owns what it touches.
+//! anonymous caller, a stranger, an account of the wrong role, the right party, the other side
+//! of the object (holding every role) and an admin, on real objects of one world, and the
+//! answers checked: never a 5xx, never a 2xx that reads or changes someone else's object,
+//! never another's id in an answer to a non-party. It walks `functions::routes()`, so a new
+//! route enters the matrix by itself — and fails it until `spec` says who owns what it
+//! touches.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -55,8 +57,12 @@ struct Spec {
     pick: Option<&'static str>,
     /// An admin may read it (mediation, identity review) though no party to it.
     admin_may: bool,
-    /// The owner's and the admin's own calls are skipped: they would take apart the world
-    /// later rows (and the admin column) still need. Non-owners' calls are always made.
+    /// The other side of the object (the freelancer of the client's contract, the client of
+    /// the freelancer's proposal) is a right party too; without it, the other side is refused
+    /// like a stranger, even holding the role the action needs.
+    both: bool,
+    /// The right parties' own writes are skipped: they would take apart the world later rows
+    /// still need. Everyone else's calls are always made (and must be refused).
     destroys: bool,
 }
 
@@ -67,6 +73,7 @@ impl Spec {
             owner,
             pick: None,
             admin_may: false,
+            both: false,
             destroys: false,
         }
     }
@@ -76,6 +83,10 @@ impl Spec {
     }
     const fn admin_may(mut self) -> Spec {
         self.admin_may = true;
+        self
+    }
+    const fn both(mut self) -> Spec {
+        self.both = true;
         self
     }
     const fn destroys(mut self) -> Spec {
@@ -103,7 +114,8 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "approveIdentity"
         | "rejectIdentity"
         | "auditLedger"
-        | "resolveDispute" => s(AdminOnly, Admin),
+        | "resolveDispute"
+        | "getDisputeEvidence" => s(AdminOnly, Admin),
 
         "getMe"
         | "addRole"
@@ -135,23 +147,27 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "getBillingsByClientReport"
         | "getTimesheetsReport"
         | "getTransactionsReport" => s(Mine, Freelancer),
-
-        "searchJobs" | "searchFreelancers" | "getClient" => s(Open, Freelancer),
-        "postJob" => s(Open, Client),
-
-        // Jobs: the invite-only one, which must not even exist for anyone else; its
-        // proposals are listed on the public one, which has one.
-        "getJob" | "editJob" | "pauseJob" | "resumeJob" | "publishJob" | "inviteFreelancer" => {
-            s(Owned, Client)
-        }
-        "closeJob" => s(Owned, Client).destroys(),
-        "listJobProposals" => s(Owned, Client).pick("public"),
-        "submitProposal" | "saveJob" => s(Owned, Freelancer),
         // Removes the caller's own bookmark, whatever the id (204 for any job): it neither
         // shows that the job exists nor touches anything of its client's.
         "unsaveJob" => s(Mine, Freelancer),
 
-        "getProposal" | "editProposal" => s(Owned, Freelancer),
+        "searchJobs" | "searchFreelancers" | "getClient" => s(Open, Freelancer),
+        "postJob" => s(Open, Client),
+
+        // Jobs: the invite-only one, which must not even exist for anyone else (the invited
+        // freelancer sees it); its proposals are listed on the public one, which has one.
+        "editJob" | "pauseJob" | "resumeJob" | "publishJob" | "inviteFreelancer" => {
+            s(Owned, Client)
+        }
+        "getJob" => s(Owned, Client).both(),
+        "closeJob" => s(Owned, Client).destroys(),
+        "listJobProposals" => s(Owned, Client).pick("public"),
+        "submitProposal" => s(Owned, Freelancer),
+        // Its client may bookmark their own job.
+        "saveJob" => s(Owned, Freelancer).both(),
+
+        "getProposal" => s(Owned, Freelancer).both(),
+        "editProposal" => s(Owned, Freelancer),
         "withdrawProposal" => s(Owned, Freelancer).destroys(),
         "shortlistProposal" | "archiveProposal" => s(Owned, Client),
         "declineProposal" => s(Owned, Client).destroys(),
@@ -161,20 +177,16 @@ fn spec(operation_id: &str) -> Option<Spec> {
 
         // The body names the public job and its freelancer.
         "sendOffer" => s(Owned, Client),
-        "getOffer" => s(Owned, Client),
+        "getOffer" => s(Owned, Client).both(),
         "acceptOffer" => s(Owned, Freelancer),
         "declineOffer" => s(Owned, Freelancer).destroys(),
         "withdrawOffer" => s(Owned, Client).destroys(),
 
-        "getContract"
-        | "pauseContract"
-        | "resumeContract"
-        | "payBonus"
-        | "addMilestone"
-        | "getContractFeedback"
-        | "leaveFeedback" => s(Owned, Client),
-        "endContract" => s(Owned, Client).destroys(),
-        "changeHourlyTerms" | "listTimesheets" | "getWorkDiary" => s(Owned, Client).pick("hourly"),
+        "pauseContract" | "resumeContract" | "payBonus" | "addMilestone" => s(Owned, Client),
+        "getContract" | "getContractFeedback" | "leaveFeedback" => s(Owned, Client).both(),
+        "endContract" => s(Owned, Client).both().destroys(),
+        "changeHourlyTerms" => s(Owned, Client).pick("hourly"),
+        "listTimesheets" | "getWorkDiary" => s(Owned, Client).pick("hourly").both(),
         "logTime" => s(Owned, Freelancer).pick("hourly"),
         "deleteTimeSegment" => s(Owned, Freelancer),
 
@@ -184,10 +196,9 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "submitMilestone" => s(Owned, Freelancer),
         "refundMilestone" => s(Owned, Freelancer).destroys(),
 
-        // The body names the funded milestone.
-        "openDispute" => s(Owned, Client),
-        "getDispute" => s(Owned, Client).admin_may(),
-        "getDisputeEvidence" => s(AdminOnly, Admin),
+        // The body names the funded milestone; either side may dispute (its state decides).
+        "openDispute" => s(Owned, Client).both(),
+        "getDispute" => s(Owned, Client).admin_may().both(),
         "answerDispute" => s(Owned, Freelancer),
 
         "getFile" | "completeUpload" => s(Owned, Freelancer),
@@ -197,9 +208,19 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "deleteSavedSearch" => s(Owned, Freelancer).destroys(),
         "getWithdrawal" => s(Owned, Freelancer),
 
-        "listMessages" | "postMessage" | "markRoomRead" => s(Owned, Client),
+        "listMessages" | "postMessage" | "markRoomRead" => s(Owned, Client).both(),
         _ => return None,
     })
+}
+
+/// How a route `spec` does not know yet is called meanwhile, so its row still shows what
+/// strangers get: on an object, as if the client owned it; elsewhere, as the caller's own.
+fn guess(route: &Route) -> Spec {
+    if route.path.contains('{') {
+        Spec::new(Kind::Owned, Party::Client)
+    } else {
+        Spec::new(Kind::Mine, Party::Client).destroys()
+    }
 }
 
 /// The real objects of the world, and who holds which token.
@@ -212,6 +233,10 @@ struct World {
     stranger: String,
     client_only: String,
     freelancer_only: String,
+    /// The client and the freelancer holding both roles, so that only the side they stand
+    /// on (never a missing role) can refuse them the other side's actions.
+    client_both: String,
+    freelancer_both: String,
     admin: String,
     freelancer_id: String,
     /// (collection, pick) → id, as the segment before `{id}` names the collection.
@@ -502,9 +527,28 @@ impl World {
         put("identity", "", freelancer_id.clone(), false);
         put("clients", "", client_id, false);
 
+        // Roles travel in access tokens: the single-role tokens above stay as they are.
+        let mut both = Vec::new();
+        for (token, role, email) in [
+            (&client, "freelancer", "client@example.com"),
+            (&freelancer, "client", "freelancer@example.com"),
+        ] {
+            let added = app
+                .post("/v1/me/roles", Some(token), &json!({ "role": role }))
+                .await;
+            assert_eq!(added.status, 200, "{}", added.body);
+            let login = app.login(email).await;
+            assert_eq!(login.status, 200, "{}", login.body);
+            both.push(login.body["access_token"].as_str().unwrap().to_string());
+        }
+        let freelancer_both = both.pop().unwrap();
+        let client_both = both.pop().unwrap();
+
         World {
             app,
             examples,
+            client_both,
+            freelancer_both,
             client,
             freelancer,
             stranger,
@@ -634,14 +678,17 @@ enum Column {
     Stranger,
     WrongRole,
     Owner,
+    /// The owner's counter-party on the object.
+    OtherSide,
     Admin,
 }
 
-const COLUMNS: [Column; 5] = [
+const COLUMNS: [Column; 6] = [
     Column::Anonymous,
     Column::Stranger,
     Column::WrongRole,
     Column::Owner,
+    Column::OtherSide,
     Column::Admin,
 ];
 
@@ -676,6 +723,10 @@ impl Matrix<'_> {
                 Party::Freelancer => &w.freelancer,
                 Party::Admin => &w.admin,
             }),
+            Column::OtherSide => Some(match spec.owner {
+                Party::Client => &w.freelancer_both,
+                Party::Freelancer | Party::Admin => &w.client_both,
+            }),
             Column::Admin => Some(&w.admin),
         }
     }
@@ -707,13 +758,23 @@ impl Matrix<'_> {
             )
             .await;
         let status = reply.status;
-        let failure = self
-            .judge(route, spec, column, &reply)
-            .map(|why| format!("{label} as {column:?}: {status} — {why}: {}", reply.body));
+        let sent = format!("{path} {}", body.as_deref().unwrap_or_default());
+        let failure = self.judge(route, spec, column, &sent, &reply).map(|why| {
+            let body: String = reply.body.to_string().chars().take(300).collect();
+            format!("{label} as {column:?}: {status} — {why}: {body}")
+        });
         (status.to_string(), failure)
     }
 
-    fn judge(&self, route: &Route, spec: &Spec, column: Column, reply: &Reply) -> Option<String> {
+    /// What is wrong with `reply` to `column`'s call that `sent` (path and body) made.
+    fn judge(
+        &self,
+        route: &Route,
+        spec: &Spec,
+        column: Column,
+        sent: &str,
+        reply: &Reply,
+    ) -> Option<String> {
         let status = reply.status;
         if status >= 500 {
             return Some("a server error".into());
@@ -721,7 +782,25 @@ impl Matrix<'_> {
         let ok = (200..300).contains(&status);
         // The admin column is the right party on admin routes, and may read what it mediates.
         let party = column == Column::Owner
+            || (column == Column::OtherSide && spec.both)
             || (column == Column::Admin && (spec.kind == Kind::AdminOnly || spec.admin_may));
+        let refused = matches!(spec.kind, Kind::Owned | Kind::AdminOnly);
+        if !party && column != Column::Anonymous && refused && !is_denial(status) {
+            return Some("someone else's object (or an admin route): must be 401/403/404".into());
+        }
+        // Whatever the status, a non-party learns no id but those it sent: a refusal that
+        // describes the object is a read too.
+        if !party {
+            let text = reply.body.to_string();
+            let leak = self
+                .world
+                .private
+                .iter()
+                .find(|id| text.contains(id.as_str()) && !sent.contains(id.as_str()));
+            if let Some(leak) = leak {
+                return Some(format!("the answer carries {leak}, not the caller's"));
+            }
+        }
         if column == Column::Anonymous {
             if route.access == Access::Bearer && status != 401 {
                 return Some("an anonymous call to a bearer route must be 401".into());
@@ -731,25 +810,9 @@ impl Matrix<'_> {
             }
             return None;
         }
-        if party {
-            // A read by the right party proves the ids are real, so the refusals mean something.
-            return (route.method == Method::GET && !ok)
-                .then(|| "the right party's read must succeed".into());
-        }
-        match spec.kind {
-            Kind::Owned | Kind::AdminOnly if !is_denial(status) => {
-                Some("someone else's object (or an admin route): must be 401/403/404".into())
-            }
-            _ if ok => {
-                let text = reply.body.to_string();
-                self.world
-                    .private
-                    .iter()
-                    .find(|id| text.contains(*id))
-                    .map(|leak| format!("the answer carries {leak}, not the caller's"))
-            }
-            _ => None,
-        }
+        // A read by the right party proves the ids are real, so the refusals mean something.
+        (party && route.method == Method::GET && !ok)
+            .then(|| "the right party's read must succeed".into())
     }
 }
 
@@ -765,21 +828,17 @@ async fn nobody_but_the_right_party_reads_or_changes_an_object() {
     };
     let mut cells: BTreeMap<(usize, Column), String> = BTreeMap::new();
     let mut failures = Vec::new();
-    let specs: Vec<Option<Spec>> = routes.iter().map(|r| spec(r.operation_id)).collect();
-    for (route, spec) in routes.iter().zip(&specs) {
-        if spec.is_none() {
+    let mut known: Vec<(usize, &Route, Spec)> = Vec::new();
+    for (row, route) in routes.iter().enumerate() {
+        let spec = spec(route.operation_id).unwrap_or_else(|| {
             failures.push(format!(
                 "{} {} ({}) is not in the matrix: add it to `spec` with its kind and right party",
                 route.method, route.path, route.operation_id
             ));
-        }
+            guess(route)
+        });
+        known.push((row, route, spec));
     }
-    let known: Vec<(usize, &Route, Spec)> = routes
-        .iter()
-        .zip(&specs)
-        .enumerate()
-        .filter_map(|(row, (route, spec))| spec.map(|spec| (row, route, spec)))
-        .collect();
     let is_read = |route: &Route| route.method == Method::GET;
 
     // Three phases, so a refusal comes from who calls and never from a state someone else's
@@ -793,22 +852,31 @@ async fn nobody_but_the_right_party_reads_or_changes_an_object() {
         } else {
             Column::Owner
         };
+        let mut rights = vec![right];
+        if spec.both {
+            rights.push(Column::OtherSide);
+        }
+        // Only an object has another side; on admin routes the owner is the admin.
         let others: Vec<Column> = COLUMNS
             .into_iter()
-            .filter(|c| *c != right && !(spec.kind == Kind::AdminOnly && *c == Column::Owner))
+            .filter(|c| !rights.contains(c))
+            .filter(|c| spec.kind == Kind::Owned || *c != Column::OtherSide)
+            .filter(|c| spec.kind != Kind::AdminOnly || *c != Column::Owner)
             .filter(|c| spec.kind != Kind::Session || *c == Column::Anonymous)
             .collect();
         if is_read(route) {
             let mut everyone = others;
-            everyone.push(right);
+            everyone.extend(rights);
             phases[0].push((row, route, spec, everyone));
         } else {
             phases[1].push((row, route, spec, others));
-            // The owner's (and admin's) destroying calls are left out: see `Spec::destroys`.
+            // The right parties' destroying calls are left out: see `Spec::destroys`.
             if spec.destroys || spec.kind == Kind::Session {
-                cells.insert((row, right), "skip".into());
+                for column in rights {
+                    cells.insert((row, column), "skip".into());
+                }
             } else {
-                phases[2].push((row, route, spec, vec![right]));
+                phases[2].push((row, route, spec, rights));
             }
         }
     }
@@ -829,19 +897,20 @@ async fn nobody_but_the_right_party_reads_or_changes_an_object() {
         .max()
         .unwrap_or(40);
     let mut table = format!(
-        "{:width$} | {:>5} | {:>8} | {:>10} | {:>5} | {:>5}\n",
-        "operation", "anon", "stranger", "wrong role", "owner", "admin"
+        "{:width$} | {:>5} | {:>8} | {:>10} | {:>5} | {:>10} | {:>5}\n",
+        "operation", "anon", "stranger", "wrong role", "owner", "other side", "admin"
     );
     for (row, route) in routes.iter().enumerate() {
         let cell = |column| cells.get(&(row, column)).map_or("-", String::as_str);
         let _ = writeln!(
             table,
-            "{:width$} | {:>5} | {:>8} | {:>10} | {:>5} | {:>5}",
+            "{:width$} | {:>5} | {:>8} | {:>10} | {:>5} | {:>10} | {:>5}",
             format!("{} {} ({})", route.method, route.path, route.operation_id),
             cell(Column::Anonymous),
             cell(Column::Stranger),
             cell(Column::WrongRole),
             cell(Column::Owner),
+            cell(Column::OtherSide),
             cell(Column::Admin),
         );
     }
