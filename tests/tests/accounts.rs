@@ -332,6 +332,14 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
 async fn logout_revokes_the_session() {
     let app = TestApp::spawn().await;
     let (access, refresh) = app.confirmed_user("hal@example.com", &["client"]).await;
+    let file =
+        worklane_tests::ready_file(&app, &access, "attachment", &worklane_tests::png(300)).await;
+    assert_eq!(
+        app.get(&format!("/v1/files/{file}"), Some(&access))
+            .await
+            .status,
+        200
+    );
     let logout = app
         .send(
             reqwest::Method::POST,
@@ -364,6 +372,9 @@ async fn logout_revokes_the_session() {
         )
         .await;
     assert_eq!(role.status, 401, "{}", role.body);
+    // ... also where a token is optional (a public route that reads it when sent).
+    let read = app.get(&format!("/v1/files/{file}"), Some(&access)).await;
+    assert_eq!(read.status, 401, "{}", read.body);
     // Revoked in the table, not only in this process's cache: another instance (a fresh
     // store, nothing cached) refuses it too.
     let sid = app
