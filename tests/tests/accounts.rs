@@ -271,7 +271,7 @@ async fn expired_tampered_and_foreign_tokens_are_refused() {
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_session() {
     let app = TestApp::spawn().await;
-    let (_, first) = app.confirmed_user("gus@example.com", &["client"]).await;
+    let (first_access, first) = app.confirmed_user("gus@example.com", &["client"]).await;
     let rotated = app
         .post("/v1/auth/refresh", None, &json!({"refresh_token": first}))
         .await;
@@ -294,6 +294,19 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
         .post("/v1/auth/refresh", None, &json!({"refresh_token": second}))
         .await;
     assert_eq!(successor.status, 401, "the successor dies with its session");
+    // ... and so does every access token of the session, at once, not 15 minutes later.
+    for access in [
+        first_access.as_str(),
+        rotated.body["access_token"].as_str().unwrap(),
+    ] {
+        let me = app.get("/v1/me", Some(access)).await;
+        assert_eq!(
+            (me.status, me.code()),
+            (401, "unauthenticated"),
+            "{}",
+            me.body
+        );
+    }
 
     // A new login starts a new, independent session.
     let login = app.login("gus@example.com").await;
@@ -319,6 +332,14 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
 async fn logout_revokes_the_session() {
     let app = TestApp::spawn().await;
     let (access, refresh) = app.confirmed_user("hal@example.com", &["client"]).await;
+    let file =
+        worklane_tests::ready_file(&app, &access, "attachment", &worklane_tests::png(300)).await;
+    assert_eq!(
+        app.get(&format!("/v1/files/{file}"), Some(&access))
+            .await
+            .status,
+        200
+    );
     let logout = app
         .send(
             reqwest::Method::POST,
@@ -335,6 +356,40 @@ async fn logout_revokes_the_session() {
             .status,
         401
     );
+    // The access token dies with its session at once, on reads and writes alike.
+    let me = app.get("/v1/me", Some(&access)).await;
+    assert_eq!(
+        (me.status, me.code()),
+        (401, "unauthenticated"),
+        "{}",
+        me.body
+    );
+    let role = app
+        .post(
+            "/v1/me/roles",
+            Some(&access),
+            &json!({"role": "freelancer"}),
+        )
+        .await;
+    assert_eq!(role.status, 401, "{}", role.body);
+    // ... also where a token is optional (a public route that reads it when sent).
+    let read = app.get(&format!("/v1/files/{file}"), Some(&access)).await;
+    assert_eq!(read.status, 401, "{}", read.body);
+    // Revoked in the table, not only in this process's cache: another instance (a fresh
+    // store, nothing cached) refuses it too.
+    let sid = app
+        .stack
+        .app
+        .keys()
+        .unwrap()
+        .verify(&access, Utc::now())
+        .unwrap()
+        .sid;
+    let elsewhere = worklane::store::Store::new(
+        app.stack.app.store.client().clone(),
+        app.stack.app.store.table(),
+    );
+    assert!(elsewhere.session_revoked(&sid).await.unwrap());
 
     // Logging out with only the refresh token works too, and nobody else's token is accepted.
     let login = app.login("hal@example.com").await;
@@ -349,12 +404,15 @@ async fn logout_revokes_the_session() {
         .status,
         401
     );
+    let other_access = login.body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/v1/me", Some(other_access)).await.status, 200);
     assert_eq!(
         app.post("/v1/auth/logout", None, &json!({"refresh_token": refresh}))
             .await
             .status,
         204
     );
+    assert_eq!(app.get("/v1/me", Some(other_access)).await.status, 401);
     assert_eq!(
         app.post("/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
             .await
@@ -402,4 +460,33 @@ async fn unconfirmed_accounts_cannot_take_on_roles() {
         .post("/v1/me/roles", Some(access), &json!({"role": "admin"}))
         .await;
     assert_eq!(admin.status, 422);
+}
+
+/// A `null` where a string belongs is a type error like any other: 422, the field named.
+#[tokio::test]
+async fn a_null_for_a_required_field_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    for (field, body) in [
+        (
+            "name",
+            json!({"email": "ida@example.com", "password": PASSWORD, "name": null, "roles": ["client"]}),
+        ),
+        (
+            "roles[0]",
+            json!({"email": "ida@example.com", "password": PASSWORD, "name": "Ida", "roles": [null]}),
+        ),
+        (
+            "email",
+            json!({"email": 7, "password": PASSWORD, "name": "Ida", "roles": ["client"]}),
+        ),
+    ] {
+        let reply = app.post("/v1/auth/signup", None, &body).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (422, "invalid_body"),
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.body["errors"][0]["field"], field, "{}", reply.body);
+    }
 }

@@ -369,3 +369,85 @@ async fn payout_methods_carry_their_fee_and_minimum() {
     let others = app.get("/v1/me/payout-methods", Some(&gus)).await;
     assert_eq!(others.body["items"], json!([]));
 }
+
+/// What a probe of hostile requests found: extra top-level fields beside a method's `type`
+/// were ignored, and a `null` where a string belongs answered 400.
+#[tokio::test]
+async fn method_bodies_refuse_unknown_fields_and_name_the_field_of_a_null() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.confirmed_user("ann@example.com", &["client"]).await;
+    let (freelancer, _) = app
+        .confirmed_user("frida@example.com", &["freelancer"])
+        .await;
+    let paypal = json!({"type": "paypal", "email": "frida@example.com"});
+    let card = card("4242424242424242");
+    for (path, token, valid) in [
+        ("/v1/me/billing-methods", &client, &card),
+        ("/v1/me/payout-methods", &freelancer, &paypal),
+    ] {
+        for (field, value) in [
+            ("default", json!(true)),
+            ("verified", json!(true)),
+            ("fee", json!("0.00")),
+            ("owner_id", json!("usr_01hzz")),
+        ] {
+            let mut body = valid.clone();
+            body[field] = value;
+            let reply = app.post(path, Some(token), &body).await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (422, "invalid_body"),
+                "{path} {field}: {}",
+                reply.body
+            );
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains(field),
+                "{}",
+                reply.body
+            );
+        }
+    }
+    let nulled = json!({"type": "card", "card": {"number": null, "exp_month": 12, "exp_year": 2030, "cvc": "123"}});
+    let reply = app
+        .post("/v1/me/billing-methods", Some(&client), &nulled)
+        .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (422, "invalid_body"),
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .post(
+            "/v1/me/payout-methods",
+            Some(&freelancer),
+            &json!({"type": "paypal", "email": null}),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (422, "invalid_body"),
+        "{}",
+        reply.body
+    );
+    // Nothing of the refused bodies was stored.
+    for (path, token) in [
+        ("/v1/me/billing-methods", &client),
+        ("/v1/me/payout-methods", &freelancer),
+    ] {
+        assert_eq!(app.get(path, Some(token)).await.body["items"], json!([]));
+    }
+    // The valid bodies still go through.
+    assert_eq!(
+        app.post("/v1/me/billing-methods", Some(&client), &card)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        app.post("/v1/me/payout-methods", Some(&freelancer), &paypal)
+            .await
+            .status,
+        201
+    );
+}

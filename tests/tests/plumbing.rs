@@ -13,52 +13,202 @@ fn signup_body(email: &str) -> String {
     json!({"email": email, "password": PASSWORD, "name": "Jo", "roles": ["client"]}).to_string()
 }
 
+fn job_body(title: &str) -> serde_json::Value {
+    json!({
+        "title": title,
+        "description": "We need a serverless REST API in Rust on AWS Lambda with DynamoDB storage.",
+        "category": "web-mobile-software-dev",
+        "skills": ["rust"],
+        "experience_level": "expert",
+        "type": "fixed",
+        "budget": {"amount": "600.00", "currency": "USD"},
+        "duration": "1-3 months",
+    })
+}
+
+async fn post_keyed(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &str,
+    key: &str,
+) -> worklane_tests::Reply {
+    app.send(
+        reqwest::Method::POST,
+        "/v1/jobs",
+        token,
+        Some(body),
+        &[("idempotency-key", key)],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
     let app = TestApp::spawn().await;
-    let body = signup_body("jo@example.com");
-    let key = [("idempotency-key", "signup-jo-1")];
-    let first = app.signup_raw(&body, &key).await;
-    assert_eq!(first.status, 201);
-    let replay = app.signup_raw(&body, &key).await;
+    let (client, _) = app.confirmed_user("jo@example.com", &["client"]).await;
+    let body = job_body("Rust API on Lambda");
+    let first = post_keyed(&app, Some(&client), &body.to_string(), "job-1").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let replay = post_keyed(&app, Some(&client), &body.to_string(), "job-1").await;
     assert_eq!(replay.status, 201);
     assert_eq!(replay.raw, first.raw, "replayed byte for byte");
     assert_eq!(replay.headers["idempotent-replayed"], "true");
+    // The same JSON in another key order and layout is the same request.
+    let mut fields: Vec<(String, serde_json::Value)> =
+        body.as_object().unwrap().clone().into_iter().collect();
+    fields.reverse();
+    let reordered = format!(
+        "{{\n  {}\n}}",
+        fields
+            .iter()
+            .map(|(k, v)| format!("{:?} :  {v}", k))
+            .collect::<Vec<_>>()
+            .join(",\n  ")
+    );
+    assert_ne!(reordered, body.to_string());
+    let again = post_keyed(&app, Some(&client), &reordered, "job-1").await;
+    assert_eq!((again.status, &again.raw), (201, &first.raw), "{reordered}");
 
-    let other = signup_body("someone-else@example.com");
-    let mismatch = app.signup_raw(&other, &key).await;
+    let mismatch = post_keyed(
+        &app,
+        Some(&client),
+        &job_body("Another job").to_string(),
+        "job-1",
+    )
+    .await;
     assert_eq!(
         (mismatch.status, mismatch.code()),
         (422, "idempotency_key_reused")
     );
 
     // A request still running holds its key: simulate one by claiming the key first.
-    let pending_body = signup_body("kim@example.com");
-    let mut pending = ApiRequest::new(http::Method::POST, "/v1/auth/signup", Utc::now());
+    let pending_body = job_body("Pending job").to_string();
+    let mut pending = ApiRequest::new(http::Method::POST, "/v1/jobs", Utc::now());
     pending.body = pending_body.clone().into();
+    let user = worklane_tests::user_id(&app, &client).await;
     app.stack
         .app
         .store
-        .claim_idempotency_key(
-            "anonymous:signup",
-            "signup-kim",
-            &fingerprint(&pending),
-            Utc::now(),
-        )
+        .claim_idempotency_key(&user, "job-pending", &fingerprint(&pending), Utc::now())
         .await
         .unwrap();
-    let busy = app
-        .signup_raw(&pending_body, &[("idempotency-key", "signup-kim")])
-        .await;
+    let busy = post_keyed(&app, Some(&client), &pending_body, "job-pending").await;
     assert_eq!((busy.status, busy.code()), (409, "idempotency_in_progress"));
 
-    let bad_key = app
-        .signup_raw(&body, &[("idempotency-key", "has space")])
-        .await;
+    let bad_key = post_keyed(&app, Some(&client), &body.to_string(), "has space").await;
     assert_eq!(bad_key.status, 400);
-    // Only one account was created for jo.
-    let dup = app.signup_raw(&body, &[]).await;
-    assert_eq!(dup.code(), "email_taken");
+}
+
+/// As Stripe: a request refused before it ran (its body, its media type, its caller) is not
+/// kept under its key, so the corrected retry with the same key goes through.
+#[tokio::test]
+async fn a_rejected_request_does_not_use_up_its_key() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.confirmed_user("lea@example.com", &["client"]).await;
+    let good = job_body("Rust API on Lambda").to_string();
+    let mut unknown = job_body("Rust API on Lambda");
+    unknown["owner_id"] = json!("usr_x");
+    let mut invalid = job_body("Rust API on Lambda");
+    invalid["title"] = json!("");
+    let mut nulled = job_body("Rust API on Lambda");
+    nulled["title"] = json!(null);
+    for (n, (token, body, status)) in [
+        (None, good.clone(), 401),
+        (Some(client.as_str()), "{".to_string(), 400),
+        (Some(client.as_str()), unknown.to_string(), 422),
+        (Some(client.as_str()), invalid.to_string(), 422),
+        (Some(client.as_str()), nulled.to_string(), 422),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("job-{n}");
+        let refused = post_keyed(&app, token, &body, &key).await;
+        assert_eq!(refused.status, status, "{n}: {}", refused.body);
+        let corrected = post_keyed(&app, Some(&client), &good, &key).await;
+        assert_eq!(corrected.status, 201, "{n}: {}", corrected.body);
+        assert!(
+            corrected.headers.get("idempotent-replayed").is_none(),
+            "{n}"
+        );
+        // ... and from then on the key is the success's.
+        let replay = post_keyed(&app, Some(&client), &good, &key).await;
+        assert_eq!((replay.status, &replay.raw), (201, &corrected.raw), "{n}");
+    }
+    let wrong_type = app
+        .send(
+            reqwest::Method::POST,
+            "/v1/jobs",
+            Some(&client),
+            None,
+            &[
+                ("idempotency-key", "job-text"),
+                ("content-type", "text/plain"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_type.status, 415, "{}", wrong_type.body);
+    assert_eq!(
+        post_keyed(&app, Some(&client), &good, "job-text")
+            .await
+            .status,
+        201
+    );
+}
+
+/// Auth routes answer with secrets (tokens) or about one (a password): they never store an
+/// answer under an Idempotency-Key, so nothing replays a session to whoever sends the key.
+#[tokio::test]
+async fn auth_routes_never_store_or_replay_under_a_key() {
+    let app = TestApp::spawn().await;
+    let body = signup_body("max@example.com");
+    let key = [("idempotency-key", "signup-max")];
+    assert_eq!(app.signup_raw(&body, &key).await.status, 201);
+    let again = app.signup_raw(&body, &key).await;
+    assert_eq!((again.status, again.code()), (409, "email_taken"));
+    assert!(again.headers.get("idempotent-replayed").is_none());
+    let token = app.confirmation_token("max@example.com").await;
+    let confirm = json!({"token": token}).to_string();
+    let send = |path: &'static str, body: String| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::POST,
+                path,
+                None,
+                Some(&body),
+                &[("idempotency-key", "auth-key")],
+            )
+            .await
+        }
+    };
+    assert_eq!(send("/v1/auth/confirm", confirm.clone()).await.status, 200);
+    assert_eq!(send("/v1/auth/confirm", confirm).await.status, 404);
+    let login = json!({"email": "max@example.com", "password": PASSWORD}).to_string();
+    let first = send("/v1/auth/login", login.clone()).await;
+    let second = send("/v1/auth/login", login).await;
+    assert_eq!((first.status, second.status), (200, 200));
+    assert!(second.headers.get("idempotent-replayed").is_none());
+    assert_ne!(first.body["refresh_token"], second.body["refresh_token"]);
+    // Logged out, the first session's tokens are not replayed by its login's key either.
+    let refresh = json!({"refresh_token": first.body["refresh_token"]}).to_string();
+    assert_eq!(send("/v1/auth/logout", refresh.clone()).await.status, 204);
+    assert_eq!(send("/v1/auth/refresh", refresh).await.status, 401);
+    // Not a word about keys in their documentation either.
+    let doc = app.get("/openapi.json", None).await.body;
+    for path in [
+        "/v1/auth/signup",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+        "/v1/auth/confirm",
+    ] {
+        let operation = &doc["paths"][path]["post"];
+        assert!(!operation.to_string().contains("Idempotency-Key"), "{path}");
+    }
+    assert!(doc["paths"]["/v1/jobs"]["post"]
+        .to_string()
+        .contains("Idempotency-Key"));
 }
 
 #[tokio::test]
@@ -297,4 +447,181 @@ async fn the_dev_clock_freezes_what_requests_and_schedules_see() {
     assert_eq!(bad.content_type(), "application/problem+json");
     assert_eq!(bad.body["errors"][0]["field"], "now", "{}", bad.body);
     assert_eq!(app.get("/_dev/clock", None).await.body["frozen"], false);
+}
+
+/// The local server, probed with a raw TCP client: a client that never finishes its headers
+/// or its body does not hold a connection open, and a body announced larger than the limit
+/// is refused with 413 at once, without `100 Continue`. The timeouts are the test's own
+/// (500 ms), so nothing here waits long.
+#[tokio::test]
+async fn the_local_server_drops_stalled_clients_and_refuses_large_bodies_at_once() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use worklane_devstack::server::{bind, serve_with_limits, Delivery, Limits};
+
+    let app = TestApp::spawn().await;
+    let limits = Limits {
+        header_read: Duration::from_millis(500),
+        body_read: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let listener = bind(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(serve_with_limits(
+        listener,
+        app.stack.clone(),
+        Delivery::BeforeAnswer,
+        limits,
+    ));
+    // What the server says on a connection after `request`, until it closes it (bounded).
+    async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> (String, Duration) {
+        let started = Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("the server closed the connection within 10 s")
+            .ok();
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    }
+
+    // Headers never finished: closed after the header timeout, not a minute later.
+    let (answer, took) =
+        exchange(addr, b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Slow: 1").await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    // 20 MB announced, asking to continue: 413 problem+json at once, never `100 Continue`.
+    let (answer, took) = exchange(
+        addr,
+        b"POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 20971520\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+    assert!(took < Duration::from_millis(400), "{took:?}");
+
+    // A body that stops coming: 408 after the body deadline, and the connection closes.
+    let (answer, took) = exchange(
+        addr,
+        b"POST /v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"email\":",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+
+    // A well-behaved client is served as before.
+    let (answer, _) = exchange(
+        addr,
+        b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(200)]
+    );
+    server.abort();
+}
+
+/// Every object a request body may contain is closed (`additionalProperties: false`), as
+/// the server is (`deny_unknown_fields`, tagged enums included): a new request type that
+/// forgets it fails here, not in a probe.
+#[test]
+fn every_request_body_refuses_unknown_fields() {
+    use serde_json::Value;
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(worklane_devstack::repo_root().join("docs/openapi.json"))
+            .expect("docs/openapi.json exists"),
+    )
+    .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    fn walk(
+        schema: &Value,
+        schemas: &Value,
+        at: &str,
+        seen: &mut BTreeSet<String>,
+        open: &mut Vec<String>,
+        objects: &mut usize,
+    ) {
+        if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+            if seen.insert(name.to_string()) {
+                walk(
+                    &schemas[name],
+                    schemas,
+                    &format!("{at} > {name}"),
+                    seen,
+                    open,
+                    objects,
+                );
+            }
+            return;
+        }
+        let is_object = match &schema["type"] {
+            Value::String(t) => t == "object",
+            Value::Array(types) => types.iter().any(|t| t == "object"),
+            _ => false,
+        };
+        if is_object {
+            *objects += 1;
+            if schema["additionalProperties"] != Value::Bool(false) {
+                open.push(at.to_string());
+            }
+        }
+        let nested = schema["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values());
+        let alternatives = ["oneOf", "anyOf", "allOf"]
+            .into_iter()
+            .flat_map(|k| schema[k].as_array().into_iter().flatten());
+        for inner in nested
+            .chain(alternatives)
+            .chain(std::iter::once(&schema["items"]))
+        {
+            if inner.is_object() {
+                walk(inner, schemas, at, seen, open, objects);
+            }
+        }
+    }
+    let (mut open, mut objects) = (Vec::new(), 0);
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if body.is_object() {
+                let at = format!("{method} {path}");
+                walk(
+                    body,
+                    schemas,
+                    &at,
+                    &mut BTreeSet::new(),
+                    &mut open,
+                    &mut objects,
+                );
+            }
+        }
+    }
+    assert!(objects > 50, "only {objects} request objects found");
+    assert!(
+        open.is_empty(),
+        "request objects that accept unknown fields: {open:#?}"
+    );
 }

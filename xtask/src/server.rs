@@ -9,7 +9,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -18,6 +18,29 @@ use worklane::http::{router, ApiError, ApiRequest, ApiResponse};
 
 /// Largest body the local server accepts (API Gateway's payload limit is 10 MB).
 const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// How long the local server waits for a client, so that a slow or stalled one (headers never
+/// finished, a body that never comes) cannot hold a connection and its task open: API Gateway
+/// gives up on a client too.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// From the first byte of a request to the end of its headers.
+    pub header_read: std::time::Duration,
+    /// From the end of the headers to the end of the body.
+    pub body_read: std::time::Duration,
+    /// Larger bodies are refused with 413, by their Content-Length before any is read.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: std::time::Duration::from_secs(10),
+            body_read: std::time::Duration::from_secs(30),
+            max_body: MAX_BODY,
+        }
+    }
+}
 
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
@@ -42,6 +65,15 @@ pub async fn serve(listener: TcpListener, stack: Arc<Stack>) {
 }
 
 pub async fn serve_with(listener: TcpListener, stack: Arc<Stack>, delivery: Delivery) {
+    serve_with_limits(listener, stack, delivery, Limits::default()).await
+}
+
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    stack: Arc<Stack>,
+    delivery: Delivery,
+    limits: Limits,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -50,9 +82,13 @@ pub async fn serve_with(listener: TcpListener, stack: Arc<Stack>, delivery: Deli
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let stack = stack.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(&stack, req, delivery).await) }
+                async move {
+                    Ok::<_, std::convert::Infallible>(handle(&stack, req, delivery, limits).await)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
@@ -63,15 +99,56 @@ async fn handle(
     stack: &Stack,
     req: Request<Incoming>,
     delivery: Delivery,
+    limits: Limits,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     // The stack's clock, not the wall clock: `PUT /_dev/clock` may have frozen it.
     let now = stack.clock.now();
     let path = parts.uri.path().to_string();
     let query = parse_query(parts.uri.query().unwrap_or(""));
-    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return to_hyper(ApiError::PayloadTooLarge { limit: MAX_BODY }.to_response(None)),
+    let too_large = || {
+        let mut response = to_hyper(
+            ApiError::PayloadTooLarge {
+                limit: limits.max_body,
+            }
+            .to_response(None),
+        );
+        // The body was not read, so the connection cannot carry another request.
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        response
+    };
+    // Refused by what it announces, before any of it is read: hyper only sends
+    // `100 Continue` once the body is polled, so a client that asked for it learns at once.
+    let announced = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limits.max_body as u64) {
+        return too_large();
+    }
+    let read = http_body_util::Limited::new(body, limits.max_body).collect();
+    let body = match tokio::time::timeout(limits.body_read, read).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => return too_large(),
+        Err(_) => {
+            let mut response = to_hyper(
+                ApiError::Rule {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    code: "request_timeout",
+                    detail: "the request body did not arrive in time".into(),
+                }
+                .to_response(None),
+            );
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+            return response;
+        }
     };
     let mut api = ApiRequest::new(parts.method.clone(), &path, now);
     api.query = query;

@@ -79,7 +79,9 @@ pub enum BillingMethodKind {
 
 /// A new billing method as the client sends it.
 #[derive(Clone, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Internally tagged enums ignore unknown fields unless told: a stray `default` or
+// `owner_id` must be refused, not silently dropped.
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BillingMethodInput {
     Card { card: CardInput },
     BankAccount { bank: BankInput },

@@ -223,7 +223,9 @@ pub fn quote(terms: &PayoutTerms, amount: Decimal) -> Result<WithdrawalQuote, Pa
 
 /// A new payout method as the freelancer sends it.
 #[derive(Clone, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Internally tagged enums ignore unknown fields unless told: a stray `default` or
+// `owner_id` must be refused, not silently dropped.
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PayoutMethodInput {
     UsBank {
         bank: BankInput,

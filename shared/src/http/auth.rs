@@ -226,6 +226,18 @@ impl Caller {
         })
     }
 
+    /// The caller, if the token is valid and its session has not been revoked since it was
+    /// issued (logout, refresh-token reuse): what the router checks before any bearer route.
+    pub async fn from_live_session(app: &crate::App, req: &ApiRequest) -> Result<Self, ApiError> {
+        let caller = Self::from_request(app.keys()?, req)?;
+        if app.store.session_revoked(&caller.session_id).await? {
+            return Err(ApiError::Unauthenticated(
+                "the session of this access token has ended; log in again",
+            ));
+        }
+        Ok(caller)
+    }
+
     /// Unconfirmed accounts may read, but not post jobs, propose or move money (PRODUCT §1.2).
     pub fn require_confirmed(&self) -> Result<&Self, ApiError> {
         if self.email_confirmed {

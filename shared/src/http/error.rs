@@ -18,6 +18,13 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("{0}")]
     InvalidBody(String),
+    /// A body that is JSON but not of the request's shape at a known place (a wrong type, a
+    /// `null` where a value is required): `invalid_body`, naming the field.
+    #[error("{detail}")]
+    InvalidField {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("the request failed validation")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -93,7 +100,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             MalformedJson(_) | BadRequest(_) => StatusCode::BAD_REQUEST,
-            InvalidBody(_) | Validation(_) | IdempotencyMismatch => {
+            InvalidBody(_) | InvalidField { .. } | Validation(_) | IdempotencyMismatch => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -117,7 +124,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             MalformedJson(_) => "malformed_json",
-            InvalidBody(_) => "invalid_body",
+            InvalidBody(_) | InvalidField { .. } => "invalid_body",
             Validation(_) => "validation_failed",
             BadRequest(_) => "bad_request",
             PayloadTooLarge { .. } => "payload_too_large",
@@ -188,7 +195,9 @@ impl ApiError {
             detail: self.to_string(),
             instance: request_id,
             errors: match self {
-                ApiError::Validation(errors) | ApiError::FieldRule { errors, .. } => Some(errors),
+                ApiError::Validation(errors)
+                | ApiError::FieldRule { errors, .. }
+                | ApiError::InvalidField { errors, .. } => Some(errors),
                 _ => None,
             },
         };

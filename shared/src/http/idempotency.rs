@@ -75,15 +75,55 @@ pub fn key_of(req: &ApiRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// What identifies "the same request": method, path and body.
+/// What identifies "the same request": method, path and body, the body in a canonical form
+/// when it is JSON (keys sorted, no whitespace), so a client that re-serializes its retry in
+/// another key order is not told it sent another request.
 pub fn fingerprint(req: &ApiRequest) -> String {
-    let mut bytes = Vec::with_capacity(req.body.len() + req.path.len() + 8);
+    let body = canonical_body(&req.body);
+    let mut bytes = Vec::with_capacity(body.len() + req.path.len() + 8);
     bytes.extend_from_slice(req.method.as_str().as_bytes());
     bytes.push(b' ');
     bytes.extend_from_slice(req.path.as_bytes());
     bytes.push(0);
-    bytes.extend_from_slice(&req.body);
+    bytes.extend_from_slice(&body);
     sha256_hex(&bytes)
+}
+
+fn canonical_body(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    // `serde_json::Map` is ordered by key (the crate is built without `preserve_order`), so
+    // writing the parsed value back sorts every object's keys.
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => serde_json::to_vec(&value)
+            .map(Into::into)
+            .unwrap_or(body.into()),
+        Err(_) => body.into(),
+    }
+}
+
+/// Whether an answer refused the request before it did anything (its body or its caller was
+/// wrong): like Stripe, such an answer is not kept under the key, so the corrected retry
+/// with the same key runs. Rules a handler checked against stored state (a 409 conflict, a
+/// 422 business rule) are outcomes and are kept.
+fn rejected_before_execution(response: &ApiResponse) -> bool {
+    match response.status.as_u16() {
+        400 | 401 | 403 | 404 | 413 | 415 => true,
+        409 | 422 => {
+            #[derive(serde::Deserialize)]
+            struct Problem {
+                code: String,
+            }
+            serde_json::from_slice::<Problem>(&response.body).is_ok_and(|p| {
+                matches!(
+                    p.code.as_str(),
+                    "invalid_body"
+                        | "validation_failed"
+                        | "idempotency_in_progress"
+                        | "idempotency_key_reused"
+                )
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Runs `run` at most once per (scope, key). `scope` separates callers, so two users' keys
@@ -126,7 +166,7 @@ where
             let response = run(req).await;
             let outcome = if slot.recorded() {
                 Ok(())
-            } else if response.status.is_server_error() {
+            } else if response.status.is_server_error() || rejected_before_execution(&response) {
                 store.release_idempotency_key(scope, key).await
             } else {
                 store

@@ -45,7 +45,7 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
             .collect();
         let mut parameters = params;
         parameters.extend(route.query.iter().map(|param| param.parameter()));
-        if is_mutating(&route.method) {
+        if route.takes_idempotency_key() {
             parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
                 "description": "Same key and body within 24 h replays the first response; another body is a 422.",
                 "schema": {"type": "string", "pattern": super::idempotency::KEY_PATTERN}}));
@@ -78,7 +78,7 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
             None => json!({"description": "Success"}),
         };
         let mut headers = json!({"x-request-id": {"$ref": "#/components/headers/RequestId"}});
-        if is_mutating(&route.method) {
+        if route.takes_idempotency_key() {
             headers["Idempotent-Replayed"] =
                 json!({"$ref": "#/components/headers/IdempotentReplayed"});
         }
@@ -197,15 +197,6 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
     })
 }
 
-fn is_mutating(method: &http::Method) -> bool {
-    [
-        http::Method::POST,
-        http::Method::PATCH,
-        http::Method::DELETE,
-    ]
-    .contains(method)
-}
-
 /// The problems a route can answer, by status, each code with an example body: those its
 /// shape implies whatever the handler does (a bearer token, a body, query parameters, a path
 /// id, an Idempotency-Key, a busy store), and those the e2e suite saw it answer.
@@ -237,7 +228,7 @@ fn problems_of(
     if route.path.contains('{') {
         shape.push(ApiError::NotFound("the resource"));
     }
-    if is_mutating(&route.method) {
+    if route.takes_idempotency_key() {
         shape.extend([
             ApiError::BadRequest(
                 "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),

@@ -131,7 +131,20 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ));
     }
     whole_numbers_as_integers(&mut value);
-    T::deserialize(value).map_err(|err| ApiError::InvalidBody(err.to_string()))
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let field = err.path().to_string();
+        let message = err.inner().to_string();
+        // The path is where the error happened; at the top level (an unknown or missing
+        // field) serde's message already names the field.
+        if field == "." || field.is_empty() {
+            ApiError::InvalidBody(message)
+        } else {
+            ApiError::InvalidField {
+                detail: format!("{field}: {message}"),
+                errors: vec![super::error::FieldError { field, message }],
+            }
+        }
+    })
 }
 
 /// JSON Schema counts `15.0` as the integer 15 (and so do JavaScript clients, which have no
@@ -260,14 +273,40 @@ mod tests {
             request("", "application/json").json::<Body>(),
             Err(ApiError::MalformedJson(_))
         ));
-        assert!(matches!(
-            request(r#"{"name":"a","admin":true}"#, "application/json").json::<Body>(),
-            Err(ApiError::InvalidBody(_))
-        ));
-        assert!(matches!(
-            request(r#"{"name":1}"#, "application/json").json::<Body>(),
-            Err(ApiError::InvalidBody(_))
-        ));
+        // A wrong type, `null` included, is a 422 naming the field, never a 400; so is a
+        // field the type does not have.
+        for (body, field) in [
+            (r#"{"name":"a","admin":true}"#, "admin"),
+            (r#"{"name":1}"#, "name"),
+            (r#"{"name":null}"#, "name"),
+        ] {
+            match request(body, "application/json").json::<Body>() {
+                Err(err @ ApiError::InvalidField { .. }) => {
+                    assert_eq!((err.status().as_u16(), err.code()), (422, "invalid_body"));
+                    let ApiError::InvalidField { errors, .. } = err else {
+                        unreachable!()
+                    };
+                    assert_eq!(errors[0].field, field, "{body}");
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Nested {
+            card: Card,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Card {
+            number: String,
+        }
+        match request(r#"{"card":{"number":null}}"#, "application/json").json::<Nested>() {
+            Err(ApiError::InvalidField { errors, .. }) => {
+                assert_eq!(errors[0].field, "card.number")
+            }
+            other => panic!("{other:?}"),
+        }
         #[derive(Debug, Deserialize)]
         struct Count {
             n: u32,

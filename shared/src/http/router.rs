@@ -46,6 +46,15 @@ impl Route {
         self
     }
 
+    /// Whether an Idempotency-Key applies: mutating routes, but not sign-up, login and the
+    /// other public auth routes, whose answers are secrets (tokens) or about one (a password)
+    /// and must never be stored at rest or replayed to whoever sends the same key.
+    pub fn takes_idempotency_key(&self) -> bool {
+        let mutating = [Method::POST, Method::PATCH, Method::DELETE].contains(&self.method);
+        let auth = self.access == Access::Public && self.path.starts_with("/v1/auth/");
+        mutating && !auth
+    }
+
     /// The same route, stating that its body may be left out (the handler reads it with
     /// `json_or_default`).
     pub fn with_optional_body(mut self) -> Self {
@@ -220,11 +229,7 @@ async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
     // Who is asking comes before what is asked: without a valid token a bearer route answers
     // 401 whatever its body, so a stranger learns nothing from validation messages.
     if route.access == Access::Bearer {
-        let verified = app
-            .keys()
-            .map_err(ApiError::from)
-            .and_then(|keys| super::auth::Caller::from_request(keys, &req));
-        if let Err(err) = verified {
+        if let Err(err) = super::auth::Caller::from_live_session(app, &req).await {
             return err.to_response(Some(&request_id));
         }
     }
@@ -235,16 +240,14 @@ async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
 }
 
 /// Mutating requests with an Idempotency-Key are scoped to the caller's account when a valid
-/// token is present (so keys of different users never collide), else to the key alone.
+/// token is present (so keys of different users never collide), else to the operation and the
+/// request's fingerprint.
 fn idempotency_scope(
     app: &App,
     route: &Route,
     req: &ApiRequest,
 ) -> Result<Option<(String, String)>, ApiError> {
-    if route.method != Method::POST
-        && route.method != Method::PATCH
-        && route.method != Method::DELETE
-    {
+    if !route.takes_idempotency_key() {
         return Ok(None);
     }
     let Some(key) = idempotency::key_of(req)? else {
@@ -252,7 +255,14 @@ fn idempotency_scope(
     };
     let scope = match super::auth::Caller::from_request(app.keys()?, req) {
         Ok(caller) => caller.user_id.to_string(),
-        Err(_) => format!("anonymous:{}", route.operation_id),
+        // Anonymous keys name no owner, so the request itself is part of the scope: another
+        // body under someone's key is simply another request, and nobody can occupy a key
+        // (and the answer it will replay) that someone else is about to use.
+        Err(_) => format!(
+            "anonymous:{}:{}",
+            route.operation_id,
+            idempotency::fingerprint(req)
+        ),
     };
     Ok(Some((scope, key)))
 }

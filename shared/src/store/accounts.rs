@@ -10,6 +10,7 @@ use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{SessionId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 pub const CONFIRMATION_TTL: Duration = Duration::hours(48);
@@ -92,6 +93,55 @@ pub struct SessionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_reason: Option<String>,
     pub expires_at: i64,
+}
+
+/// How long this process trusts that a session it saw live is still live. A revocation made
+/// by this process counts at once; one made by another process (another Lambda instance)
+/// counts within this bound. Access tokens themselves live 15 minutes.
+pub const SESSION_CHECK_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sessions this process read lately: live ones until `SESSION_CHECK_TTL` passes, revoked
+/// ones for good (revocation is final). Bounded: past `CAPACITY` entries, stale ones go.
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    seen: std::sync::Mutex<HashMap<SessionId, SessionSeen>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SessionSeen {
+    Live(std::time::Instant),
+    Revoked,
+}
+
+impl SessionCache {
+    const CAPACITY: usize = 50_000;
+
+    fn lookup(&self, id: &SessionId) -> Option<bool> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        match seen.get(id)? {
+            SessionSeen::Revoked => Some(true),
+            SessionSeen::Live(at) if at.elapsed() < SESSION_CHECK_TTL => Some(false),
+            SessionSeen::Live(_) => None,
+        }
+    }
+
+    fn remember(&self, id: &SessionId, revoked: bool) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= Self::CAPACITY {
+            seen.retain(
+                |_, s| matches!(s, SessionSeen::Live(at) if at.elapsed() < SESSION_CHECK_TTL),
+            );
+            if seen.len() >= Self::CAPACITY {
+                seen.clear();
+            }
+        }
+        let entry = if revoked {
+            SessionSeen::Revoked
+        } else {
+            SessionSeen::Live(std::time::Instant::now())
+        };
+        seen.insert(id.clone(), entry);
+    }
 }
 
 pub struct NewAccount {
@@ -421,13 +471,28 @@ impl Store {
         })
     }
 
-    /// Revokes a session: its refresh tokens stop working. Idempotent.
+    /// Whether the session of an access token was revoked (logout, refresh-token reuse). A
+    /// session without a record (never started here, or long expired) is not revoked: only
+    /// a holder of the signing key mints such tokens. Cached per process, see `SessionCache`.
+    pub async fn session_revoked(&self, session_id: &SessionId) -> Result<bool, StoreError> {
+        if let Some(revoked) = self.sessions.lookup(session_id) {
+            return Ok(revoked);
+        }
+        let session: Option<SessionRecord> = self.get(&as_key(keys::session(session_id))).await?;
+        let revoked = session.is_some_and(|s| s.revoked_at.is_some());
+        self.sessions.remember(session_id, revoked);
+        Ok(revoked)
+    }
+
+    /// Revokes a session: its refresh and access tokens stop working. Idempotent.
     pub async fn revoke_session(
         &self,
         session_id: &SessionId,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // Refused here at once, whatever the write's fate: a revocation is never undone.
+        self.sessions.remember(session_id, true);
         let tx = Tx::new().update(
             Label::Session,
             as_key(keys::session(session_id)),

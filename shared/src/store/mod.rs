@@ -87,6 +87,9 @@ pub struct Store {
     /// a response, so fault tests switch these on (see `FaultInjector`). Always `None` in
     /// the functions.
     faults: Option<std::sync::Arc<FaultInjector>>,
+    /// What this process last learned about sessions, so revocation costs one read per
+    /// session per `SESSION_CHECK_TTL` rather than one per request.
+    sessions: std::sync::Arc<accounts::SessionCache>,
 }
 
 /// Makes `Store::transact` fail the way DynamoDB can: a transaction conflict before anything
@@ -153,6 +156,7 @@ impl Store {
             client,
             table: table.into(),
             faults: None,
+            sessions: Default::default(),
         }
     }
 

@@ -176,9 +176,10 @@ pub async fn complete_upload(app: &App, req: ApiRequest) -> Result<ApiResponse, 
 }
 
 pub async fn get_file(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    // Public files need no token; a token that is sent must be valid.
+    // Public files need no token; a token that is sent must be valid and of a live session
+    // (a public route: the router checked no token).
     let caller = match req.header("authorization") {
-        Some(_) => Some(Caller::from_request(app.keys()?, &req)?.user_id),
+        Some(_) => Some(Caller::from_live_session(app, &req).await?.user_id),
         None => None,
     };
     let file = readable_file(app, &req, caller.as_ref()).await?;
