@@ -4631,7 +4631,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress` */
+        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
         Conflict2: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4641,7 +4641,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `job_closed`, `job_paused` */
+        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `invitation_required`, `job_closed`, `job_paused` */
         Conflict20: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4741,7 +4741,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `stale_version` */
         Conflict3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4841,7 +4841,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `stale_version` */
+        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
         Conflict4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4851,7 +4851,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
         Conflict5: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4861,7 +4861,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress` */
         Conflict6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4911,7 +4911,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden`, `identity_not_verified` */
+        /** @description Forbidden: `email_unconfirmed` */
         Forbidden10: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4921,7 +4921,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `forbidden`, `identity_not_verified` */
         Forbidden11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4933,6 +4933,36 @@ export interface components {
         };
         /** @description Forbidden: `forbidden` */
         Forbidden12: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden13: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden14: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden15: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5011,7 +5041,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `email_unconfirmed` */
+        /** @description Forbidden: `forbidden` */
         Forbidden9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5031,6 +5061,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Not Found: `message_not_found`, `not_found` */
+        NotFound10: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Not Found: `invalid_token` */
         NotFound2: {
             headers: {
@@ -5041,7 +5081,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `file_not_found`, `not_found` */
+        /** @description Not Found: `not_found` */
         NotFound3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5051,7 +5091,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `not_found` */
+        /** @description Not Found: `file_not_found`, `not_found` */
         NotFound4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5071,7 +5111,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `file_not_found` */
+        /** @description Not Found: `not_found` */
         NotFound6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5081,7 +5121,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `not_found` */
+        /** @description Not Found: `file_not_found` */
         NotFound7: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5091,7 +5131,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `proposal_not_found` */
+        /** @description Not Found: `not_found` */
         NotFound8: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5101,7 +5141,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `message_not_found`, `not_found` */
+        /** @description Not Found: `proposal_not_found` */
         NotFound9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5579,10 +5619,7 @@ export interface operations {
     confirmEmail: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5600,7 +5637,6 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5608,12 +5644,11 @@ export interface operations {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest3"];
             404: components["responses"]["NotFound2"];
-            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5621,10 +5656,7 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5643,7 +5675,6 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5651,12 +5682,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized2"];
-            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -5665,10 +5695,7 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5682,18 +5709,16 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized3"];
-            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5701,10 +5726,7 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5722,7 +5744,6 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5730,12 +5751,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized4"];
-            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5743,10 +5763,7 @@ export interface operations {
     signup: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -5769,7 +5786,6 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5778,7 +5794,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest2"];
-            409: components["responses"]["Conflict3"];
+            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -5840,6 +5856,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5878,7 +5895,7 @@ export interface operations {
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict4"];
+            409: components["responses"]["Conflict3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity5"];
@@ -5978,7 +5995,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict5"];
+            409: components["responses"]["Conflict4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -6027,7 +6044,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict5"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -6063,7 +6080,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6265,7 +6282,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict5"];
+            409: components["responses"]["Conflict4"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6315,7 +6332,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound3"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict10"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6424,7 +6441,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden4"];
-            404: components["responses"]["NotFound4"];
+            404: components["responses"]["NotFound5"];
             409: components["responses"]["Conflict11"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6619,7 +6636,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -6746,7 +6763,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound5"];
+            404: components["responses"]["NotFound6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6801,7 +6818,7 @@ export interface operations {
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden6"];
-            404: components["responses"]["NotFound6"];
+            404: components["responses"]["NotFound7"];
             409: components["responses"]["Conflict15"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -6877,6 +6894,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict16"];
             413: components["responses"]["PayloadTooLarge"];
@@ -6913,8 +6931,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6992,7 +7011,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -7060,7 +7079,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
-            404: components["responses"]["NotFound3"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict17"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7105,6 +7124,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict18"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7150,6 +7170,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict19"];
             413: components["responses"]["PayloadTooLarge"];
@@ -7188,7 +7209,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7271,7 +7292,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound3"];
+            403: components["responses"]["Forbidden8"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict20"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7307,6 +7329,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict21"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7341,8 +7364,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7386,6 +7410,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict18"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7418,8 +7443,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7469,7 +7495,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden8"];
+            403: components["responses"]["Forbidden9"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7515,8 +7541,8 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
-            403: components["responses"]["Forbidden8"];
-            409: components["responses"]["Conflict2"];
+            403: components["responses"]["Forbidden9"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -7552,7 +7578,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7583,6 +7609,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7623,6 +7650,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired2"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict22"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7721,7 +7749,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound6"];
+            404: components["responses"]["NotFound7"];
             409: components["responses"]["Conflict23"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -7755,6 +7783,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7785,6 +7814,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7845,7 +7875,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -7905,6 +7935,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7950,7 +7981,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired3"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -7985,6 +8016,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity9"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8010,6 +8042,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8060,7 +8093,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound7"];
+            404: components["responses"]["NotFound8"];
             422: components["responses"]["UnprocessableEntity2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8086,7 +8119,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound7"];
+            404: components["responses"]["NotFound8"];
             422: components["responses"]["UnprocessableEntity2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8112,7 +8145,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound7"];
+            404: components["responses"]["NotFound8"];
             422: components["responses"]["UnprocessableEntity2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8138,7 +8171,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound7"];
+            404: components["responses"]["NotFound8"];
             422: components["responses"]["UnprocessableEntity2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8178,7 +8211,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden9"];
+            403: components["responses"]["Forbidden10"];
             409: components["responses"]["Conflict24"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8207,6 +8240,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8231,6 +8265,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8303,8 +8338,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8426,7 +8462,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden10"];
+            403: components["responses"]["Forbidden11"];
             409: components["responses"]["Conflict26"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8460,6 +8496,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict27"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8545,6 +8582,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict28"];
             413: components["responses"]["PayloadTooLarge"];
@@ -8663,6 +8701,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict30"];
             413: components["responses"]["PayloadTooLarge"];
@@ -8708,7 +8747,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound3"];
+            403: components["responses"]["Forbidden12"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict31"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8763,7 +8803,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
-            404: components["responses"]["NotFound8"];
+            404: components["responses"]["NotFound9"];
             409: components["responses"]["Conflict32"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8826,7 +8866,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden11"];
+            403: components["responses"]["Forbidden13"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict33"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8861,6 +8901,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden13"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict34"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8895,7 +8936,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden12"];
+            403: components["responses"]["Forbidden14"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict35"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8962,8 +9003,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden15"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
@@ -8998,8 +9040,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -9032,8 +9075,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -9101,8 +9145,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden15"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict6"];
             422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -9197,7 +9242,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound3"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict37"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -9238,8 +9283,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound9"];
-            409: components["responses"]["Conflict2"];
+            404: components["responses"]["NotFound10"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity4"];
