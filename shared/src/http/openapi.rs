@@ -321,19 +321,7 @@ fn shared_examples(paths: &mut Map<String, Value>) -> Map<String, Value> {
                     continue;
                 };
                 for (code, example) in examples.iter_mut() {
-                    let variants = named.entry(code.clone()).or_default();
-                    let at = match variants.iter().position(|known| known == &*example) {
-                        Some(at) => at,
-                        None => {
-                            variants.push(example.clone());
-                            variants.len() - 1
-                        }
-                    };
-                    let name = if at == 0 {
-                        code.clone()
-                    } else {
-                        format!("{code}_{}", at + 1)
-                    };
+                    let name = variant_name(&mut named, code, "_", example);
                     shared.insert(name.clone(), example.clone());
                     *example = json!({"$ref": format!("#/components/examples/{name}")});
                 }
@@ -367,19 +355,7 @@ fn shared_problem_responses(paths: &mut Map<String, Value>) -> Map<String, Value
                     .and_then(|s| s.canonical_reason())
                     .unwrap_or("Problem")
                     .replace([' ', '-'], "");
-                let known = variants.entry(reason.clone()).or_default();
-                let at = match known.iter().position(|k| k == &*response) {
-                    Some(at) => at,
-                    None => {
-                        known.push(response.clone());
-                        known.len() - 1
-                    }
-                };
-                let name = if at == 0 {
-                    reason
-                } else {
-                    format!("{reason}{}", at + 1)
-                };
+                let name = variant_name(&mut variants, &reason, "", response);
                 shared.insert(name.clone(), response.clone());
                 *response = json!({"$ref": format!("#/components/responses/{name}")});
             }
@@ -413,6 +389,29 @@ fn bound_integers(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(bound_integers),
         _ => {}
+    }
+}
+
+/// The component name of `value` among the distinct values seen under `base`: `base` for the
+/// first, `base{separator}2`… for the others.
+fn variant_name(
+    seen: &mut BTreeMap<String, Vec<Value>>,
+    base: &str,
+    separator: &str,
+    value: &Value,
+) -> String {
+    let variants = seen.entry(base.to_string()).or_default();
+    let at = match variants.iter().position(|known| known == value) {
+        Some(at) => at,
+        None => {
+            variants.push(value.clone());
+            variants.len() - 1
+        }
+    };
+    if at == 0 {
+        base.to_string()
+    } else {
+        format!("{base}{separator}{}", at + 1)
     }
 }
 
