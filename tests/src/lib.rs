@@ -484,3 +484,17 @@ pub fn function_binary(name: &str) -> std::path::PathBuf {
         .expect("tests run from <target>/<profile>/deps");
     profile_dir.join(name)
 }
+
+/// A fixed-price job as a client posts it (the body the plumbing and billing tests send).
+pub fn fixed_job_body(title: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "We need a serverless REST API in Rust on AWS Lambda with DynamoDB storage.",
+        "category": "web-mobile-software-dev",
+        "skills": ["rust"],
+        "experience_level": "expert",
+        "type": "fixed",
+        "budget": {"amount": "600.00", "currency": "USD"},
+        "duration": "1-3 months",
+    })
+}

@@ -15,16 +15,7 @@ fn bank(account: &str) -> Value {
 }
 
 fn job() -> Value {
-    json!({
-        "title": "Rust API on Lambda",
-        "description": "We need a serverless REST API in Rust on AWS Lambda with DynamoDB storage.",
-        "category": "web-mobile-software-dev",
-        "skills": ["rust"],
-        "experience_level": "expert",
-        "type": "fixed",
-        "budget": {"amount": "600.00", "currency": "USD"},
-        "duration": "1-3 months",
-    })
+    worklane_tests::fixed_job_body("Rust API on Lambda")
 }
 
 /// Neither the full number nor a long run of its digits appears anywhere in the answer.

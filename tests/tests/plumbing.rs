@@ -7,23 +7,11 @@ use std::collections::BTreeSet;
 use worklane::http::idempotency::fingerprint;
 use worklane::http::ApiRequest;
 use worklane_devstack::template::Template;
+use worklane_tests::fixed_job_body;
 use worklane_tests::{TestApp, PASSWORD};
 
 fn signup_body(email: &str) -> String {
     json!({"email": email, "password": PASSWORD, "name": "Jo", "roles": ["client"]}).to_string()
-}
-
-fn job_body(title: &str) -> serde_json::Value {
-    json!({
-        "title": title,
-        "description": "We need a serverless REST API in Rust on AWS Lambda with DynamoDB storage.",
-        "category": "web-mobile-software-dev",
-        "skills": ["rust"],
-        "experience_level": "expert",
-        "type": "fixed",
-        "budget": {"amount": "600.00", "currency": "USD"},
-        "duration": "1-3 months",
-    })
 }
 
 async fn post_keyed(
@@ -46,7 +34,7 @@ async fn post_keyed(
 async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
     let app = TestApp::spawn().await;
     let (client, _) = app.confirmed_user("jo@example.com", &["client"]).await;
-    let body = job_body("Rust API on Lambda");
+    let body = fixed_job_body("Rust API on Lambda");
     let first = post_keyed(&app, Some(&client), &body.to_string(), "job-1").await;
     assert_eq!(first.status, 201, "{}", first.body);
     let replay = post_keyed(&app, Some(&client), &body.to_string(), "job-1").await;
@@ -72,7 +60,7 @@ async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
     let mismatch = post_keyed(
         &app,
         Some(&client),
-        &job_body("Another job").to_string(),
+        &fixed_job_body("Another job").to_string(),
         "job-1",
     )
     .await;
@@ -82,7 +70,7 @@ async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
     );
 
     // A request still running holds its key: simulate one by claiming the key first.
-    let pending_body = job_body("Pending job").to_string();
+    let pending_body = fixed_job_body("Pending job").to_string();
     let mut pending = ApiRequest::new(http::Method::POST, "/v1/jobs", Utc::now());
     pending.body = pending_body.clone().into();
     let user = worklane_tests::user_id(&app, &client).await;
@@ -105,12 +93,12 @@ async fn idempotency_replays_refuses_mismatch_and_reports_in_progress() {
 async fn a_rejected_request_does_not_use_up_its_key() {
     let app = TestApp::spawn().await;
     let (client, _) = app.confirmed_user("lea@example.com", &["client"]).await;
-    let good = job_body("Rust API on Lambda").to_string();
-    let mut unknown = job_body("Rust API on Lambda");
+    let good = fixed_job_body("Rust API on Lambda").to_string();
+    let mut unknown = fixed_job_body("Rust API on Lambda");
     unknown["owner_id"] = json!("usr_x");
-    let mut invalid = job_body("Rust API on Lambda");
+    let mut invalid = fixed_job_body("Rust API on Lambda");
     invalid["title"] = json!("");
-    let mut nulled = job_body("Rust API on Lambda");
+    let mut nulled = fixed_job_body("Rust API on Lambda");
     nulled["title"] = json!(null);
     for (n, (token, body, status)) in [
         (None, good.clone(), 401),
