@@ -7,6 +7,7 @@
 //! - `identity-retention` (EventBridge schedule): Deletes identity documents (objects and file records) 90 days after the decision on them (reads the sparse due index).
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
 //! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
+//! - `moderation` (HTTP API): Trust and safety for admins - account suspension and reinstatement, and the append-only audit trail of admin actions.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 
 pub mod handlers;
@@ -50,6 +51,12 @@ pub const WITHDRAWALS_PROCESSING: QueueFunction = QueueFunction {
     handler: worklane::queue_handler!(workers::withdrawals::handle),
 };
 
+/// `moderation`: Trust and safety for admins - account suspension and reinstatement, and the append-only audit trail of admin actions.
+pub const MODERATION: HttpFunction = HttpFunction {
+    name: "moderation",
+    routes: handlers::moderation::routes,
+};
+
 /// `reports`: Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 pub const REPORTS: HttpFunction = HttpFunction {
     name: "reports",
@@ -65,6 +72,7 @@ pub fn functions() -> Vec<Function> {
         Function::Schedule(IDENTITY_RETENTION),
         Function::Http(WITHDRAWALS),
         Function::Queue(WITHDRAWALS_PROCESSING),
+        Function::Http(MODERATION),
         Function::Http(REPORTS),
     ]
 }
