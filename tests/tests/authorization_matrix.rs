@@ -115,7 +115,11 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "rejectIdentity"
         | "auditLedger"
         | "resolveDispute"
-        | "getDisputeEvidence" => s(AdminOnly, Admin),
+        | "getDisputeEvidence"
+        | "getAccountStanding"
+        | "suspendAccount"
+        | "reinstateAccount"
+        | "listAuditTrail" => s(AdminOnly, Admin),
 
         "getMe"
         | "addRole"
