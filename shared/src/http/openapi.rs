@@ -199,7 +199,7 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
 
 /// The problems a route can answer, by status, each code with an example body: those its
 /// shape implies whatever the handler does (a bearer token, a body, query parameters, a path
-/// id, an Idempotency-Key, a busy store), and those the e2e suite saw it answer.
+/// id, an Idempotency-Key, a rate limit, a busy store), and those the e2e suite saw it answer.
 fn problems_of(
     route: &Route,
     answered: Option<&BTreeMap<u16, BTreeMap<String, String>>>,
@@ -236,6 +236,12 @@ fn problems_of(
             ApiError::IdempotencyInProgress,
             ApiError::IdempotencyMismatch,
         ]);
+    }
+    if let Some(action) = route.limit {
+        shape.push(ApiError::RateLimited {
+            what: action.described(),
+            retry_after_secs: 12,
+        });
     }
     let mut problems: BTreeMap<u16, BTreeMap<String, Value>> = BTreeMap::new();
     for error in shape {
