@@ -238,9 +238,11 @@ fn problems_of(
         ]);
     }
     if let Some(action) = route.limit {
+        // The example waits one refill of the action's first limit, as an empty bucket does.
+        let refill = action.limits().next().map(|limit| limit.refill_every);
         shape.push(ApiError::RateLimited {
             what: action.described(),
-            retry_after_secs: 12,
+            retry_after_secs: refill.map_or(1, crate::domain::rate_limit::whole_seconds),
         });
     }
     let mut problems: BTreeMap<u16, BTreeMap<String, Value>> = BTreeMap::new();
