@@ -253,3 +253,40 @@ fn the_gateway_throttles_each_route_by_the_class_the_code_gives_it() {
         }
     }
 }
+
+#[test]
+fn docs_list_exactly_the_limits_of_the_code() {
+    let path = worklane_devstack::repo_root().join("docs/trust-and-safety.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let section = text
+        .split("### The application limits")
+        .nth(1)
+        .and_then(|rest| rest.split("\n### ").next())
+        .expect("docs/trust-and-safety.md has the table of application limits");
+    let documented: Vec<(String, String, u32, i64)> = section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let seconds: f64 = cells[4].trim_end_matches(" s").parse().unwrap();
+            (
+                cells[1].trim_matches('`').to_string(),
+                cells[2].to_string(),
+                cells[3].parse().unwrap(),
+                (seconds * 1000.0).round() as i64,
+            )
+        })
+        .collect();
+    let in_code: Vec<(String, String, u32, i64)> = worklane::domain::rate_limit::LIMITS
+        .iter()
+        .map(|limit| {
+            (
+                limit.action.as_str().to_string(),
+                limit.key.as_str().to_string(),
+                limit.capacity,
+                limit.refill_every.num_milliseconds(),
+            )
+        })
+        .collect();
+    assert_eq!(documented, in_code);
+}
