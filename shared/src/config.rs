@@ -26,6 +26,9 @@ pub struct AppConfig {
     pub payments: crate::payments::PaymentsKind,
     /// The queue `weekly-billing-close` fans contract-weeks out to (`WEEKLY_BILLING_QUEUE_URL`).
     pub billing_queue_url: Option<String>,
+    /// Every rate limit times this (domain::rate_limit::RateLimit::scaled); 1, the production
+    /// limits, unless `WORKLANE_RATE_LIMIT_SCALE` says otherwise outside `prod`.
+    pub rate_limit_scale: u32,
     /// Local stack only: every AWS call goes to these endpoints with fixed fake credentials.
     pub local: Option<LocalEndpoints>,
 }
@@ -52,6 +55,10 @@ pub enum ConfigError {
     UnknownPayments(String),
     #[error("the payment sandbox must never run in stage prod")]
     SandboxInProd,
+    #[error("WORKLANE_RATE_LIMIT_SCALE={0:?} is not a whole number from 1 to 100000")]
+    BadRateLimitScale(String),
+    #[error("stage prod runs with the production rate limits: unset WORKLANE_RATE_LIMIT_SCALE")]
+    ScaledLimitsInProd,
 }
 
 /// A setting the running code needs and its function's environment lacks: a deployment
@@ -92,6 +99,7 @@ impl AppConfig {
             },
             payments: payments_from_env()?,
             billing_queue_url: optional("WEEKLY_BILLING_QUEUE_URL"),
+            rate_limit_scale: rate_limit_scale_from_env()?,
             local: None,
         })
     }
@@ -109,6 +117,25 @@ fn payments_from_env() -> Result<crate::payments::PaymentsKind, ConfigError> {
     };
     check_payments(&stage, kind)?;
     Ok(kind)
+}
+
+/// `WORKLANE_RATE_LIMIT_SCALE`: how much wider the rate limits are (unset: 1, the production
+/// limits). For local runs that send thousands of requests from one address (the contract
+/// fuzzing); a `prod` stage refuses to start with it, as with the payment sandbox.
+pub fn rate_limit_scale_from_env() -> Result<u32, ConfigError> {
+    let Some(raw) = optional("WORKLANE_RATE_LIMIT_SCALE") else {
+        return Ok(1);
+    };
+    let scale = raw
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|scale| (1..=100_000).contains(scale))
+        .ok_or_else(|| ConfigError::BadRateLimitScale(raw.clone()))?;
+    if scale != 1 && std::env::var("STAGE").as_deref() == Ok("prod") {
+        return Err(ConfigError::ScaledLimitsInProd);
+    }
+    Ok(scale)
 }
 
 pub fn check_payments(stage: &str, kind: crate::payments::PaymentsKind) -> Result<(), ConfigError> {

@@ -274,6 +274,12 @@ pub async fn handle_http(
                 (Some(body), false) => body.into_bytes(),
                 (None, _) => Vec::new(),
             };
+            let source_ip = event
+                .request_context
+                .http
+                .source_ip
+                .as_deref()
+                .and_then(|ip| ip.parse().ok());
             let req = ApiRequest {
                 method,
                 path: event.raw_path.unwrap_or_default(),
@@ -284,6 +290,7 @@ pub async fn handle_http(
                 request_id,
                 now: Utc::now(),
                 idempotency: None,
+                source_ip,
             };
             router::run(app, route, req).await
         }

@@ -75,7 +75,7 @@ pub async fn serve_with_limits(
     limits: Limits,
 ) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let stack = stack.clone();
@@ -83,7 +83,9 @@ pub async fn serve_with_limits(
             let service = service_fn(move |req| {
                 let stack = stack.clone();
                 async move {
-                    Ok::<_, std::convert::Infallible>(handle(&stack, req, delivery, limits).await)
+                    Ok::<_, std::convert::Infallible>(
+                        handle(&stack, req, peer, delivery, limits).await,
+                    )
                 }
             });
             let _ = hyper::server::conn::http1::Builder::new()
@@ -98,6 +100,7 @@ pub async fn serve_with_limits(
 async fn handle(
     stack: &Stack,
     req: Request<Incoming>,
+    peer: SocketAddr,
     delivery: Delivery,
     limits: Limits,
 ) -> Response<Full<Bytes>> {
@@ -154,6 +157,8 @@ async fn handle(
     api.query = query;
     api.headers = parts.headers;
     api.body = body;
+    // What API Gateway puts in `sourceIp`: the address the connection came from.
+    api.source_ip = Some(peer.ip());
     let response = if path.starts_with("/_dev/") {
         dev_route(stack, &api)
             .await

@@ -115,6 +115,7 @@ impl Stack {
             mailer: MailerKind::DevMailbox,
             payments: worklane::payments::PaymentsKind::Sandbox,
             billing_queue_url: Some(billing_queue_url),
+            rate_limit_scale: worklane::config::rate_limit_scale_from_env()?,
             local: Some(endpoints.clone()),
         };
         let app = App::with_hooks(config, recording_hooks(&provisioned)).await?;

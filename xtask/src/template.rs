@@ -72,6 +72,51 @@ impl Template {
         Ok(Self { resources })
     }
 
+    /// API Gateway's throttle class of each route with its own (`HttpApi`'s `RouteSettings`),
+    /// by route key, and the class of `DefaultRouteSettings`: each setting must take both its
+    /// rate and burst from the same `!FindInMap [RouteThrottle, <class>, …]`.
+    pub fn throttle_classes(&self) -> Result<(String, std::collections::BTreeMap<String, String>)> {
+        let api = self
+            .resources
+            .get("HttpApi")
+            .and_then(|api| api.get("Properties"))
+            .ok_or_else(|| anyhow!("the template declares no HttpApi"))?;
+        let class_of = |settings: &Value| -> Result<String> {
+            let class = |name: &str| -> Result<String> {
+                let found = settings.get(name).and_then(|value| match value {
+                    Value::Tagged(tagged) if tagged.tag == "FindInMap" => {
+                        let parts = tagged.value.as_sequence()?;
+                        let map = parts.first()?.as_str()?;
+                        (map == "RouteThrottle").then_some(parts.get(1)?.as_str()?.to_string())
+                    }
+                    _ => None,
+                });
+                found.ok_or_else(|| anyhow!("{name} is not !FindInMap [RouteThrottle, ...]"))
+            };
+            let (rate, burst) = (
+                class("ThrottlingRateLimit")?,
+                class("ThrottlingBurstLimit")?,
+            );
+            if rate != burst {
+                return Err(anyhow!("rate of class {rate} but burst of class {burst}"));
+            }
+            Ok(rate)
+        };
+        let default = class_of(
+            api.get("DefaultRouteSettings")
+                .ok_or_else(|| anyhow!("HttpApi has no DefaultRouteSettings"))?,
+        )?;
+        let mut routes = std::collections::BTreeMap::new();
+        if let Some(settings) = api.get("RouteSettings").and_then(Value::as_mapping) {
+            for (key, setting) in settings {
+                let key = key.as_str().unwrap_or_default().to_string();
+                let class = class_of(setting).with_context(|| format!("RouteSettings {key}"))?;
+                routes.insert(key, class);
+            }
+        }
+        Ok((default, routes))
+    }
+
     pub fn of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (String, &'a Value)> + 'a {
         self.resources
             .iter()

@@ -25,6 +25,7 @@ pub mod payment;
 pub mod payout;
 pub mod profile;
 pub mod proposal;
+pub mod rate_limit;
 pub mod report;
 pub mod reputation;
 pub mod rules;

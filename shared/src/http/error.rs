@@ -60,6 +60,12 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("too many attempts; try again later")]
     TooManyAttempts { retry_after_secs: i64 },
+    /// A rate limit (domain::rate_limit) refused the request; `what` names the action.
+    #[error("too many {what}; try again in {retry_after_secs} s")]
+    RateLimited {
+        what: &'static str,
+        retry_after_secs: i64,
+    },
     /// A business rule refused the request; `code` is stable and documented for apps.
     #[error("{detail}")]
     Rule {
@@ -112,7 +118,7 @@ impl ApiError {
             NotFound(_) | NoRoute { .. } | InvalidToken(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Conflict(_) | EmailTaken | IdempotencyInProgress => StatusCode::CONFLICT,
-            TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            TooManyAttempts { .. } | RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Rule { status, .. } | FieldRule { status, .. } => *status,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -141,6 +147,7 @@ impl ApiError {
             IdempotencyInProgress => "idempotency_in_progress",
             IdempotencyMismatch => "idempotency_key_reused",
             TooManyAttempts { .. } => "too_many_attempts",
+            RateLimited { .. } => "rate_limited",
             Rule { code, .. } | FieldRule { code, .. } => code,
             Unavailable => "unavailable",
             Internal(_) => "internal",
@@ -204,7 +211,10 @@ impl ApiError {
         let body = serde_json::to_vec(&problem).expect("problem serializes");
         let mut response = ApiResponse::new(status, body, "application/problem+json");
         match self {
-            ApiError::TooManyAttempts { retry_after_secs } => {
+            ApiError::TooManyAttempts { retry_after_secs }
+            | ApiError::RateLimited {
+                retry_after_secs, ..
+            } => {
                 response.set_header("retry-after", retry_after_secs.to_string());
             }
             ApiError::MethodNotAllowed { allowed, .. } => {

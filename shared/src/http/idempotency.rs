@@ -106,7 +106,9 @@ fn canonical_body(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// 422 business rule) are outcomes and are kept.
 fn rejected_before_execution(response: &ApiResponse) -> bool {
     match response.status.as_u16() {
-        400 | 401 | 403 | 404 | 413 | 415 => true,
+        // 429: refused by a rate limit before the handler ran; the retry after the wait
+        // must run, not replay the refusal.
+        400 | 401 | 403 | 404 | 413 | 415 | 429 => true,
         409 | 422 => {
             #[derive(serde::Deserialize)]
             struct Problem {

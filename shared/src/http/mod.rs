@@ -10,6 +10,7 @@ pub mod handler;
 pub mod idempotency;
 pub mod openapi;
 pub mod query;
+pub mod rate_limit;
 pub mod request;
 pub mod router;
 

@@ -199,7 +199,7 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
 
 /// The problems a route can answer, by status, each code with an example body: those its
 /// shape implies whatever the handler does (a bearer token, a body, query parameters, a path
-/// id, an Idempotency-Key, a busy store), and those the e2e suite saw it answer.
+/// id, an Idempotency-Key, a rate limit, a busy store), and those the e2e suite saw it answer.
 fn problems_of(
     route: &Route,
     answered: Option<&BTreeMap<u16, BTreeMap<String, String>>>,
@@ -236,6 +236,14 @@ fn problems_of(
             ApiError::IdempotencyInProgress,
             ApiError::IdempotencyMismatch,
         ]);
+    }
+    if let Some(action) = route.limit {
+        // The example waits one refill of the action's first limit, as an empty bucket does.
+        let refill = action.limits().next().map(|limit| limit.refill_every);
+        shape.push(ApiError::RateLimited {
+            what: action.described(),
+            retry_after_secs: refill.map_or(1, crate::domain::rate_limit::whole_seconds),
+        });
     }
     let mut problems: BTreeMap<u16, BTreeMap<String, Value>> = BTreeMap::new();
     for error in shape {

@@ -25,6 +25,10 @@ pub struct ApiRequest {
     /// Set by the idempotency layer when this request holds an Idempotency-Key: a handler that
     /// moves money writes its response into the key's record in its own transaction.
     pub idempotency: Option<super::idempotency::Slot>,
+    /// The client's address as the edge saw it (API Gateway's `requestContext.http.sourceIp`,
+    /// the local server's peer): the key of per-address rate limits. Never a header a client
+    /// could write.
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl ApiRequest {
@@ -43,6 +47,7 @@ impl ApiRequest {
             request_id: ulid::Ulid::new().to_string().to_lowercase(),
             now,
             idempotency: None,
+            source_ip: None,
         }
     }
 

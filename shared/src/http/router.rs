@@ -37,6 +37,9 @@ pub struct Route {
     pub query: &'static [super::query::QueryParam],
     /// The handler reads its body with `json_or_default`: it may be left out.
     pub body_optional: bool,
+    /// The rate-limited action the route performs (domain::rate_limit): its buckets are
+    /// checked before the handler runs, and the document lists its 429.
+    pub limit: Option<crate::domain::rate_limit::Action>,
 }
 
 impl Route {
@@ -53,6 +56,28 @@ impl Route {
         let mutating = [Method::POST, Method::PATCH, Method::DELETE].contains(&self.method);
         let auth = self.access == Access::Public && self.path.starts_with("/v1/auth/");
         mutating && !auth
+    }
+
+    /// API Gateway's throttle class of the route (`RouteThrottle` in infra/template.yaml, which
+    /// a test keeps equal to this): the public auth routes, searches, what people post for
+    /// others (proposals, messages, uploads), and `default` for the rest.
+    pub fn throttle_class(&self) -> &'static str {
+        use crate::domain::rate_limit::Action::*;
+        if self.access == Access::Public && self.path.starts_with("/v1/auth/") {
+            return "auth";
+        }
+        match self.limit {
+            Some(Signup | Login | ConfirmEmail) => "auth",
+            Some(Search) => "search",
+            Some(SubmitProposal | PostMessage | Upload) => "content",
+            None => "default",
+        }
+    }
+
+    /// The same route, rate limited as `action` (domain::rate_limit::LIMITS).
+    pub fn limited(mut self, action: crate::domain::rate_limit::Action) -> Self {
+        self.limit = Some(action);
+        self
     }
 
     /// The same route, stating that its body may be left out (the handler reads it with
@@ -91,6 +116,7 @@ pub fn bearer_routes(
         handler,
         query: &[],
         body_optional: false,
+        limit: None,
     }
 }
 
@@ -228,8 +254,16 @@ async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
     let request_id = req.request_id.clone();
     // Who is asking comes before what is asked: without a valid token a bearer route answers
     // 401 whatever its body, so a stranger learns nothing from validation messages.
+    let mut user = None;
     if route.access == Access::Bearer {
-        if let Err(err) = super::auth::Caller::from_live_session(app, &req).await {
+        match super::auth::Caller::from_live_session(app, &req).await {
+            Ok(caller) => user = Some(caller.user_id),
+            Err(err) => return err.to_response(Some(&request_id)),
+        }
+    }
+    // Then how often: every attempt counts, a malformed one too (it costs us the same).
+    if let Some(action) = route.limit {
+        if let Err(err) = super::rate_limit::check(app, action, user.as_ref(), &req).await {
             return err.to_response(Some(&request_id));
         }
     }
@@ -294,6 +328,7 @@ mod tests {
             handler: crate::handler!(never),
             query: &[],
             body_optional: false,
+            limit: None,
         }
     }
 

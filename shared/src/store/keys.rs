@@ -17,6 +17,12 @@ pub fn login_throttle(canonical_email: &str) -> (String, String) {
     (format!("THROTTLE#{canonical_email}"), "THROTTLE".into())
 }
 
+/// A rate-limit bucket (domain::rate_limit): one per action, key kind and key (a user id or
+/// a source address), holding only `full_at` (epoch ms) and its TTL.
+pub fn rate_bucket(action: &str, kind: &str, who: &str) -> (String, String) {
+    (format!("RATE#{action}#{kind}#{who}"), "BUCKET".into())
+}
+
 pub fn email_confirmation(token_digest: &str) -> (String, String) {
     (format!("CONFIRM#{token_digest}"), "CONFIRM".into())
 }

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod payments;
 pub mod profiles;
 pub mod proposals;
+pub mod rate_limits;
 pub mod reports;
 pub mod search;
 pub mod tx;

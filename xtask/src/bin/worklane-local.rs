@@ -4,7 +4,9 @@
 //! WORKLANE_STACK names its table, bucket, bus and queues (default `worklane-local`, what the
 //! README's cargo-lambda environment names): two local stacks on one shared DynamoDB Local
 //! and moto (scripts/test) each take a name of their own. WORKLANE_DELIVERY=beside answers
-//! without waiting for the events a request set in motion.
+//! without waiting for the events a request set in motion. WORKLANE_RATE_LIMIT_SCALE=N widens
+//! every rate limit N times (the contract fuzzing sends thousands of requests from 127.0.0.1);
+//! unset, the production limits apply.
 
 use std::sync::Arc;
 use worklane_devstack::server::Delivery;

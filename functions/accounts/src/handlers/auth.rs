@@ -13,6 +13,7 @@ use worklane::domain::account::{
     PASSWORD_MIN_CHARS,
 };
 use worklane::domain::ids::{SessionId, UserId};
+use worklane::domain::rate_limit::Action;
 use worklane::http::auth::{AccessClaims, Caller, ACCESS_TOKEN_TTL};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::security;
@@ -333,6 +334,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(signup),
             query: &[],
             body_optional: false,
+            limit: Some(Action::Signup),
         },
         Route {
             method: Method::POST,
@@ -347,6 +349,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(confirm),
             query: &[],
             body_optional: false,
+            limit: Some(Action::ConfirmEmail),
         },
         Route {
             method: Method::POST,
@@ -361,6 +364,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(login),
             query: &[],
             body_optional: false,
+            limit: Some(Action::Login),
         },
         Route {
             method: Method::POST,
@@ -375,6 +379,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(refresh),
             query: &[],
             body_optional: false,
+            limit: None,
         },
         Route {
             method: Method::POST,
@@ -389,6 +394,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(logout),
             query: &[],
             body_optional: true,
+            limit: None,
         },
         Route {
             method: Method::POST,
@@ -403,6 +409,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(add_role),
             query: &[],
             body_optional: false,
+            limit: None,
         },
     ]
 }

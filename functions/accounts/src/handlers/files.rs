@@ -29,6 +29,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(create_upload),
             query: &[],
             body_optional: false,
+            limit: Some(worklane::domain::rate_limit::Action::Upload),
         },
         Route {
             method: Method::POST,
@@ -43,6 +44,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(complete_upload),
             query: &[],
             body_optional: false,
+            limit: None,
         },
         Route {
             method: Method::GET,
@@ -57,6 +59,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(get_file),
             query: &[],
             body_optional: false,
+            limit: None,
         },
     ]
 }

@@ -63,5 +63,6 @@ pub fn routes() -> Vec<Route> {
         handler: handler!(get_me),
         query: &[],
         body_optional: false,
+        limit: None,
     }]
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(wallet),
             query: &[],
             body_optional: false,
+            limit: None,
         },
         Route {
             method: Method::GET,
@@ -51,6 +52,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(transactions),
             query: &[TRANSFERS_PAGE, CURSOR],
             body_optional: false,
+            limit: None,
         },
         Route {
             method: Method::GET,
@@ -66,6 +68,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(audit),
             query: &[],
             body_optional: false,
+            limit: None,
         },
     ]
 }

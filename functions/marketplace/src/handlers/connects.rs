@@ -36,6 +36,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(purchase),
             query: &[],
             body_optional: false,
+            limit: None,
         },
         Route {
             method: Method::GET,
@@ -50,6 +51,7 @@ pub fn routes() -> Vec<Route> {
             handler: handler!(my_connects),
             query: &[ENTRIES_PAGE, CURSOR],
             body_optional: false,
+            limit: None,
         },
     ]
 }

@@ -46,6 +46,7 @@ pub fn routes() -> Vec<Route> {
         handler,
         query: &[],
         body_optional: false,
+        limit: None,
     };
     vec![
         route(
@@ -88,7 +89,8 @@ pub fn routes() -> Vec<Route> {
             schema_of::<Page<FreelancerCard>>,
             handler!(search_freelancers),
         )
-        .with_query(&FREELANCER_SEARCH),
+        .with_query(&FREELANCER_SEARCH)
+        .limited(worklane::domain::rate_limit::Action::Search),
         route(
             Method::PUT,
             "/v1/clients/me/profile",

@@ -14,6 +14,7 @@ use worklane::domain::proposal::{
     Origin, Proposal, ProposalContent, ProposalDraft, ProposalEdit, ProposalRuleViolation,
     ProposalState,
 };
+use worklane::domain::rate_limit::Action;
 use worklane::domain::rules::TextRule;
 use worklane::domain::Violations;
 use worklane::handler;
@@ -33,7 +34,8 @@ pub fn routes() -> Vec<Route> {
     vec![
         route(Method::POST, "/v1/jobs/{id}/proposals", "submitProposal",
             "Apply to a public job, spending its Connects (plus an optional boost bid) at once",
-            Some(schema_of::<ProposalDraft>), proposal, 201, handler!(submit)),
+            Some(schema_of::<ProposalDraft>), proposal, 201, handler!(submit))
+            .limited(Action::SubmitProposal),
         route(Method::GET, "/v1/jobs/{id}/proposals", "listJobProposals",
             "The client's view of a job's proposals: boosted top slots first (?list=all|shortlisted|archived)",
             None, Some(schema_of::<Page<ClientProposalView>>), 200, handler!(list_for_job))
@@ -65,7 +67,8 @@ pub fn routes() -> Vec<Route> {
             .with_query(&[PAGE, CURSOR]),
         route(Method::POST, "/v1/invitations/{id}/accept", "acceptInvitation",
             "Answer an invitation with a proposal, free of Connects", Some(schema_of::<ProposalDraft>),
-            proposal, 201, handler!(accept_invitation)),
+            proposal, 201, handler!(accept_invitation))
+            .limited(Action::SubmitProposal),
         route(Method::POST, "/v1/invitations/{id}/decline", "declineInvitation",
             "Decline an invitation", None, Some(schema_of::<Invitation>), 200, handler!(decline_invitation)),
     ]

@@ -59,6 +59,7 @@ pub fn routes() -> Vec<Route> {
         handler: handler!(openapi),
         query: &[],
         body_optional: false,
+        limit: None,
     },
     Route {
         method: Method::GET,
@@ -73,5 +74,6 @@ pub fn routes() -> Vec<Route> {
         handler: handler!(catalogue),
         query: &[],
         body_optional: false,
+        limit: None,
     }]
 }

@@ -34,7 +34,8 @@ pub fn routes() -> Vec<Route> {
             None, Some(schema_of::<Page<RoomView>>), 200, handler!(list_rooms)),
         route(Method::POST, "/v1/rooms/{id}/messages", "postMessage",
             "Members: post text (1-10,000 characters) and/or attachments (your own uploaded `attachment` files, shared with the other member)",
-            Some(schema_of::<MessageDraft>), Some(schema_of::<MessageView>), 201, handler!(post_message)),
+            Some(schema_of::<MessageDraft>), Some(schema_of::<MessageView>), 201, handler!(post_message))
+            .limited(worklane::domain::rate_limit::Action::PostMessage),
         route(Method::GET, "/v1/rooms/{id}/messages", "listMessages",
             "Members: the room's messages, newest first; the cursor is a position, so new messages never shift a page",
             None, Some(schema_of::<Page<MessageView>>), 200, handler!(list_messages)),

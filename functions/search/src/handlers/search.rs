@@ -35,7 +35,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Page<JobView>> as _),
             200,
             handler!(search_jobs),
-        ),
+        )
+        .limited(worklane::domain::rate_limit::Action::Search),
         route(
             Method::POST,
             "/v1/jobs/{id}/save",
