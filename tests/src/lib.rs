@@ -31,6 +31,24 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Sends the request to the local server and reads the whole answer.
+    pub async fn of(request: reqwest::RequestBuilder) -> Reply {
+        let response = request
+            .send()
+            .await
+            .expect("request reaches the local server");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let raw = response.bytes().await.unwrap().to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or_default()
     }
@@ -97,20 +115,7 @@ impl TestApp {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request
-            .send()
-            .await
-            .expect("request reaches the local server");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let raw = response.bytes().await.unwrap().to_vec();
-        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            raw,
-        }
+        Reply::of(request).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {

@@ -43,22 +43,11 @@ async fn post_from(app: &TestApp, from: IpAddr, path: &str, body: &Value) -> Rep
         .local_address(from)
         .build()
         .unwrap();
-    let response = client
+    let request = client
         .request(Method::POST, format!("{}{path}", app.base))
         .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request reaches the local server");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let raw = response.bytes().await.unwrap().to_vec();
-    Reply {
-        status,
-        body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
-        headers,
-        raw,
-    }
+        .body(body.to_string());
+    Reply::of(request).await
 }
 
 fn retry_after(reply: &Reply) -> i64 {

@@ -36,6 +36,22 @@ fn proposal() -> Value {
     })
 }
 
+/// An admin's suspend or reinstate of `user`, with its reason.
+async fn standing(
+    app: &TestApp,
+    admin: &str,
+    user: &str,
+    action: &str,
+    reason: &str,
+) -> worklane_tests::Reply {
+    app.post(
+        &format!("/v1/admin/users/{user}/{action}"),
+        Some(admin),
+        &json!({ "reason": reason }),
+    )
+    .await
+}
+
 fn ids(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
@@ -109,42 +125,35 @@ async fn suspension_ends_access_hides_content_withdraws_proposals_and_keeps_mone
     assert_eq!(submitted.status, 200, "{}", submitted.body);
 
     // Only admins suspend, with a reason; not themselves.
-    let path = format!("/v1/admin/users/{freelancer_id}/suspend");
-    let reason = json!({"reason": "Asked clients to pay outside Worklane"});
-    assert_eq!(app.post(&path, Some(&client), &reason).await.status, 403);
-    let no_reason = app.post(&path, Some(&admin), &json!({"reason": " "})).await;
+    let reason = "Asked clients to pay outside Worklane";
+    let by_client = standing(&app, &client, &freelancer_id, "suspend", reason).await;
+    assert_eq!(by_client.status, 403);
+    let no_reason = standing(&app, &admin, &freelancer_id, "suspend", " ").await;
     assert_eq!(
         (no_reason.status, no_reason.code()),
         (422, "validation_failed")
     );
     let admin_id = user_id(&app, &admin).await;
-    let own = app
-        .post(
-            &format!("/v1/admin/users/{admin_id}/suspend"),
-            Some(&admin),
-            &reason,
-        )
-        .await;
+    let own = standing(&app, &admin, &admin_id, "suspend", reason).await;
     assert_eq!(
         (own.status, own.code()),
         (403, "own_account"),
         "{}",
         own.body
     );
-    let unknown = app
-        .post(
-            "/v1/admin/users/usr_01jd5v3k8r9x2m4n6p7q8s9t0w/suspend",
-            Some(&admin),
-            &reason,
-        )
-        .await;
-    assert_eq!(unknown.status, 404);
+    let nobody = "usr_01jd5v3k8r9x2m4n6p7q8s9t0w";
+    assert_eq!(
+        standing(&app, &admin, nobody, "suspend", reason)
+            .await
+            .status,
+        404
+    );
 
-    let suspended = app.post(&path, Some(&admin), &reason).await;
+    let suspended = standing(&app, &admin, &freelancer_id, "suspend", reason).await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
     assert_eq!(suspended.body["suspended"], true);
-    assert_eq!(suspended.body["suspension_reason"], reason["reason"]);
-    let again = app.post(&path, Some(&admin), &reason).await;
+    assert_eq!(suspended.body["suspension_reason"], reason);
+    let again = standing(&app, &admin, &freelancer_id, "suspend", reason).await;
     assert_eq!((again.status, again.code()), (409, "already_suspended"));
 
     // Access ends at once: the access token, the refresh token and the password.
@@ -203,23 +212,10 @@ async fn suspension_ends_access_hides_content_withdraws_proposals_and_keeps_mone
     app.assert_audit_clean().await;
 
     // Reinstated: signs in again (the old refresh token stays dead) and is findable again.
-    let reinstate = format!("/v1/admin/users/{freelancer_id}/reinstate");
-    let back = app
-        .post(
-            &reinstate,
-            Some(&admin),
-            &json!({"reason": "Appeal accepted"}),
-        )
-        .await;
+    let back = standing(&app, &admin, &freelancer_id, "reinstate", "Appeal accepted").await;
     assert_eq!(back.status, 200, "{}", back.body);
     assert_eq!(back.body["suspended"], false);
-    let twice = app
-        .post(
-            &reinstate,
-            Some(&admin),
-            &json!({"reason": "Appeal accepted"}),
-        )
-        .await;
+    let twice = standing(&app, &admin, &freelancer_id, "reinstate", "Appeal accepted").await;
     assert_eq!((twice.status, twice.code()), (409, "not_suspended"));
     assert_eq!(app.get("/v1/me", Some(&freelancer)).await.status, 401);
     let old = app
@@ -258,7 +254,7 @@ async fn suspension_ends_access_hides_content_withdraws_proposals_and_keeps_mone
     assert_eq!(actions, ["reinstate_account", "suspend_account"]);
     assert_eq!(trail.body["items"][1]["actor"], admin_id.as_str());
     assert_eq!(trail.body["items"][1]["subject"], freelancer_id.as_str());
-    assert_eq!(trail.body["items"][1]["reason"], reason["reason"]);
+    assert_eq!(trail.body["items"][1]["reason"], reason);
     let of_client = app
         .get(
             &format!("/v1/admin/audit?subject={client_id}"),
@@ -298,13 +294,7 @@ async fn a_suspended_clients_jobs_leave_search_and_come_back() {
         [job_id.clone()]
     );
 
-    let suspended = app
-        .post(
-            &format!("/v1/admin/users/{client_id}/suspend"),
-            Some(&admin),
-            &json!({"reason": "Phishing job posts"}),
-        )
-        .await;
+    let suspended = standing(&app, &admin, &client_id, "suspend", "Phishing job posts").await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
     assert_eq!(
         ids(&app.get(search, Some(&freelancer)).await.body),
@@ -324,18 +314,19 @@ async fn a_suspended_clients_jobs_leave_search_and_come_back() {
         app.get("/v1/me/connects", Some(&freelancer)).await.body["balance"],
         connects
     );
-    let standing = app
+    let account = app
         .get(&format!("/v1/admin/users/{client_id}"), Some(&admin))
         .await;
-    assert_eq!(standing.body["suspended"], true, "{}", standing.body);
+    assert_eq!(account.body["suspended"], true, "{}", account.body);
 
-    let back = app
-        .post(
-            &format!("/v1/admin/users/{client_id}/reinstate"),
-            Some(&admin),
-            &json!({"reason": "Verified the business"}),
-        )
-        .await;
+    let back = standing(
+        &app,
+        &admin,
+        &client_id,
+        "reinstate",
+        "Verified the business",
+    )
+    .await;
     assert_eq!(back.status, 200, "{}", back.body);
     assert_eq!(
         ids(&app.get(search, Some(&freelancer)).await.body),
