@@ -291,7 +291,7 @@ async fn a_suspended_clients_jobs_leave_search_and_come_back() {
     let search = "/v1/jobs?q=ledger";
     assert_eq!(
         ids(&app.get(search, Some(&freelancer)).await.body),
-        [job_id.clone()]
+        std::slice::from_ref(&job_id)
     );
 
     let suspended = standing(&app, &admin, &client_id, "suspend", "Phishing job posts").await;
