@@ -70,8 +70,29 @@ impl DisputeRecord {
     }
 }
 
+/// A party's copy of a dispute, under their own partition (`GET /v1/me/disputes`), newest
+/// first. Rewritten with every version of the dispute, in the same transaction, so the list
+/// never shows a state the dispute itself does not have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisputeView {
+    pub pk: String,
+    pub sk: String,
+    #[serde(flatten)]
+    pub dispute: Dispute,
+}
+
+/// The sort key of a dispute in its parties' lists: opening time, then id.
+fn view_sort_key(dispute: &Dispute) -> String {
+    format!(
+        "DISPUTE#{:015}#{}",
+        dispute.opened_at.timestamp_millis(),
+        dispute.id
+    )
+}
+
 /// Writes a dispute: new (`before` None: must not exist — one dispute per subject, its id is
-/// derived) or its next version (must still be at `before`'s). Label: `dispute`.
+/// derived) or its next version (must still be at `before`'s), with both parties' copies.
+/// Labels: `dispute`, `dispute_view` (the copies follow the dispute's condition).
 pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
     let condition = match before {
         None => Cond::absent(),
@@ -79,11 +100,23 @@ pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
             Cond::new("version = :dispute_version").value(":dispute_version", before.version)
         }
     };
-    tx.put(
+    let mut tx = tx.put(
         Label::Dispute,
         &DisputeRecord::new(after.clone()),
         Some(condition),
-    )
+    );
+    for party in [&after.client_id, &after.freelancer_id] {
+        tx = tx.put(
+            Label::DisputeView,
+            &DisputeView {
+                pk: keys::party_disputes(party),
+                sk: view_sort_key(after),
+                dispute: after.clone(),
+            },
+            None,
+        );
+    }
+    tx
 }
 
 /// The client disputes a week: the week freezes (out of the release index), the contract
@@ -153,6 +186,59 @@ pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
     dispute_put_op(Tx::new(), Some(before), after).emit(&event)
 }
 
+/// What a withdrawal puts back: the milestone as it stood, or the week back in review with
+/// its contract (when the dispute held it paused).
+pub enum Unfrozen {
+    Milestone {
+        before: Milestone,
+        after: Milestone,
+    },
+    Week {
+        before: Timesheet,
+        after: Timesheet,
+        contract: Option<(Contract, Contract)>,
+    },
+}
+
+/// The opener withdrew: the subject unfreezes (no money moves — the escrow or the week's hold
+/// was never touched) and the dispute's last version is written, conditioned on the one read.
+pub fn withdraw_tx(
+    before: &Dispute,
+    after: &Dispute,
+    unfrozen: &Unfrozen,
+    now: DateTime<Utc>,
+) -> Tx {
+    let responder = match before.responder() {
+        crate::domain::offer::Side::Client => &before.client_id,
+        crate::domain::offer::Side::Freelancer => &before.freelancer_id,
+    };
+    let event = DomainEvent::new(
+        EventPayload::DisputeWithdrawn {
+            dispute_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            responder_id: responder.clone(),
+        },
+        now,
+    );
+    let tx = match unfrozen {
+        Unfrozen::Milestone { before, after } => {
+            milestone_put_op(Tx::new(), after, Some(before.version))
+        }
+        Unfrozen::Week {
+            before,
+            after,
+            contract,
+        } => {
+            let mut tx = timesheet_put_op(Tx::new(), before, after);
+            if let Some((was, now)) = contract {
+                tx = super::contracts::contract_put_op(tx, now, Some(was.version));
+            }
+            tx
+        }
+    };
+    dispute_put_op(tx, Some(before), after).emit(&event)
+}
+
 /// What a dispute froze, as it is now.
 #[derive(Clone, Debug)]
 pub enum Frozen {
@@ -164,6 +250,8 @@ pub enum Frozen {
 pub struct SettlementView {
     pub frozen: Frozen,
     pub lifetime: Lifetime,
+    /// The contract of an hourly dispute: it resumes when the dispute ends (§13.1).
+    pub contract: Option<Contract>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -224,7 +312,18 @@ pub fn settle_tx(
             let settled = week
                 .settle_dispute(payment, settlement.to_client, now)
                 .map_err(corrupt)?;
-            settle_week_tx(week, &settled, &schedule, &view.lifetime, now).map_err(corrupt)?
+            let tx =
+                settle_week_tx(week, &settled, &schedule, &view.lifetime, now).map_err(corrupt)?;
+            match view
+                .contract
+                .as_ref()
+                .and_then(|c| Some((c, c.hourly_dispute_closed(&before.id, now)?)))
+            {
+                Some((was, resumed)) => {
+                    super::contracts::contract_put_op(tx, &resumed, Some(was.version))
+                }
+                None => tx,
+            }
         }
     };
     let resolution = after
@@ -287,7 +386,21 @@ impl Store {
             DisputeSubject::HourlyWeek { timesheet_id } => timesheet_key(timesheet_id),
         };
         let (lpk, lsk) = keys::lifetime_billings(&dispute.client_id, &dispute.freelancer_id);
-        let mut found = self.get_many(&[subject, key(lpk, lsk)]).await?;
+        let (cpk, csk) = keys::contract(&dispute.contract_id);
+        let hourly = matches!(dispute.subject, DisputeSubject::HourlyWeek { .. });
+        let mut wanted = vec![subject, key(lpk, lsk)];
+        if hourly {
+            wanted.push(key(cpk, csk));
+        }
+        let mut found = self.get_many(&wanted).await?;
+        let contract = match hourly {
+            true => found
+                .pop()
+                .flatten()
+                .map(|item| from_item::<super::contracts::ContractRecord>(item).map(|r| r.contract))
+                .transpose()?,
+            false => None,
+        };
         let lifetime = super::escrow::lifetime_of(found.pop().flatten())?;
         let item = found
             .pop()
@@ -301,7 +414,36 @@ impl Store {
                 Frozen::Week(from_item::<TimesheetRecord>(item)?.timesheet)
             }
         };
-        Ok(SettlementView { frozen, lifetime })
+        Ok(SettlementView {
+            frozen,
+            lifetime,
+            contract,
+        })
+    }
+
+    /// The disputes `user` is a party to, newest first, from `start` (the key the previous
+    /// page stopped at).
+    pub async fn party_disputes(
+        &self,
+        user: &crate::domain::ids::UserId,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Dispute>, Option<Item>), StoreError> {
+        let (items, next) = self
+            .query_prefix(
+                None,
+                &keys::party_disputes(user),
+                "DISPUTE#",
+                true,
+                limit,
+                start,
+            )
+            .await?;
+        let disputes = items
+            .into_iter()
+            .map(|item| from_item::<DisputeView>(item).map(|r| r.dispute))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((disputes, next))
     }
 
     /// Contested disputes waiting for an admin, longest waiting first, from `start` (the
