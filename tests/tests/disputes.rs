@@ -741,3 +741,346 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
     );
     c.app.assert_audit_clean().await;
 }
+
+impl Case {
+    async fn my_disputes(&self, token: &str) -> Vec<Value> {
+        let page = self.app.get("/v1/me/disputes", Some(token)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body["items"].as_array().unwrap().clone()
+    }
+
+    async fn contract(&self) -> Value {
+        let contract = self
+            .app
+            .get(
+                &format!("/v1/contracts/{}", self.contract),
+                Some(&self.client.access),
+            )
+            .await;
+        assert_eq!(contract.status, 200, "{}", contract.body);
+        contract.body
+    }
+
+    /// An hourly contract (limit 3 h) with one tracked, protected hour on Tuesday 8 December,
+    /// closed and charged on Monday 14 December. Returns the week's id.
+    async fn hourly_week_in_review(&mut self) -> String {
+        self.contract =
+            hourly_contract(&self.app, &self.client.access, &self.freelancer.access, 3).await;
+        self.at(t("2026-12-08T12:00:00Z")).await;
+        let mut segments = Vec::new();
+        for i in 0..6 {
+            let shot = ready_file(
+                &self.app,
+                &self.freelancer.access,
+                "screenshot",
+                &png(400 + i),
+            )
+            .await;
+            segments.push(json!({
+                "start": rfc3339(t("2026-12-08T09:00:00Z") + Duration::minutes(10 * i as i64)),
+                "activity": 60, "keystrokes": 300, "mouse": 100, "memo": "Invoicing worker",
+                "screenshot_file_id": shot}));
+        }
+        let logged = self
+            .app
+            .post(
+                &format!("/v1/contracts/{}/time", self.contract),
+                Some(&self.freelancer.access),
+                &json!({"segments": segments}),
+            )
+            .await;
+        assert_eq!(logged.status, 200, "{}", logged.body);
+        self.at(t("2026-12-14T12:00:00Z")).await;
+        let closed = self
+            .app
+            .fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+            .await;
+        assert_eq!(closed["applied"], 1, "{closed}");
+        let weeks = self
+            .app
+            .get(
+                &format!("/v1/contracts/{}/timesheets", self.contract),
+                Some(&self.client.access),
+            )
+            .await;
+        assert_eq!(
+            weeks.body["items"][0]["state"], "in_review",
+            "{}",
+            weeks.body
+        );
+        weeks.body["items"][0]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// The weekly limit in force: the last limit change recorded (all apply at once here).
+fn weekly_limit(contract: &Value) -> u64 {
+    contract["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|a| a["kind"] == "weekly_limit_changed")
+        .map(|a| a["detail"]["to"].as_u64().unwrap())
+        .unwrap_or(3)
+}
+
+#[tokio::test]
+async fn the_opener_withdraws_and_the_milestone_is_back_with_its_clock() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    let milestone = c.funded_milestone("400.00", true).await;
+    let submitted = c.milestone(&milestone).await;
+    assert_eq!(submitted["auto_release_at"], "2026-12-15T10:00:00Z");
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+
+    // Both parties list it, newest first; a stranger's list is empty.
+    for party in [&c.client.access, &c.freelancer.access] {
+        let mine = c.my_disputes(party).await;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["id"], id.as_str());
+        assert_eq!(mine[0]["state"], "open");
+    }
+    assert!(c.my_disputes(&c.stranger.access).await.is_empty());
+
+    // Only the opener withdraws; strangers learn nothing.
+    let by_other = c
+        .on_dispute(&c.freelancer.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(by_other.status, 403, "{}", by_other.body);
+    assert_eq!(
+        c.on_dispute(&c.stranger.access, &id, "withdraw", json!({}))
+            .await
+            .status,
+        404
+    );
+
+    // The freelancer contests: mediation; the client withdraws after the 14 days would have
+    // run out. The clock was never stopped, so the auto-release is due at once.
+    c.at(t("2026-12-02T10:00:00Z")).await;
+    let contested = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": false, "message": "All delivered."}),
+        )
+        .await;
+    assert_eq!(
+        contested.body["state"], "in_mediation",
+        "{}",
+        contested.body
+    );
+    let admin = admin(&c.app).await;
+    let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
+    assert_eq!(queue.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.app
+            .fire("escrow-auto-release", t("2026-12-16T00:00:00Z"))
+            .await["applied"],
+        0
+    );
+    c.at(t("2026-12-20T10:00:00Z")).await;
+    let withdrawn = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(withdrawn.body["state"], "withdrawn");
+    assert_eq!(withdrawn.body["withdrawn_at"], "2026-12-20T10:00:00Z");
+    // Out of the admins' queue; the parties' lists say withdrawn.
+    let admin = worklane_tests::admin(&c.app).await;
+    let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
+    assert!(
+        queue.body["items"].as_array().unwrap().is_empty(),
+        "{}",
+        queue.body
+    );
+    assert_eq!(
+        c.my_disputes(&c.freelancer.access).await[0]["state"],
+        "withdrawn"
+    );
+    // No money moved: the escrow is still held.
+    assert_eq!(c.app.wallet(&c.client.access).await["in_escrow"], "400.00");
+    let back = c.milestone(&milestone).await;
+    assert_eq!(back["state"], "submitted", "{back}");
+    assert_eq!(back["auto_release_at"], "2026-12-15T10:00:00Z", "{back}");
+    c.app.assert_audit_clean().await;
+
+    // Withdrawn is final: no second withdrawal, answer, ruling or dispute of this funding.
+    let again = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "dispute_state"));
+    let ruled = c
+        .on_dispute(
+            &admin,
+            &id,
+            "resolve",
+            json!({"outcome": "refund", "note": "too late"}),
+        )
+        .await;
+    assert_eq!((ruled.status, ruled.code()), (409, "dispute_state"));
+    let reopened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(
+        (reopened.status, reopened.code()),
+        (409, "already_disputed"),
+        "{}",
+        reopened.body
+    );
+
+    // The next auto-release run pays the freelancer ($400.00 less the 20 % band) once.
+    let run = c
+        .app
+        .fire("escrow-auto-release", t("2026-12-20T10:15:00Z"))
+        .await;
+    assert_eq!(run["applied"], 1, "{run}");
+    assert_eq!(
+        c.app
+            .fire("escrow-auto-release", t("2026-12-20T10:30:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(c.milestone(&milestone).await["state"], "released");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["pending"],
+        "320.00"
+    );
+    c.app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn an_hourly_dispute_pauses_the_contract_until_it_is_withdrawn() {
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-16T09:00:00Z")).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let paused = c.contract().await;
+    assert_eq!(paused["state"], "paused", "{paused}");
+    assert_eq!(weekly_limit(&paused), 0, "{paused}");
+
+    let withdrawn = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    // The contract runs again with its limit; the week is back in review.
+    let resumed = c.contract().await;
+    assert_eq!(resumed["state"], "active", "{resumed}");
+    assert_eq!(weekly_limit(&resumed), 3, "{resumed}");
+    let weeks = c
+        .app
+        .get(
+            &format!("/v1/contracts/{}/timesheets", c.contract),
+            Some(&c.client.access),
+        )
+        .await;
+    assert_eq!(
+        weeks.body["items"][0]["state"], "in_review",
+        "{}",
+        weeks.body
+    );
+    c.app.assert_audit_clean().await;
+    // Released on the calendar as any week: Saturday 00:00, once.
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-18T23:59:59Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
+            .await["applied"],
+        1
+    );
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-19T00:15:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(c.app.wallet(&c.freelancer.access).await["pending"], "24.00");
+    c.app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn an_hourly_contract_resumes_on_settlement_unless_the_client_paused_it() {
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-16T09:00:00Z")).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    assert_eq!(c.contract().await["state"], "paused");
+    // Nobody answers: the deadline refunds all but the protected hour, and the contract the
+    // dispute paused runs again with its limit.
+    let lapsed = c
+        .app
+        .fire("dispute-deadlines", t("2026-12-19T09:00:00Z"))
+        .await;
+    assert_eq!(lapsed["applied"], 1, "{lapsed}");
+    let resumed = c.contract().await;
+    assert_eq!(resumed["state"], "active", "{resumed}");
+    assert_eq!(weekly_limit(&resumed), 3, "{resumed}");
+    let dispute = c
+        .app
+        .get(&format!("/v1/disputes/{id}"), Some(&c.client.access))
+        .await;
+    assert_eq!(dispute.body["state"], "resolved");
+    c.app.assert_audit_clean().await;
+
+    // A contract the client paused himself stays paused after its dispute.
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-15T09:00:00Z")).await;
+    let pause = c
+        .app
+        .post(
+            &format!("/v1/contracts/{}/pause", c.contract),
+            Some(&c.client.access),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(pause.status, 200, "{}", pause.body);
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let accepted = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "Fair, refunding the week."}),
+        )
+        .await;
+    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    let after = c.contract().await;
+    assert_eq!(after["state"], "paused", "{after}");
+    assert_eq!(weekly_limit(&after), 3, "{after}");
+    c.app.assert_audit_clean().await;
+}
