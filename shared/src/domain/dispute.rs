@@ -9,6 +9,7 @@
 //! opener (§13.2). Hourly protection (§8.6) holds in every outcome of an hourly dispute but
 //! the freelancer's own acceptance: protected hours are paid.
 
+use super::arbitration::{fee_returned, ArbitrationFeeSchedule};
 use super::contract::{Milestone, MilestoneState};
 use super::fees::round_cents;
 use super::hourly::{Timesheet, TimesheetId, HOURLY_DISPUTE_RESPONSE, SEGMENTS_PER_HOUR};
@@ -116,6 +117,22 @@ impl Resolution {
     }
 }
 
+/// The arbitration fee of a dispute (`domain::arbitration`): priced by the schedule in force
+/// when it opened, paid by the side that contests, returned by the outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ArbitrationFee {
+    /// What contesting costs (shown to the other side before it answers).
+    pub amount: Money,
+    /// The arbitration schedule that priced it.
+    pub schedule: String,
+    /// The side that contested and paid it (held until the dispute ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_by: Option<Side>,
+    /// What went back to the payer when the dispute ended; the platform kept the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<Money>,
+}
+
 /// The other side's answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Answer {
@@ -151,6 +168,9 @@ pub struct Dispute {
     /// When the opener withdrew it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// What contesting costs, and who paid it (absent on disputes opened before the fee).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arbitration_fee: Option<ArbitrationFee>,
     pub version: u64,
 }
 
@@ -397,6 +417,7 @@ impl Dispute {
             answer: None,
             resolution: None,
             withdrawn_at: None,
+            arbitration_fee: None,
             version: 1,
         }
     }
@@ -444,8 +465,56 @@ impl Dispute {
             answer: None,
             resolution: None,
             withdrawn_at: None,
+            arbitration_fee: None,
             version: 1,
         })
+    }
+
+    /// Prices what contesting this dispute costs (`schedule`: the one in force at opening).
+    /// The stake is what an admin can move: the amount less the protected hours.
+    pub fn priced_for_arbitration(mut self, schedule: &ArbitrationFeeSchedule) -> Self {
+        self.arbitration_fee = Some(ArbitrationFee {
+            amount: self.money(schedule.fee(self.stake())),
+            schedule: schedule.id.clone(),
+            paid_by: None,
+            returned: None,
+        });
+        self
+    }
+
+    /// The money an outcome can move either way.
+    fn stake(&self) -> Decimal {
+        self.amount.amount - self.protected_amount.amount
+    }
+
+    /// A paid arbitration fee: who paid it, what was held, and — once the dispute ended — what
+    /// the platform keeps.
+    pub fn arbitration_paid(&self) -> Option<(Side, Money, Option<Money>)> {
+        let fee = self.arbitration_fee.as_ref()?;
+        let payer = fee.paid_by?;
+        let kept = fee
+            .returned
+            .map(|back| self.money(fee.amount.amount - back.amount));
+        Some((payer, fee.amount, kept))
+    }
+
+    /// Settles a paid fee by what its payer won of the stake.
+    fn return_arbitration_fee(&mut self, settlement: &Settlement) {
+        let stake = self.stake();
+        let protected = self.protected_amount.amount;
+        let currency = self.amount.currency;
+        if let Some(fee) = self.arbitration_fee.as_mut() {
+            if let Some(payer) = fee.paid_by {
+                let won = match payer {
+                    Side::Freelancer => settlement.to_freelancer.amount - protected,
+                    Side::Client => settlement.to_client.amount,
+                };
+                fee.returned = Some(Money {
+                    amount: fee_returned(fee.amount.amount, stake, won),
+                    currency,
+                });
+            }
+        }
     }
 
     pub fn is_party(&self, user: &UserId) -> bool {
@@ -499,6 +568,7 @@ impl Dispute {
         let mut next = self.clone();
         next.version += 1;
         next.state = DisputeState::Resolved;
+        next.return_arbitration_fee(&settlement);
         next.resolution = Some(Resolution {
             outcome,
             settlement,
@@ -540,6 +610,13 @@ impl Dispute {
             let mut next = self.clone();
             next.version += 1;
             next.state = DisputeState::InMediation;
+            // Contesting escalates to arbitration: the contesting side pays (see
+            // `domain::arbitration`).
+            if let Some(fee) = next.arbitration_fee.as_mut() {
+                if fee.amount.amount > Decimal::ZERO {
+                    fee.paid_by = Some(by);
+                }
+            }
             next.answer = Some(answer);
             return Ok((next, None));
         }
@@ -578,6 +655,12 @@ impl Dispute {
         next.version += 1;
         next.state = DisputeState::Withdrawn;
         next.withdrawn_at = Some(now);
+        // The claim the payer contested is dropped: the payer won it all.
+        if let Some(fee) = next.arbitration_fee.as_mut() {
+            if fee.paid_by.is_some() {
+                fee.returned = Some(fee.amount);
+            }
+        }
         Ok(next)
     }
 

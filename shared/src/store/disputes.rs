@@ -12,6 +12,7 @@
 use super::escrow::{hold_of as milestone_hold, refund_tx, release_tx, Lifetime};
 use super::hourly::{settle_week_tx, timesheet_key, timesheet_put_op, TimesheetRecord};
 use super::keys;
+use super::ledger::Movement;
 use super::milestones::{milestone_put_op, MilestoneRecord};
 use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
@@ -21,7 +22,9 @@ use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::{FeeCatalogue, FeeSchedule};
 use crate::domain::hourly::{Payment, Timesheet};
 use crate::domain::ids::DisputeId;
-use crate::domain::offer::Contract;
+use crate::domain::ids::TransferId;
+use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
+use crate::domain::offer::{Contract, Side};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -169,8 +172,67 @@ pub fn open_milestone_dispute_tx(
     dispute_put_op(tx, None, dispute).emit(&event)
 }
 
-/// The other side contested: the dispute waits for an admin (no money moves).
-pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
+/// The hold of a dispute's paid arbitration fee, rebuilt from the dispute (it is fully
+/// determined by it; settling it is conditioned on the stored hold being unsettled): from the
+/// payer's spendable money — the client's balance, the freelancer's available earnings — to
+/// the platform's arbitration account.
+fn arbitration_hold(dispute: &Dispute) -> Option<Transfer> {
+    let (payer, fee, _) = dispute.arbitration_paid()?;
+    let from = match payer {
+        Side::Client => AccountId::client(&dispute.client_id),
+        Side::Freelancer => AccountId::available(&dispute.freelancer_id),
+    };
+    let schedule = dispute.arbitration_fee.as_ref()?.schedule.clone();
+    let at = dispute.answer.as_ref().map_or(dispute.opened_at, |a| a.at);
+    Some(
+        Transfer::new(
+            arbitration_transfer_id(dispute, "hold"),
+            from,
+            AccountId::arbitration_fees(),
+            fee,
+            Phase::Pending,
+            TransferCode::ArbitrationFee,
+            dispute.id.to_string(),
+            at,
+        )
+        .priced_by(&schedule),
+    )
+}
+
+fn arbitration_transfer_id(dispute: &Dispute, what: &str) -> TransferId {
+    TransferId::derived(
+        dispute.opened_at,
+        &format!("arbitration:{}:{what}", dispute.id),
+    )
+}
+
+/// The end of a paid arbitration fee (`after` settled or withdrawn): the platform's share is
+/// posted, the rest of the hold goes back to the payer; nothing kept voids it. Empty when no
+/// fee was paid.
+fn arbitration_settlement(after: &Dispute, at: DateTime<Utc>) -> Movement {
+    let (Some(hold), Some((_, _, Some(kept)))) =
+        (arbitration_hold(after), after.arbitration_paid())
+    else {
+        return Movement::new();
+    };
+    let posted = (kept.amount > Decimal::ZERO).then_some(kept);
+    Movement::new().settle(
+        Transfer::settle(
+            arbitration_transfer_id(after, "settle"),
+            &hold,
+            posted,
+            TransferCode::ArbitrationFee,
+            at,
+        ),
+        &hold,
+    )
+}
+
+/// The other side contested: the dispute waits for an admin, and the contesting side's
+/// arbitration fee is held from its balance in the same transaction (the account's
+/// `available >= fee` condition refuses it when short: label `account`). The hold's id is
+/// derived from the dispute, so a retry cannot charge twice.
+pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Result<Tx, StoreError> {
     let opener = match before.opened_by {
         crate::domain::offer::Side::Client => &before.client_id,
         crate::domain::offer::Side::Freelancer => &before.freelancer_id,
@@ -183,7 +245,11 @@ pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
         },
         now,
     );
-    dispute_put_op(Tx::new(), Some(before), after).emit(&event)
+    let tx = dispute_put_op(Tx::new(), Some(before), after).emit(&event);
+    match arbitration_hold(after) {
+        Some(hold) => Movement::new().transfer(hold).write(tx).map_err(corrupt),
+        None => Ok(tx),
+    }
 }
 
 /// What a withdrawal puts back: the milestone as it stood, or the week back in review with
@@ -200,14 +266,15 @@ pub enum Unfrozen {
     },
 }
 
-/// The opener withdrew: the subject unfreezes (no money moves — the escrow or the week's hold
-/// was never touched) and the dispute's last version is written, conditioned on the one read.
+/// The opener withdrew: the subject unfreezes (the escrow or the week's hold was never
+/// touched), a paid arbitration fee goes back whole, and the dispute's last version is
+/// written, conditioned on the one read.
 pub fn withdraw_tx(
     before: &Dispute,
     after: &Dispute,
     unfrozen: &Unfrozen,
     now: DateTime<Utc>,
-) -> Tx {
+) -> Result<Tx, StoreError> {
     let responder = match before.responder() {
         crate::domain::offer::Side::Client => &before.client_id,
         crate::domain::offer::Side::Freelancer => &before.freelancer_id,
@@ -236,7 +303,10 @@ pub fn withdraw_tx(
             tx
         }
     };
-    dispute_put_op(tx, Some(before), after).emit(&event)
+    let tx = dispute_put_op(tx, Some(before), after).emit(&event);
+    arbitration_settlement(after, now)
+        .write(tx)
+        .map_err(corrupt)
 }
 
 /// What a dispute froze, as it is now.
@@ -274,6 +344,9 @@ pub fn settle_tx(
     view: &SettlementView,
     now: DateTime<Utc>,
 ) -> Result<Tx, StoreError> {
+    // The fee's end nets with the settlement's own transfers: a client may get both a
+    // refund and the fee back, and an account takes one update per transaction.
+    let fee = arbitration_settlement(after, now);
     let tx = match &view.frozen {
         Frozen::Milestone(milestone) => {
             let (settled, payout) = milestone
@@ -293,11 +366,12 @@ pub fn settle_tx(
                         &view.lifetime,
                         false,
                         now,
+                        fee,
                     )
                     .map_err(corrupt)?
                     .0
                 }
-                None => refund_tx(milestone, &settled, &hold, now).map_err(corrupt)?,
+                None => refund_tx(milestone, &settled, &hold, now, fee).map_err(corrupt)?,
             }
         }
         Frozen::Week(week) => {
@@ -312,8 +386,8 @@ pub fn settle_tx(
             let settled = week
                 .settle_dispute(payment, settlement.to_client, now)
                 .map_err(corrupt)?;
-            let tx =
-                settle_week_tx(week, &settled, &schedule, &view.lifetime, now).map_err(corrupt)?;
+            let tx = settle_week_tx(week, &settled, &schedule, &view.lifetime, now, fee)
+                .map_err(corrupt)?;
             match view
                 .contract
                 .as_ref()

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 use worklane::domain::account::Role;
+use worklane::domain::arbitration::ArbitrationCatalogue;
 use worklane::domain::contract::{Milestone, Submission};
 use worklane::domain::dispute::{
     AnswerRequest, DecisionRequest, Dispute, DisputeRequest, DisputeSubject, DisputeTarget,
@@ -80,6 +81,15 @@ fn stale(result: Result<ApiResponse, TxError>) -> Result<Option<ApiResponse>, Ap
             label: Label::Timesheet | Label::Contract | Label::Dispute | Label::Milestone,
             ..
         }) => Ok(None),
+        // Only contesting debits an account: the arbitration fee.
+        Err(TxError::ConditionFailed {
+            label: Label::Account,
+            ..
+        }) => Err(ApiError::conflict(
+            "insufficient_funds",
+            "contesting costs the dispute's arbitration_fee, held from your Worklane balance \
+             (client) or available earnings (freelancer) until the ruling; it does not cover it",
+        )),
         Err(err) => Err(err.into()),
     }
 }
@@ -126,7 +136,8 @@ async fn open_on_week(
         .as_ref()
         .map(|i| i.amount)
         .ok_or_else(|| ApiError::Internal(format!("{} has no invoice", week.id)))?;
-    let dispute = Dispute::hourly(dispute_id, &week, amount, reason.to_string(), req.now);
+    let dispute = Dispute::hourly(dispute_id, &week, amount, reason.to_string(), req.now)
+        .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let tx = open_week_dispute_tx((&week, &disputed), (&contract, &paused), &dispute, req.now);
     Ok((tx, dispute))
 }
@@ -152,7 +163,8 @@ async fn open_on_milestone(
     // One dispute per funding of a milestone: a retry finds its own, a second opener a 409.
     let funded_at = milestone.funded_at.unwrap_or(milestone.created_at);
     let dispute_id = DisputeId::derived(funded_at, &format!("dispute:{}", milestone.id));
-    let dispute = Dispute::milestone(dispute_id.clone(), &milestone, side, reason.into(), req.now)?;
+    let dispute = Dispute::milestone(dispute_id.clone(), &milestone, side, reason.into(), req.now)?
+        .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let frozen = milestone.dispute(dispute_id)?;
     let tx = open_milestone_dispute_tx((&milestone, &frozen), &dispute, req.now);
     Ok((tx, dispute))
@@ -194,7 +206,7 @@ async fn settle_or_contest(
             let view = app.store.settlement_view(before).await?;
             settle_tx(before, after, &settlement, &view, req.now)?
         }
-        None => contest_tx(before, after, req.now),
+        None => contest_tx(before, after, req.now)?,
     };
     stale(worklane::http::handler::commit_answer(app, req, tx, ApiResponse::ok(after)).await)
 }
@@ -271,7 +283,7 @@ pub async fn withdraw(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
                 }),
             },
         };
-        let tx = withdraw_tx(&before, &after, &unfrozen, req.now);
+        let tx = withdraw_tx(&before, &after, &unfrozen, req.now)?;
         stale(worklane::http::handler::commit_answer(app, &req, tx, ApiResponse::ok(&after)).await)
     })
     .await
