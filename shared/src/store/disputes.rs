@@ -262,7 +262,8 @@ pub enum Unfrozen {
     Week {
         before: Timesheet,
         after: Timesheet,
-        contract: Option<(Contract, Contract)>,
+        /// Boxed: a contract pair outweighs the milestone variant many times over.
+        contract: Option<Box<(Contract, Contract)>>,
     },
 }
 
@@ -297,7 +298,7 @@ pub fn withdraw_tx(
             contract,
         } => {
             let mut tx = timesheet_put_op(Tx::new(), before, after);
-            if let Some((was, now)) = contract {
+            if let Some((was, now)) = contract.as_deref() {
                 tx = super::contracts::contract_put_op(tx, now, Some(was.version));
             }
             tx

@@ -279,7 +279,7 @@ pub async fn withdraw(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
                 before: week,
                 contract: view.contract.and_then(|c| {
                     let resumed = c.hourly_dispute_closed(&before.id, req.now)?;
-                    Some((c, resumed))
+                    Some(Box::new((c, resumed)))
                 }),
             },
         };
