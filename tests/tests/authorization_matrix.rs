@@ -126,6 +126,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "listMyNotifications"
         | "markMyNotificationsRead"
         | "listRooms"
+        | "listMyDisputes"
         | "createUpload"
         | "getMyIdentity" => s(Mine, Freelancer),
         "listBillingMethods" | "addBillingMethod" | "listMyContracts" | "listMyJobs"
@@ -204,6 +205,9 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "openDispute" => s(Owned, Client).both(),
         "getDispute" => s(Owned, Client).admin_may().both(),
         "answerDispute" => s(Owned, Freelancer),
+        // Only the opener (the client's refund request here) withdraws; done for real it
+        // would end the dispute later rows still answer.
+        "withdrawDispute" => s(Owned, Client).destroys(),
 
         "getFile" | "completeUpload" => s(Owned, Freelancer),
         // The body names the freelancer's file.

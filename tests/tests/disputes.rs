@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use worklane_tests::{
-    add_milestone, admin, fixed_contract, hourly_contract, png, ready_file, Reply, TestApp,
+    add_milestone, admin, fixed_contract, hourly_contract, png, ready_file, user_id, Reply, TestApp,
 };
 
 fn t(raw: &str) -> DateTime<Utc> {
@@ -316,6 +316,9 @@ async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence()
         .await;
     assert_eq!(opened.status, 201, "{}", opened.body);
     let id = opened.body["id"].as_str().unwrap().to_string();
+    // Contesting $600.00 costs the freelancer 5 % ($30.00), held until the ruling.
+    assert_eq!(opened.body["arbitration_fee"]["amount"]["amount"], "30.00");
+    c.freelancer_has_available("30.00").await;
     c.at(t("2026-12-03T09:00:00Z")).await;
     let contested = c
         .on_dispute(
@@ -430,6 +433,12 @@ async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence()
         "250.00"
     );
     assert_eq!(split.body["resolution"]["to_client"]["amount"], "350.00");
+    // The freelancer won 250/600 of the stake: $12.50 of the $30.00 fee comes back.
+    assert_eq!(split.body["arbitration_fee"]["returned"]["amount"], "12.50");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["available"],
+        "12.50"
+    );
     let again = resolve(json!({"outcome": "refund", "note": "changed my mind"})).await;
     assert_eq!((again.status, again.code()), (409, "dispute_state"));
 
@@ -615,6 +624,9 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
     assert_eq!(opened.body["protected_amount"]["amount"], "30.00");
     assert_eq!(opened.body["respond_by"], "2026-12-19T09:00:00Z");
     let id = opened.body["id"].as_str().unwrap().to_string();
+    // The stake is the unprotected $30.00: the $15.00 floor (never above the stake).
+    assert_eq!(opened.body["arbitration_fee"]["amount"]["amount"], "15.00");
+    c.freelancer_has_available("15.00").await;
     let contested = c
         .on_dispute(
             &c.freelancer.access,
@@ -739,5 +751,563 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
         c.app.wallet(&c.freelancer.access).await["available"],
         "24.00"
     );
+    c.app.assert_audit_clean().await;
+}
+
+impl Case {
+    /// Contesting costs an arbitration fee, held from the freelancer's available earnings:
+    /// `amount` of earlier earnings, posted from the outside straight into that account
+    /// (test setup standing in for weeks of released work; the ledger stays balanced).
+    async fn freelancer_has_available(&self, amount: &str) {
+        use worklane::domain::ids::{TransferId, UserId};
+        use worklane::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
+        use worklane::domain::money::{Currency, Money};
+        let user = UserId::parse(&user_id(&self.app, &self.freelancer.access).await).unwrap();
+        let now = chrono::Utc::now();
+        let seed = Transfer::new(
+            TransferId::generate(now),
+            AccountId::world(Currency::USD),
+            AccountId::available(&user),
+            Money::usd(amount).unwrap(),
+            Phase::Posted,
+            TransferCode::Availability,
+            "earlier work",
+            now,
+        );
+        let tx = worklane::store::ledger::Movement::new()
+            .transfer(seed)
+            .write(worklane::store::Tx::new())
+            .unwrap();
+        self.app.stack.app.store.transact(tx).await.unwrap();
+        let wallet = self.app.wallet(&self.freelancer.access).await;
+        assert_eq!(wallet["available"], amount, "{wallet}");
+    }
+
+    /// The client contests, under an Idempotency-Key of its own per dispute.
+    async fn contest(&self, id: &str) -> Reply {
+        let body = json!({"accept": false, "message": "The work is not done."}).to_string();
+        let key = format!("contest-{id}");
+        self.app
+            .send(
+                http::Method::POST,
+                &format!("/v1/disputes/{id}/respond"),
+                Some(&self.client.access),
+                Some(&body),
+                &[("idempotency-key", &key)],
+            )
+            .await
+    }
+
+    async fn my_disputes(&self, token: &str) -> Vec<Value> {
+        let page = self.app.get("/v1/me/disputes", Some(token)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body["items"].as_array().unwrap().clone()
+    }
+
+    async fn contract(&self) -> Value {
+        let contract = self
+            .app
+            .get(
+                &format!("/v1/contracts/{}", self.contract),
+                Some(&self.client.access),
+            )
+            .await;
+        assert_eq!(contract.status, 200, "{}", contract.body);
+        contract.body
+    }
+
+    /// An hourly contract (limit 3 h) with one tracked, protected hour on Tuesday 8 December,
+    /// closed and charged on Monday 14 December. Returns the week's id.
+    async fn hourly_week_in_review(&mut self) -> String {
+        self.contract =
+            hourly_contract(&self.app, &self.client.access, &self.freelancer.access, 3).await;
+        self.at(t("2026-12-08T12:00:00Z")).await;
+        let mut segments = Vec::new();
+        for i in 0..6 {
+            let shot = ready_file(
+                &self.app,
+                &self.freelancer.access,
+                "screenshot",
+                &png(400 + i),
+            )
+            .await;
+            segments.push(json!({
+                "start": rfc3339(t("2026-12-08T09:00:00Z") + Duration::minutes(10 * i as i64)),
+                "activity": 60, "keystrokes": 300, "mouse": 100, "memo": "Invoicing worker",
+                "screenshot_file_id": shot}));
+        }
+        let logged = self
+            .app
+            .post(
+                &format!("/v1/contracts/{}/time", self.contract),
+                Some(&self.freelancer.access),
+                &json!({"segments": segments}),
+            )
+            .await;
+        assert_eq!(logged.status, 200, "{}", logged.body);
+        self.at(t("2026-12-14T12:00:00Z")).await;
+        let closed = self
+            .app
+            .fire("weekly-billing-close", t("2026-12-14T12:00:00Z"))
+            .await;
+        assert_eq!(closed["applied"], 1, "{closed}");
+        let weeks = self
+            .app
+            .get(
+                &format!("/v1/contracts/{}/timesheets", self.contract),
+                Some(&self.client.access),
+            )
+            .await;
+        assert_eq!(
+            weeks.body["items"][0]["state"], "in_review",
+            "{}",
+            weeks.body
+        );
+        weeks.body["items"][0]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// The weekly limit in force: the last limit change recorded (all apply at once here).
+fn weekly_limit(contract: &Value) -> u64 {
+    contract["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|a| a["kind"] == "weekly_limit_changed")
+        .map(|a| a["detail"]["to"].as_u64().unwrap())
+        .unwrap_or(3)
+}
+
+#[tokio::test]
+async fn the_opener_withdraws_and_the_milestone_is_back_with_its_clock() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    let milestone = c.funded_milestone("400.00", true).await;
+    let submitted = c.milestone(&milestone).await;
+    assert_eq!(submitted["auto_release_at"], "2026-12-15T10:00:00Z");
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+
+    // Both parties list it, newest first; a stranger's list is empty.
+    for party in [&c.client.access, &c.freelancer.access] {
+        let mine = c.my_disputes(party).await;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["id"], id.as_str());
+        assert_eq!(mine[0]["state"], "open");
+    }
+    assert!(c.my_disputes(&c.stranger.access).await.is_empty());
+
+    // Only the opener withdraws; strangers learn nothing.
+    let by_other = c
+        .on_dispute(&c.freelancer.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(by_other.status, 403, "{}", by_other.body);
+    assert_eq!(
+        c.on_dispute(&c.stranger.access, &id, "withdraw", json!({}))
+            .await
+            .status,
+        404
+    );
+
+    // The freelancer contests: mediation; the client withdraws after the 14 days would have
+    // run out. The clock was never stopped, so the auto-release is due at once.
+    c.at(t("2026-12-02T10:00:00Z")).await;
+    c.freelancer_has_available("20.00").await;
+    let contested = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": false, "message": "All delivered."}),
+        )
+        .await;
+    assert_eq!(
+        contested.body["state"], "in_mediation",
+        "{}",
+        contested.body
+    );
+    let admin = admin(&c.app).await;
+    let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
+    assert_eq!(queue.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.app
+            .fire("escrow-auto-release", t("2026-12-16T00:00:00Z"))
+            .await["applied"],
+        0
+    );
+    c.at(t("2026-12-20T10:00:00Z")).await;
+    let withdrawn = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(withdrawn.body["state"], "withdrawn");
+    assert_eq!(withdrawn.body["withdrawn_at"], "2026-12-20T10:00:00Z");
+    // Out of the admins' queue; the parties' lists say withdrawn.
+    let admin = worklane_tests::admin(&c.app).await;
+    let queue = c.app.get("/v1/admin/disputes", Some(&admin)).await;
+    assert!(
+        queue.body["items"].as_array().unwrap().is_empty(),
+        "{}",
+        queue.body
+    );
+    assert_eq!(
+        c.my_disputes(&c.freelancer.access).await[0]["state"],
+        "withdrawn"
+    );
+    // The escrow is still held; the freelancer's arbitration fee is back whole.
+    assert_eq!(c.app.wallet(&c.client.access).await["in_escrow"], "400.00");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["available"],
+        "20.00"
+    );
+    let back = c.milestone(&milestone).await;
+    assert_eq!(back["state"], "submitted", "{back}");
+    assert_eq!(back["auto_release_at"], "2026-12-15T10:00:00Z", "{back}");
+    c.app.assert_audit_clean().await;
+
+    // Withdrawn is final: no second withdrawal, answer, ruling or dispute of this funding.
+    let again = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "dispute_state"));
+    let ruled = c
+        .on_dispute(
+            &admin,
+            &id,
+            "resolve",
+            json!({"outcome": "refund", "note": "too late"}),
+        )
+        .await;
+    assert_eq!((ruled.status, ruled.code()), (409, "dispute_state"));
+    let reopened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(
+        (reopened.status, reopened.code()),
+        (409, "already_disputed"),
+        "{}",
+        reopened.body
+    );
+
+    // The next auto-release run pays the freelancer ($400.00 less the 20 % band) once.
+    let run = c
+        .app
+        .fire("escrow-auto-release", t("2026-12-20T10:15:00Z"))
+        .await;
+    assert_eq!(run["applied"], 1, "{run}");
+    assert_eq!(
+        c.app
+            .fire("escrow-auto-release", t("2026-12-20T10:30:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(c.milestone(&milestone).await["state"], "released");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["pending"],
+        "320.00"
+    );
+    c.app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn an_hourly_dispute_pauses_the_contract_until_it_is_withdrawn() {
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-16T09:00:00Z")).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let paused = c.contract().await;
+    assert_eq!(paused["state"], "paused", "{paused}");
+    assert_eq!(weekly_limit(&paused), 0, "{paused}");
+
+    let withdrawn = c
+        .on_dispute(&c.client.access, &id, "withdraw", json!({}))
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    // The contract runs again with its limit; the week is back in review.
+    let resumed = c.contract().await;
+    assert_eq!(resumed["state"], "active", "{resumed}");
+    assert_eq!(weekly_limit(&resumed), 3, "{resumed}");
+    let weeks = c
+        .app
+        .get(
+            &format!("/v1/contracts/{}/timesheets", c.contract),
+            Some(&c.client.access),
+        )
+        .await;
+    assert_eq!(
+        weeks.body["items"][0]["state"], "in_review",
+        "{}",
+        weeks.body
+    );
+    c.app.assert_audit_clean().await;
+    // Released on the calendar as any week: Saturday 00:00, once.
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-18T23:59:59Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-19T00:00:00Z"))
+            .await["applied"],
+        1
+    );
+    assert_eq!(
+        c.app
+            .fire("hourly-review-release", t("2026-12-19T00:15:00Z"))
+            .await["applied"],
+        0
+    );
+    assert_eq!(c.app.wallet(&c.freelancer.access).await["pending"], "24.00");
+    c.app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn an_hourly_contract_resumes_on_settlement_unless_the_client_paused_it() {
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-16T09:00:00Z")).await;
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    assert_eq!(c.contract().await["state"], "paused");
+    // Nobody answers: the deadline refunds all but the protected hour, and the contract the
+    // dispute paused runs again with its limit.
+    let lapsed = c
+        .app
+        .fire("dispute-deadlines", t("2026-12-19T09:00:00Z"))
+        .await;
+    assert_eq!(lapsed["applied"], 1, "{lapsed}");
+    let resumed = c.contract().await;
+    assert_eq!(resumed["state"], "active", "{resumed}");
+    assert_eq!(weekly_limit(&resumed), 3, "{resumed}");
+    let dispute = c
+        .app
+        .get(&format!("/v1/disputes/{id}"), Some(&c.client.access))
+        .await;
+    assert_eq!(dispute.body["state"], "resolved");
+    c.app.assert_audit_clean().await;
+
+    // A contract the client paused himself stays paused after its dispute.
+    let mut c = Case::new("2026-12-07T08:00:00Z").await;
+    let week = c.hourly_week_in_review().await;
+    c.at(t("2026-12-15T09:00:00Z")).await;
+    let pause = c
+        .app
+        .post(
+            &format!("/v1/contracts/{}/pause", c.contract),
+            Some(&c.client.access),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(pause.status, 200, "{}", pause.body);
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"timesheet_id": week, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let accepted = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "Fair, refunding the week."}),
+        )
+        .await;
+    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    let after = c.contract().await;
+    assert_eq!(after["state"], "paused", "{after}");
+    assert_eq!(weekly_limit(&after), 3, "{after}");
+    c.app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn contesting_costs_a_fee_scaled_to_the_stake_that_follows_the_outcome() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    // The price is published with the other fees, so an app shows it before anyone contests.
+    let catalogue = c.app.get("/v1/catalogue", None).await;
+    let arbitration = &catalogue.body["fees"]["arbitration_fees"][0];
+    assert_eq!(
+        (
+            arbitration["rate"].as_str(),
+            arbitration["floor"].as_str(),
+            arbitration["cap"].as_str()
+        ),
+        (Some("0.05"), Some("15.00"), Some("300.00")),
+        "{}",
+        catalogue.body
+    );
+
+    // B ($600) and C ($300) submitted; A ($400) refunded, so the client has $420.00 of balance.
+    let b = c.funded_milestone("600.00", true).await;
+    let mut more = Vec::new();
+    for amount in ["300.00", "400.00"] {
+        let m = add_milestone(&c.app, &c.client.access, &c.contract, amount).await;
+        let funded = c.act(&c.client.access, &m, "fund", json!({})).await;
+        assert_eq!(funded.status, 200, "{}", funded.body);
+        more.push(m);
+    }
+    let (cm, a) = (more[0].clone(), more[1].clone());
+    let done = c
+        .act(
+            &c.freelancer.access,
+            &cm,
+            "submit",
+            json!({"message": "Done."}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let refunded = c.act(&c.freelancer.access, &a, "refund", json!({})).await;
+    assert_eq!(refunded.status, 200, "{}", refunded.body);
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "420.00");
+
+    // The freelancer disputes both missing approvals; each shows what contesting costs:
+    // 5 % of the stake, at least the $15.00 floor.
+    let mut ids = Vec::new();
+    for (m, fee) in [(&b, "30.00"), (&cm, "15.00")] {
+        let opened = c
+            .open(
+                &c.freelancer.access,
+                json!({"milestone_id": m, "reason": "The client stopped answering."}),
+            )
+            .await;
+        assert_eq!(opened.status, 201, "{}", opened.body);
+        assert_eq!(
+            opened.body["arbitration_fee"],
+            json!({"amount": {"amount": fee, "currency": "USD"}, "schedule": "2026-12-arbitration"})
+        );
+        ids.push(opened.body["id"].as_str().unwrap().to_string());
+    }
+    let (on_b, on_c) = (ids[0].clone(), ids[1].clone());
+
+    // The client escalates B: the $30.00 is held from the balance in the same transaction.
+    // A retry with the same Idempotency-Key replays the answer and charges nothing more.
+    let contested = c.contest(&on_b).await;
+    assert_eq!(contested.status, 200, "{}", contested.body);
+    assert_eq!(contested.body["arbitration_fee"]["paid_by"], "client");
+    let replay = c.contest(&on_b).await;
+    assert_eq!(replay.status, 200, "{}", replay.body);
+    assert_eq!(replay.body, contested.body);
+    let again = c
+        .on_dispute(
+            &c.client.access,
+            &on_b,
+            "respond",
+            json!({"accept": false, "message": "Once more."}),
+        )
+        .await;
+    assert_eq!((again.status, again.code()), (409, "dispute_state"));
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "390.00");
+    c.app.assert_audit_clean().await;
+
+    // C too ($15.00); then the freelancer withdraws C: the claim is dropped, the fee returns
+    // whole and the milestone is submitted again.
+    assert_eq!(c.contest(&on_c).await.status, 200);
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "375.00");
+    let withdrawn = c
+        .on_dispute(&c.freelancer.access, &on_c, "withdraw", json!({}))
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(
+        withdrawn.body["arbitration_fee"]["returned"]["amount"],
+        "15.00"
+    );
+    assert_eq!(c.milestone(&cm).await["state"], "submitted");
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "390.00");
+    c.app.assert_audit_clean().await;
+
+    // The admin splits B: $250.00 to the freelancer, $350.00 back. The client won 350/600
+    // of the stake, so 350/600 of the fee comes back ($17.50); the platform keeps $12.50.
+    let admin = admin(&c.app).await;
+    let split = c
+        .on_dispute(
+            &admin,
+            &on_b,
+            "resolve",
+            json!({"outcome": "split",
+                "freelancer_amount": {"amount": "250.00", "currency": "USD"},
+                "note": "Partly delivered."}),
+        )
+        .await;
+    assert_eq!(split.status, 200, "{}", split.body);
+    assert_eq!(split.body["arbitration_fee"]["returned"]["amount"], "17.50");
+    let twice = c
+        .on_dispute(
+            &admin,
+            &on_b,
+            "resolve",
+            json!({"outcome": "refund", "note": "again"}),
+        )
+        .await;
+    assert_eq!((twice.status, twice.code()), (409, "dispute_state"));
+    // $390.00 − $12.50 kept + $350.00 refunded + $17.50 of the client fee.
+    let wallet = c.app.wallet(&c.client.access).await;
+    assert_eq!(wallet["available"], "775.00", "{wallet}");
+    assert_eq!(
+        c.app.wallet(&c.freelancer.access).await["pending"],
+        "200.00"
+    );
+    c.app.assert_audit_clean().await;
+
+    // Contesting needs the money: the freelancer has no available earnings yet.
+    let d = add_milestone(&c.app, &c.client.access, &c.contract, "100.00").await;
+    assert_eq!(
+        c.act(&c.client.access, &d, "fund", json!({})).await.status,
+        200
+    );
+    let asked = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": d, "reason": REASON}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    let asked_id = asked.body["id"].as_str().unwrap();
+    let short = c
+        .on_dispute(
+            &c.freelancer.access,
+            asked_id,
+            "respond",
+            json!({"accept": false, "message": "I did the work."}),
+        )
+        .await;
+    assert_eq!(
+        (short.status, short.code()),
+        (409, "insufficient_funds"),
+        "{}",
+        short.body
+    );
+    let still = c
+        .app
+        .get(
+            &format!("/v1/disputes/{asked_id}"),
+            Some(&c.freelancer.access),
+        )
+        .await;
+    assert_eq!(still.body["state"], "open");
     c.app.assert_audit_clean().await;
 }

@@ -178,6 +178,10 @@ pub struct FeesInForce {
     #[schemars(with = "String")]
     #[serde(with = "rust_decimal::serde::str")]
     pub client_fee_rate: rust_decimal::Decimal,
+    /// What contesting a dispute costs (sending it to an admin): `rate` of the amount in
+    /// dispute, at least `floor`, at most `cap`, never more than the amount itself. The
+    /// schedule in force first, then any announced one; each dispute shows its own price.
+    pub arbitration_fees: Vec<super::arbitration::ArbitrationFeeSchedule>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
@@ -290,6 +294,7 @@ impl Catalogue {
                 effective_from: schedule.effective_from,
                 service_fee_bands,
                 client_fee_rate: schedule.client_fee_rate,
+                arbitration_fees: super::arbitration::ArbitrationCatalogue::standard().from(now),
             },
         }
     }

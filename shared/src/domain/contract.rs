@@ -56,6 +56,14 @@ pub struct Submission {
     pub at: DateTime<Utc>,
 }
 
+/// A milestone's state and auto-release time when a dispute froze it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DisputedFrom {
+    pub state: MilestoneState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_release_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Milestone {
     pub id: MilestoneId,
@@ -89,9 +97,13 @@ pub struct Milestone {
     pub client_fee: Option<Money>,
     /// The fee schedule locked by the contract (§10.3).
     pub fee_schedule: String,
-    /// The dispute that froze the escrow (§13), kept after it is settled.
+    /// The dispute that froze the escrow (§13), kept after it is settled or withdrawn: one
+    /// dispute per funding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispute_id: Option<DisputeId>,
+    /// Where the milestone stood when the dispute froze it, so a withdrawal puts it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputed_from: Option<DisputedFrom>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -125,6 +137,8 @@ pub enum MilestoneRuleViolation {
     CurrencyMismatch,
     #[error("an approval pays a positive amount")]
     NothingToPay,
+    #[error("this funding of the milestone was disputed already; its dispute was withdrawn")]
+    AlreadyDisputed,
 }
 
 /// What an approval pays against what escrow holds (§7.3).
@@ -162,6 +176,7 @@ impl Milestone {
             escrow_transfer: None,
             client_fee: None,
             dispute_id: None,
+            disputed_from: None,
             created_at: now,
             version: 1,
             description,
@@ -323,13 +338,39 @@ impl Milestone {
 
     /// A dispute freezes the escrow (§13.1): no approval, refund or auto-release touches it
     /// until the dispute is settled, so the auto-release time goes too.
+    /// One dispute per funding: a withdrawn claim is dropped for good, so opening and
+    /// withdrawing cannot freeze the same escrow again and again.
     pub fn dispute(&self, dispute: DisputeId) -> Result<Milestone, MilestoneRuleViolation> {
         self.expect(&ESCROW_HELD)?;
+        if self.dispute_id.is_some() {
+            return Err(MilestoneRuleViolation::AlreadyDisputed);
+        }
         let mut next = self.clone();
         next.version += 1;
         next.state = MilestoneState::Disputed;
+        next.disputed_from = Some(DisputedFrom {
+            state: self.state,
+            auto_release_at: self.auto_release_at,
+        });
         next.auto_release_at = None;
         next.dispute_id = Some(dispute);
+        Ok(next)
+    }
+
+    /// The opener withdrew the dispute: the milestone is back where it stood, with the
+    /// auto-release time it had. The dispute held the money, not the clock: a time that
+    /// passed meanwhile is due, and the next auto-release run releases it (a client who
+    /// drops a refund request after the 14 days has had them).
+    pub fn withdraw_dispute(&self) -> Result<Milestone, MilestoneRuleViolation> {
+        self.expect(&[MilestoneState::Disputed])?;
+        let from = self
+            .disputed_from
+            .ok_or(MilestoneRuleViolation::WrongState(self.state))?;
+        let mut next = self.clone();
+        next.version += 1;
+        next.state = from.state;
+        next.auto_release_at = from.auto_release_at;
+        next.disputed_from = None;
         Ok(next)
     }
 

@@ -9,6 +9,7 @@
 //! opener (§13.2). Hourly protection (§8.6) holds in every outcome of an hourly dispute but
 //! the freelancer's own acceptance: protected hours are paid.
 
+use super::arbitration::{fee_returned, ArbitrationFeeSchedule};
 use super::contract::{Milestone, MilestoneState};
 use super::fees::round_cents;
 use super::hourly::{Timesheet, TimesheetId, HOURLY_DISPUTE_RESPONSE, SEGMENTS_PER_HOUR};
@@ -55,6 +56,9 @@ pub enum DisputeState {
     /// The other side contested: an admin decides.
     InMediation,
     Resolved,
+    /// The opener dropped the claim before a decision: the money went back to where it was
+    /// and its clocks run again (see `Dispute::withdraw`).
+    Withdrawn,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -113,6 +117,22 @@ impl Resolution {
     }
 }
 
+/// The arbitration fee of a dispute (`domain::arbitration`): priced by the schedule in force
+/// when it opened, paid by the side that contests, returned by the outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ArbitrationFee {
+    /// What contesting costs (shown to the other side before it answers).
+    pub amount: Money,
+    /// The arbitration schedule that priced it.
+    pub schedule: String,
+    /// The side that contested and paid it (held until the dispute ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_by: Option<Side>,
+    /// What went back to the payer when the dispute ended; the platform kept the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<Money>,
+}
+
 /// The other side's answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Answer {
@@ -145,6 +165,12 @@ pub struct Dispute {
     pub answer: Option<Answer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
+    /// When the opener withdrew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// What contesting costs, and who paid it (absent on disputes opened before the fee).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arbitration_fee: Option<ArbitrationFee>,
     pub version: u64,
 }
 
@@ -154,6 +180,8 @@ pub enum DisputeRuleViolation {
     WrongState(DisputeState),
     #[error("the other side answers a dispute, not the side that opened it")]
     NotTheOtherSide,
+    #[error("only the side that opened a dispute may withdraw it")]
+    NotTheOpener,
     #[error(
         "the deadline to answer has passed; the dispute was decided for the side that opened it"
     )]
@@ -388,6 +416,8 @@ impl Dispute {
             respond_by: now + HOURLY_DISPUTE_RESPONSE,
             answer: None,
             resolution: None,
+            withdrawn_at: None,
+            arbitration_fee: None,
             version: 1,
         }
     }
@@ -434,8 +464,57 @@ impl Dispute {
             respond_by: now + FIXED_DISPUTE_RESPONSE,
             answer: None,
             resolution: None,
+            withdrawn_at: None,
+            arbitration_fee: None,
             version: 1,
         })
+    }
+
+    /// Prices what contesting this dispute costs (`schedule`: the one in force at opening).
+    /// The stake is what an admin can move: the amount less the protected hours.
+    pub fn priced_for_arbitration(mut self, schedule: &ArbitrationFeeSchedule) -> Self {
+        self.arbitration_fee = Some(ArbitrationFee {
+            amount: self.money(schedule.fee(self.stake())),
+            schedule: schedule.id.clone(),
+            paid_by: None,
+            returned: None,
+        });
+        self
+    }
+
+    /// The money an outcome can move either way.
+    fn stake(&self) -> Decimal {
+        self.amount.amount - self.protected_amount.amount
+    }
+
+    /// A paid arbitration fee: who paid it, what was held, and — once the dispute ended — what
+    /// the platform keeps.
+    pub fn arbitration_paid(&self) -> Option<(Side, Money, Option<Money>)> {
+        let fee = self.arbitration_fee.as_ref()?;
+        let payer = fee.paid_by?;
+        let kept = fee
+            .returned
+            .map(|back| self.money(fee.amount.amount - back.amount));
+        Some((payer, fee.amount, kept))
+    }
+
+    /// Settles a paid fee by what its payer won of the stake.
+    fn return_arbitration_fee(&mut self, settlement: &Settlement) {
+        let stake = self.stake();
+        let protected = self.protected_amount.amount;
+        let currency = self.amount.currency;
+        if let Some(fee) = self.arbitration_fee.as_mut() {
+            if let Some(payer) = fee.paid_by {
+                let won = match payer {
+                    Side::Freelancer => settlement.to_freelancer.amount - protected,
+                    Side::Client => settlement.to_client.amount,
+                };
+                fee.returned = Some(Money {
+                    amount: fee_returned(fee.amount.amount, stake, won),
+                    currency,
+                });
+            }
+        }
     }
 
     pub fn is_party(&self, user: &UserId) -> bool {
@@ -489,6 +568,7 @@ impl Dispute {
         let mut next = self.clone();
         next.version += 1;
         next.state = DisputeState::Resolved;
+        next.return_arbitration_fee(&settlement);
         next.resolution = Some(Resolution {
             outcome,
             settlement,
@@ -530,6 +610,13 @@ impl Dispute {
             let mut next = self.clone();
             next.version += 1;
             next.state = DisputeState::InMediation;
+            // Contesting escalates to arbitration: the contesting side pays (see
+            // `domain::arbitration`).
+            if let Some(fee) = next.arbitration_fee.as_mut() {
+                if fee.amount.amount > Decimal::ZERO {
+                    fee.paid_by = Some(by);
+                }
+            }
             next.answer = Some(answer);
             return Ok((next, None));
         }
@@ -547,6 +634,34 @@ impl Dispute {
         );
         next.answer = Some(answer);
         Ok((next, Some(settlement)))
+    }
+
+    /// The opener drops the claim before anything decided it: while the other side may still
+    /// answer, or while an admin has not ruled. Once the answer deadline has passed the
+    /// silence already decided for the opener, so there is nothing left to withdraw. What the
+    /// money and its clocks do is the subject's business (`Milestone::withdraw_dispute`,
+    /// `Timesheet::withdraw_dispute`); no money changes hands.
+    pub fn withdraw(&self, by: Side, now: DateTime<Utc>) -> Result<Dispute, DisputeRuleViolation> {
+        if !matches!(self.state, DisputeState::Open | DisputeState::InMediation) {
+            return Err(DisputeRuleViolation::WrongState(self.state));
+        }
+        if by != self.opened_by {
+            return Err(DisputeRuleViolation::NotTheOpener);
+        }
+        if self.state == DisputeState::Open && now >= self.respond_by {
+            return Err(DisputeRuleViolation::DeadlinePassed);
+        }
+        let mut next = self.clone();
+        next.version += 1;
+        next.state = DisputeState::Withdrawn;
+        next.withdrawn_at = Some(now);
+        // The claim the payer contested is dropped: the payer won it all.
+        if let Some(fee) = next.arbitration_fee.as_mut() {
+            if fee.paid_by.is_some() {
+                fee.returned = Some(fee.amount);
+            }
+        }
+        Ok(next)
     }
 
     /// The schedule at `at`: an unanswered dispute whose deadline has come is settled for the
@@ -581,7 +696,7 @@ impl Dispute {
         decision: Decision,
         now: DateTime<Utc>,
     ) -> Result<(Dispute, Settlement), DisputeRuleViolation> {
-        if self.state == DisputeState::Resolved {
+        if matches!(self.state, DisputeState::Resolved | DisputeState::Withdrawn) {
             return Err(DisputeRuleViolation::WrongState(self.state));
         }
         let floor = self.protected_amount.amount;
@@ -842,6 +957,76 @@ mod tests {
                 max: usd("90.00")
             })
         );
+    }
+
+    #[test]
+    fn only_the_opener_withdraws_and_only_before_a_decision() {
+        let d = open(Side::Client, MilestoneState::Submitted);
+        let before = d.respond_by - Duration::seconds(1);
+        assert_eq!(
+            d.withdraw(Side::Freelancer, before),
+            Err(DisputeRuleViolation::NotTheOpener)
+        );
+        // Silence already decided at the deadline, even before the sweep ran.
+        assert_eq!(
+            d.withdraw(Side::Client, d.respond_by),
+            Err(DisputeRuleViolation::DeadlinePassed)
+        );
+        let withdrawn = d.withdraw(Side::Client, before).unwrap();
+        assert_eq!(withdrawn.state, DisputeState::Withdrawn);
+        assert_eq!(withdrawn.withdrawn_at, Some(before));
+        assert_eq!(withdrawn.version, d.version + 1);
+        assert!(withdrawn.lapse(d.respond_by).is_err());
+        assert!(withdrawn
+            .answer(Side::Freelancer, true, "ok".into(), before)
+            .is_err());
+        let admin = UserId::generate(t("2026-12-01T00:00:00Z"));
+        assert_eq!(
+            withdrawn.resolve(&admin, decision(Outcome::Refund, None), before),
+            Err(DisputeRuleViolation::WrongState(DisputeState::Withdrawn))
+        );
+        // In mediation the deadline no longer matters: withdrawing is open until the ruling.
+        let (contested, _) = d
+            .answer(Side::Freelancer, false, "delivered".into(), before)
+            .unwrap();
+        let late = d.respond_by + Duration::days(30);
+        assert_eq!(
+            contested.withdraw(Side::Client, late).unwrap().state,
+            DisputeState::Withdrawn
+        );
+        let (ruled, _) = contested
+            .resolve(&admin, decision(Outcome::Release, None), late)
+            .unwrap();
+        assert_eq!(
+            ruled.withdraw(Side::Client, late),
+            Err(DisputeRuleViolation::WrongState(DisputeState::Resolved))
+        );
+    }
+
+    #[test]
+    fn a_withdrawal_puts_the_milestone_back_with_its_clock_and_it_cannot_be_disputed_again() {
+        let submitted = milestone(MilestoneState::Submitted);
+        let due = submitted.auto_release_at;
+        assert!(due.is_some());
+        let id = DisputeId::generate(t("2026-12-02T00:00:00Z"));
+        let frozen = submitted.dispute(id.clone()).unwrap();
+        assert_eq!(frozen.auto_release_at, None);
+        let back = frozen.withdraw_dispute().unwrap();
+        assert_eq!(
+            (back.state, back.auto_release_at, back.dispute_id.clone()),
+            (MilestoneState::Submitted, due, Some(id.clone()))
+        );
+        assert_eq!(
+            back.dispute(id.clone()),
+            Err(crate::domain::contract::MilestoneRuleViolation::AlreadyDisputed)
+        );
+        let changes = milestone(MilestoneState::ChangesRequested);
+        let back = changes.dispute(id).unwrap().withdraw_dispute().unwrap();
+        assert_eq!(
+            (back.state, back.auto_release_at),
+            (MilestoneState::ChangesRequested, None)
+        );
+        assert!(back.withdraw_dispute().is_err());
     }
 
     #[test]

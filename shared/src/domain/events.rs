@@ -219,6 +219,12 @@ pub enum EventPayload {
         contract_id: super::ids::ContractId,
         opener_id: UserId,
     },
+    /// The opener withdrew the dispute before a decision: the money is back where it was.
+    DisputeWithdrawn {
+        dispute_id: super::ids::DisputeId,
+        contract_id: super::ids::ContractId,
+        responder_id: UserId,
+    },
     /// A dispute was settled (by acceptance, the deadline or mediation) and its money moved.
     DisputeResolved {
         dispute_id: super::ids::DisputeId,
@@ -339,6 +345,7 @@ impl DomainEvent {
             EventPayload::WeekRefunded { .. } => "WeekRefunded",
             EventPayload::DisputeOpened { .. } => "DisputeOpened",
             EventPayload::DisputeContested { .. } => "DisputeContested",
+            EventPayload::DisputeWithdrawn { .. } => "DisputeWithdrawn",
             EventPayload::DisputeResolved { .. } => "DisputeResolved",
         }
     }

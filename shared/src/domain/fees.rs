@@ -177,11 +177,7 @@ impl FeeCatalogue {
     /// The schedule in force at `at`: the latest to take effect at or before it. Times before
     /// the first schedule get the first one, so pricing always has an answer.
     pub fn in_force(&self, at: DateTime<Utc>) -> &FeeSchedule {
-        self.schedules
-            .iter()
-            .rev()
-            .find(|s| s.effective_from <= at)
-            .unwrap_or(&self.schedules[0])
+        latest_in_force(&self.schedules, at, |s| s.effective_from)
     }
 
     /// A schedule a contract locked or a transfer names.
@@ -197,6 +193,20 @@ impl FeeCatalogue {
     pub fn schedules(&self) -> &[FeeSchedule] {
         &self.schedules
     }
+}
+
+/// Of `schedules` (oldest first, not empty), the latest to take effect at or before `at`;
+/// times before the first get the first one, so pricing always has an answer.
+pub(crate) fn latest_in_force<T>(
+    schedules: &[T],
+    at: DateTime<Utc>,
+    effective_from: impl Fn(&T) -> DateTime<Utc>,
+) -> &T {
+    schedules
+        .iter()
+        .rev()
+        .find(|s| effective_from(s) <= at)
+        .unwrap_or(&schedules[0])
 }
 
 /// How one payment's service fee came about, band by band.

@@ -751,6 +751,8 @@ pub enum TimesheetRuleViolation {
     NotClient,
     #[error("the week's payment has not gone through yet; there is nothing to dispute")]
     NotCharged,
+    #[error("this week was disputed already; its dispute was withdrawn")]
+    AlreadyDisputed,
 }
 
 impl Timesheet {
@@ -906,10 +908,26 @@ impl Timesheet {
             TimesheetState::PaymentDue => return Err(TimesheetRuleViolation::NotCharged),
             other => return Err(TimesheetRuleViolation::WrongState(other)),
         }
+        // One dispute per week: a withdrawn claim is dropped for good.
+        if self.dispute_id.is_some() {
+            return Err(TimesheetRuleViolation::AlreadyDisputed);
+        }
         let mut next = self.next();
         next.state = TimesheetState::Disputed;
         next.disputed_at = Some(now);
         next.dispute_id = Some(dispute);
+        Ok(next)
+    }
+
+    /// The client withdrew the dispute: the week is back in review and its release runs on
+    /// the calendar as for any week (Saturday 00:00 after the close). The dispute held the
+    /// money, not the review period: when it ended meanwhile, the next release run pays it.
+    pub fn withdraw_dispute(&self) -> Result<Self, TimesheetRuleViolation> {
+        if self.state != TimesheetState::Disputed {
+            return Err(TimesheetRuleViolation::WrongState(self.state));
+        }
+        let mut next = self.next();
+        next.state = TimesheetState::InReview;
         Ok(next)
     }
 

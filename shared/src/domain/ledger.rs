@@ -60,6 +60,12 @@ impl AccountId {
         Self(format!("payouts:{user}"))
     }
 
+    /// The platform's arbitration fees: held here (pending) from the escalating party while
+    /// an admin mediates, posted for the part the platform keeps.
+    pub fn arbitration_fees() -> Self {
+        Self("arbitration:fees".into())
+    }
+
     pub fn fees_for(transfer: &TransferId) -> Self {
         let shard = crate::security::stable_hash(transfer.as_str()) % FEE_SHARDS;
         Self(format!("fees:{shard:02}"))
@@ -73,6 +79,7 @@ impl AccountId {
                 UserId::parse(rest).is_some()
             }
             "fees" => rest.parse::<u64>().is_ok_and(|n| n < FEE_SHARDS),
+            "arbitration" => rest == "fees",
             _ => false,
         };
         ok.then(|| Self(raw.to_string()))
@@ -137,6 +144,9 @@ pub enum TransferCode {
     /// A failed payout's whole amount (fee included) back to available.
     WithdrawalReturn,
     ConnectsPurchase,
+    /// The arbitration fee of a contested dispute: held from the escalating party, then
+    /// posted for the platform's share (the rest back to the payer) or voided.
+    ArbitrationFee,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -93,6 +93,7 @@ pub enum NotificationKind {
     WeekRefunded,
     DisputeOpened,
     DisputeContested,
+    DisputeWithdrawn,
     DisputeResolved,
     ReviewClosing,
     SavedSearchMatched,
@@ -131,6 +132,7 @@ impl NotificationKind {
             WeekRefunded => "week_refunded",
             DisputeOpened => "dispute_opened",
             DisputeContested => "dispute_contested",
+            DisputeWithdrawn => "dispute_withdrawn",
             DisputeResolved => "dispute_resolved",
             ReviewClosing => "review_closing",
             SavedSearchMatched => "saved_search_matched",
@@ -684,6 +686,20 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             "The other side contested your dispute; an admin will review the evidence and \
              decide."
                 .into(),
+        )
+        .links(|l| {
+            l.contract_id = Some(contract_id.clone());
+            l.dispute_id = Some(dispute_id.clone());
+        })],
+        EventPayload::DisputeWithdrawn {
+            dispute_id,
+            contract_id,
+            responder_id,
+        } => vec![Draft::new(
+            responder_id,
+            K::DisputeWithdrawn,
+            "A dispute was withdrawn",
+            "The other side withdrew the dispute; the money is no longer frozen.".into(),
         )
         .links(|l| {
             l.contract_id = Some(contract_id.clone());

@@ -6,7 +6,7 @@ use super::contract::{
     ContractRef, ContractState, Milestone, MilestoneDraft, MilestoneRuleViolation, Parties,
     MAX_MILESTONES, OFFER_LIFETIME,
 };
-use super::ids::{ContractId, MilestoneId, OfferId, UserId};
+use super::ids::{ContractId, DisputeId, MilestoneId, OfferId, UserId};
 use super::job::JobType;
 use super::money::{Currency, Money, MoneyInput};
 use super::proposal::ProposalState;
@@ -487,7 +487,22 @@ pub struct Contract {
     pub ended_by: Option<Side>,
     #[serde(default)]
     pub amendments: Vec<Amendment>,
+    /// Set while hourly disputes hold the contract paused (§13.1): what to put back when the
+    /// last of them is settled or withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute_pause: Option<DisputePause>,
     pub version: u64,
+}
+
+/// What hourly disputes changed on a contract, to undo when the last one ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DisputePause {
+    /// The disputes still running; the contract resumes when none is left.
+    pub disputes: Vec<DisputeId>,
+    /// The weekly limit the first dispute set to zero.
+    pub weekly_limit_hours: u32,
+    /// The client had paused the contract himself before: it stays paused.
+    pub client_paused: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -566,6 +581,7 @@ impl Contract {
             fee_schedule: fee_schedule.into(),
             started_at: now,
             paused_at: None,
+            dispute_pause: None,
             ended_at: None,
             ended_by: None,
             amendments: Vec::new(),
@@ -638,9 +654,11 @@ impl Contract {
 
     /// A client disputes a week of hourly work (§8.5, §13.1): the contract pauses and the
     /// weekly limit drops to zero at once, so no more billable time accrues while the dispute
-    /// runs. An ended contract stays ended; a paused one stays paused.
+    /// runs. An ended contract stays ended; a paused one stays paused. The first dispute
+    /// records what it changed (`dispute_pause`) for `hourly_dispute_closed`.
     pub fn hourly_dispute_opened(
         &self,
+        dispute: &DisputeId,
         now: DateTime<Utc>,
     ) -> Result<Contract, ContractRuleViolation> {
         let current = self
@@ -659,11 +677,73 @@ impl Contract {
         } else {
             self.next()
         };
+        let pause = next.dispute_pause.get_or_insert_with(|| DisputePause {
+            disputes: Vec::new(),
+            weekly_limit_hours: current.weekly_limit_hours,
+            client_paused: self.state == ContractState::Paused,
+        });
+        if !pause.disputes.contains(dispute) {
+            pause.disputes.push(dispute.clone());
+        }
         if next.state == ContractState::Active {
             next.state = ContractState::Paused;
             next.paused_at = Some(now);
         }
         Ok(next)
+    }
+
+    /// An hourly dispute was settled or withdrawn. When it was the last one holding the
+    /// contract, what the disputes changed is undone: the weekly limit comes back (unless the
+    /// client set another meanwhile) and the contract resumes — unless the client had paused
+    /// it himself, or it ended. `None`: this dispute holds nothing here (nothing to write).
+    pub fn hourly_dispute_closed(
+        &self,
+        dispute: &DisputeId,
+        now: DateTime<Utc>,
+    ) -> Option<Contract> {
+        let pause = self.dispute_pause.as_ref()?;
+        if !pause.disputes.contains(dispute) {
+            return None;
+        }
+        let others: Vec<DisputeId> = pause
+            .disputes
+            .iter()
+            .filter(|d| *d != dispute)
+            .cloned()
+            .collect();
+        if !others.is_empty() {
+            let mut next = self.next();
+            next.dispute_pause = Some(DisputePause {
+                disputes: others,
+                ..pause.clone()
+            });
+            return Some(next);
+        }
+        let zeroed = self
+            .hourly_at(now)
+            .is_some_and(|h| h.weekly_limit_hours == 0 && h.scheduled_weekly_limit.is_none());
+        let restore = zeroed && pause.weekly_limit_hours > 0 && self.state != ContractState::Ended;
+        let restored = restore
+            .then(|| {
+                self.amended(
+                    vec![AmendmentChange::WeeklyLimitChanged {
+                        from: 0,
+                        to: pause.weekly_limit_hours,
+                        effective_from: now,
+                    }],
+                    now,
+                )
+                .ok()
+            })
+            .flatten();
+        // A contract at its amendment limit still resumes, with the limit left at zero.
+        let mut next = restored.unwrap_or_else(|| self.next());
+        next.dispute_pause = None;
+        if next.state == ContractState::Paused && !pause.client_paused {
+            next.state = ContractState::Active;
+            next.paused_at = None;
+        }
+        Some(next)
     }
 
     /// Either side ends the contract; ending opens the feedback window (§6.2, §11.1).
@@ -1148,6 +1228,44 @@ mod tests {
             (&json!("fixed"), &json!("pending"))
         );
         assert_eq!(serde_json::from_value::<Offer>(offer_json).unwrap(), offer);
+    }
+
+    #[test]
+    fn an_hourly_dispute_pause_is_undone_when_the_last_dispute_ends() {
+        let c = Contract::start(&offer(hourly(10, false)), "s", at(1));
+        let (first, second) = (DisputeId::generate(at(2)), DisputeId::generate(at(3)));
+        let limit = |c: &Contract, day| c.hourly_at(at(day)).unwrap().weekly_limit_hours;
+        let paused = c.hourly_dispute_opened(&first, at(2)).unwrap();
+        assert_eq!(
+            (paused.state, limit(&paused, 2)),
+            (ContractState::Paused, 0)
+        );
+        let both = paused.hourly_dispute_opened(&second, at(3)).unwrap();
+        // The first one ending leaves the contract held by the second.
+        let one_left = both.hourly_dispute_closed(&first, at(4)).unwrap();
+        assert_eq!(
+            (one_left.state, limit(&one_left, 4)),
+            (ContractState::Paused, 0)
+        );
+        assert_eq!(one_left.hourly_dispute_closed(&first, at(4)), None);
+        let resumed = one_left.hourly_dispute_closed(&second, at(5)).unwrap();
+        assert_eq!(
+            (resumed.state, resumed.paused_at, limit(&resumed, 5)),
+            (ContractState::Active, None, 10)
+        );
+        assert_eq!(resumed.dispute_pause, None);
+        // A dispute that paused nothing here has nothing to undo.
+        assert_eq!(resumed.hourly_dispute_closed(&second, at(6)), None);
+
+        // The client had paused it himself: the limit comes back, the pause stays his.
+        let own = c.pause(Side::Client, at(2)).unwrap();
+        let disputed = own.hourly_dispute_opened(&first, at(3)).unwrap();
+        let after = disputed.hourly_dispute_closed(&first, at(4)).unwrap();
+        assert_eq!((after.state, limit(&after, 4)), (ContractState::Paused, 10));
+        // A contract that ended meanwhile stays ended.
+        let ended = paused.end(Side::Client, at(3)).unwrap();
+        let after = ended.hourly_dispute_closed(&first, at(4)).unwrap();
+        assert_eq!(after.state, ContractState::Ended);
     }
 
     #[test]

@@ -224,6 +224,9 @@ impl From<DisputeRuleViolation> for ApiError {
             DisputeRuleViolation::NotTheOtherSide => {
                 return ApiError::Forbidden("the other side answers a dispute")
             }
+            DisputeRuleViolation::NotTheOpener => {
+                return ApiError::Forbidden("only the side that opened a dispute withdraws it")
+            }
             DisputeRuleViolation::CurrencyMismatch
             | DisputeRuleViolation::ShareOutOfRange { .. }
             | DisputeRuleViolation::ShareMismatch => {
@@ -357,6 +360,7 @@ impl From<MilestoneRuleViolation> for ApiError {
                 return ApiError::validation("amount", violation.to_string())
             }
             MilestoneRuleViolation::AlreadyFunded => "milestone_funded",
+            MilestoneRuleViolation::AlreadyDisputed => "already_disputed",
             MilestoneRuleViolation::WrongState(_) => "milestone_state",
         };
         ApiError::conflict(code, violation.to_string())
@@ -383,6 +387,7 @@ impl From<TimesheetRuleViolation> for ApiError {
             }
             TimesheetRuleViolation::ReviewOver => "review_over",
             TimesheetRuleViolation::NotCharged => "not_charged",
+            TimesheetRuleViolation::AlreadyDisputed => "already_disputed",
             TimesheetRuleViolation::WrongState(_)
             | TimesheetRuleViolation::NotClosable(_)
             | TimesheetRuleViolation::InReview => "timesheet_state",

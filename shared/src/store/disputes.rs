@@ -12,6 +12,7 @@
 use super::escrow::{hold_of as milestone_hold, refund_tx, release_tx, Lifetime};
 use super::hourly::{settle_week_tx, timesheet_key, timesheet_put_op, TimesheetRecord};
 use super::keys;
+use super::ledger::Movement;
 use super::milestones::{milestone_put_op, MilestoneRecord};
 use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
@@ -21,7 +22,9 @@ use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::fees::{FeeCatalogue, FeeSchedule};
 use crate::domain::hourly::{Payment, Timesheet};
 use crate::domain::ids::DisputeId;
-use crate::domain::offer::Contract;
+use crate::domain::ids::TransferId;
+use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
+use crate::domain::offer::{Contract, Side};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -70,8 +73,29 @@ impl DisputeRecord {
     }
 }
 
+/// A party's copy of a dispute, under their own partition (`GET /v1/me/disputes`), newest
+/// first. Rewritten with every version of the dispute, in the same transaction, so the list
+/// never shows a state the dispute itself does not have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisputeView {
+    pub pk: String,
+    pub sk: String,
+    #[serde(flatten)]
+    pub dispute: Dispute,
+}
+
+/// The sort key of a dispute in its parties' lists: opening time, then id.
+fn view_sort_key(dispute: &Dispute) -> String {
+    format!(
+        "DISPUTE#{:015}#{}",
+        dispute.opened_at.timestamp_millis(),
+        dispute.id
+    )
+}
+
 /// Writes a dispute: new (`before` None: must not exist — one dispute per subject, its id is
-/// derived) or its next version (must still be at `before`'s). Label: `dispute`.
+/// derived) or its next version (must still be at `before`'s), with both parties' copies.
+/// Labels: `dispute`, `dispute_view` (the copies follow the dispute's condition).
 pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
     let condition = match before {
         None => Cond::absent(),
@@ -79,11 +103,23 @@ pub fn dispute_put_op(tx: Tx, before: Option<&Dispute>, after: &Dispute) -> Tx {
             Cond::new("version = :dispute_version").value(":dispute_version", before.version)
         }
     };
-    tx.put(
+    let mut tx = tx.put(
         Label::Dispute,
         &DisputeRecord::new(after.clone()),
         Some(condition),
-    )
+    );
+    for party in [&after.client_id, &after.freelancer_id] {
+        tx = tx.put(
+            Label::DisputeView,
+            &DisputeView {
+                pk: keys::party_disputes(party),
+                sk: view_sort_key(after),
+                dispute: after.clone(),
+            },
+            None,
+        );
+    }
+    tx
 }
 
 /// The client disputes a week: the week freezes (out of the release index), the contract
@@ -136,8 +172,67 @@ pub fn open_milestone_dispute_tx(
     dispute_put_op(tx, None, dispute).emit(&event)
 }
 
-/// The other side contested: the dispute waits for an admin (no money moves).
-pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
+/// The hold of a dispute's paid arbitration fee, rebuilt from the dispute (it is fully
+/// determined by it; settling it is conditioned on the stored hold being unsettled): from the
+/// payer's spendable money — the client's balance, the freelancer's available earnings — to
+/// the platform's arbitration account.
+fn arbitration_hold(dispute: &Dispute) -> Option<Transfer> {
+    let (payer, fee, _) = dispute.arbitration_paid()?;
+    let from = match payer {
+        Side::Client => AccountId::client(&dispute.client_id),
+        Side::Freelancer => AccountId::available(&dispute.freelancer_id),
+    };
+    let schedule = dispute.arbitration_fee.as_ref()?.schedule.clone();
+    let at = dispute.answer.as_ref().map_or(dispute.opened_at, |a| a.at);
+    Some(
+        Transfer::new(
+            arbitration_transfer_id(dispute, "hold"),
+            from,
+            AccountId::arbitration_fees(),
+            fee,
+            Phase::Pending,
+            TransferCode::ArbitrationFee,
+            dispute.id.to_string(),
+            at,
+        )
+        .priced_by(&schedule),
+    )
+}
+
+fn arbitration_transfer_id(dispute: &Dispute, what: &str) -> TransferId {
+    TransferId::derived(
+        dispute.opened_at,
+        &format!("arbitration:{}:{what}", dispute.id),
+    )
+}
+
+/// The end of a paid arbitration fee (`after` settled or withdrawn): the platform's share is
+/// posted, the rest of the hold goes back to the payer; nothing kept voids it. Empty when no
+/// fee was paid.
+fn arbitration_settlement(after: &Dispute, at: DateTime<Utc>) -> Movement {
+    let (Some(hold), Some((_, _, Some(kept)))) =
+        (arbitration_hold(after), after.arbitration_paid())
+    else {
+        return Movement::new();
+    };
+    let posted = (kept.amount > Decimal::ZERO).then_some(kept);
+    Movement::new().settle(
+        Transfer::settle(
+            arbitration_transfer_id(after, "settle"),
+            &hold,
+            posted,
+            TransferCode::ArbitrationFee,
+            at,
+        ),
+        &hold,
+    )
+}
+
+/// The other side contested: the dispute waits for an admin, and the contesting side's
+/// arbitration fee is held from its balance in the same transaction (the account's
+/// `available >= fee` condition refuses it when short: label `account`). The hold's id is
+/// derived from the dispute, so a retry cannot charge twice.
+pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Result<Tx, StoreError> {
     let opener = match before.opened_by {
         crate::domain::offer::Side::Client => &before.client_id,
         crate::domain::offer::Side::Freelancer => &before.freelancer_id,
@@ -150,7 +245,69 @@ pub fn contest_tx(before: &Dispute, after: &Dispute, now: DateTime<Utc>) -> Tx {
         },
         now,
     );
-    dispute_put_op(Tx::new(), Some(before), after).emit(&event)
+    let tx = dispute_put_op(Tx::new(), Some(before), after).emit(&event);
+    match arbitration_hold(after) {
+        Some(hold) => Movement::new().transfer(hold).write(tx).map_err(corrupt),
+        None => Ok(tx),
+    }
+}
+
+/// What a withdrawal puts back: the milestone as it stood, or the week back in review with
+/// its contract (when the dispute held it paused).
+pub enum Unfrozen {
+    Milestone {
+        before: Milestone,
+        after: Milestone,
+    },
+    Week {
+        before: Timesheet,
+        after: Timesheet,
+        /// Boxed: a contract pair outweighs the milestone variant many times over.
+        contract: Option<Box<(Contract, Contract)>>,
+    },
+}
+
+/// The opener withdrew: the subject unfreezes (the escrow or the week's hold was never
+/// touched), a paid arbitration fee goes back whole, and the dispute's last version is
+/// written, conditioned on the one read.
+pub fn withdraw_tx(
+    before: &Dispute,
+    after: &Dispute,
+    unfrozen: &Unfrozen,
+    now: DateTime<Utc>,
+) -> Result<Tx, StoreError> {
+    let responder = match before.responder() {
+        crate::domain::offer::Side::Client => &before.client_id,
+        crate::domain::offer::Side::Freelancer => &before.freelancer_id,
+    };
+    let event = DomainEvent::new(
+        EventPayload::DisputeWithdrawn {
+            dispute_id: before.id.clone(),
+            contract_id: before.contract_id.clone(),
+            responder_id: responder.clone(),
+        },
+        now,
+    );
+    let tx = match unfrozen {
+        Unfrozen::Milestone { before, after } => {
+            milestone_put_op(Tx::new(), after, Some(before.version))
+        }
+        Unfrozen::Week {
+            before,
+            after,
+            contract,
+        } => {
+            let mut tx = timesheet_put_op(Tx::new(), before, after);
+            if let Some((was, now)) = contract.as_deref() {
+                tx = super::contracts::contract_put_op(tx, now, Some(was.version));
+            }
+            tx
+        }
+    };
+    let tx = dispute_put_op(tx, Some(before), after).emit(&event);
+    arbitration_settlement(after, now)
+        .write(tx)
+        .map_err(corrupt)
 }
 
 /// What a dispute froze, as it is now.
@@ -164,6 +321,8 @@ pub enum Frozen {
 pub struct SettlementView {
     pub frozen: Frozen,
     pub lifetime: Lifetime,
+    /// The contract of an hourly dispute: it resumes when the dispute ends (§13.1).
+    pub contract: Option<Contract>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -186,6 +345,9 @@ pub fn settle_tx(
     view: &SettlementView,
     now: DateTime<Utc>,
 ) -> Result<Tx, StoreError> {
+    // The fee's end nets with the settlement's own transfers: a client may get both a
+    // refund and the fee back, and an account takes one update per transaction.
+    let fee = arbitration_settlement(after, now);
     let tx = match &view.frozen {
         Frozen::Milestone(milestone) => {
             let (settled, payout) = milestone
@@ -205,11 +367,12 @@ pub fn settle_tx(
                         &view.lifetime,
                         false,
                         now,
+                        fee,
                     )
                     .map_err(corrupt)?
                     .0
                 }
-                None => refund_tx(milestone, &settled, &hold, now).map_err(corrupt)?,
+                None => refund_tx(milestone, &settled, &hold, now, fee).map_err(corrupt)?,
             }
         }
         Frozen::Week(week) => {
@@ -224,7 +387,18 @@ pub fn settle_tx(
             let settled = week
                 .settle_dispute(payment, settlement.to_client, now)
                 .map_err(corrupt)?;
-            settle_week_tx(week, &settled, &schedule, &view.lifetime, now).map_err(corrupt)?
+            let tx = settle_week_tx(week, &settled, &schedule, &view.lifetime, now, fee)
+                .map_err(corrupt)?;
+            match view
+                .contract
+                .as_ref()
+                .and_then(|c| Some((c, c.hourly_dispute_closed(&before.id, now)?)))
+            {
+                Some((was, resumed)) => {
+                    super::contracts::contract_put_op(tx, &resumed, Some(was.version))
+                }
+                None => tx,
+            }
         }
     };
     let resolution = after
@@ -287,7 +461,21 @@ impl Store {
             DisputeSubject::HourlyWeek { timesheet_id } => timesheet_key(timesheet_id),
         };
         let (lpk, lsk) = keys::lifetime_billings(&dispute.client_id, &dispute.freelancer_id);
-        let mut found = self.get_many(&[subject, key(lpk, lsk)]).await?;
+        let (cpk, csk) = keys::contract(&dispute.contract_id);
+        let hourly = matches!(dispute.subject, DisputeSubject::HourlyWeek { .. });
+        let mut wanted = vec![subject, key(lpk, lsk)];
+        if hourly {
+            wanted.push(key(cpk, csk));
+        }
+        let mut found = self.get_many(&wanted).await?;
+        let contract = match hourly {
+            true => found
+                .pop()
+                .flatten()
+                .map(|item| from_item::<super::contracts::ContractRecord>(item).map(|r| r.contract))
+                .transpose()?,
+            false => None,
+        };
         let lifetime = super::escrow::lifetime_of(found.pop().flatten())?;
         let item = found
             .pop()
@@ -301,7 +489,36 @@ impl Store {
                 Frozen::Week(from_item::<TimesheetRecord>(item)?.timesheet)
             }
         };
-        Ok(SettlementView { frozen, lifetime })
+        Ok(SettlementView {
+            frozen,
+            lifetime,
+            contract,
+        })
+    }
+
+    /// The disputes `user` is a party to, newest first, from `start` (the key the previous
+    /// page stopped at).
+    pub async fn party_disputes(
+        &self,
+        user: &crate::domain::ids::UserId,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Dispute>, Option<Item>), StoreError> {
+        let (items, next) = self
+            .query_prefix(
+                None,
+                &keys::party_disputes(user),
+                "DISPUTE#",
+                true,
+                limit,
+                start,
+            )
+            .await?;
+        let disputes = items
+            .into_iter()
+            .map(|item| from_item::<DisputeView>(item).map(|r| r.dispute))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((disputes, next))
     }
 
     /// Contested disputes waiting for an admin, longest waiting first, from `start` (the

@@ -177,7 +177,8 @@ pub struct Lifetime {
 /// Release: the hold is posted for what the client pays from escrow (the rest of it goes back
 /// to the client's balance, with its share of the client fee), a bonus above the milestone is
 /// charged on top, the service fee goes to the platform, and the net waits out the security
-/// period before it becomes available.
+/// period before it becomes available. `extra`: transfers of the same transaction (a
+/// dispute's arbitration fee), netted with these per account (one update per item).
 #[allow(clippy::too_many_arguments)]
 pub fn release_tx(
     before: &Milestone,
@@ -188,11 +189,12 @@ pub fn release_tx(
     lifetime: &Lifetime,
     automatic: bool,
     now: DateTime<Utc>,
+    extra: Movement,
 ) -> Result<(Tx, ReleaseFigures), TransferError> {
     let funded_at = before.funded_at.unwrap_or(before.created_at);
     let id = |what: &str| TransferId::derived(funded_at, &format!("release:{}:{what}", before.id));
     let reference = before.id.to_string();
-    let mut movement = Movement::new().settle(
+    let mut movement = extra.settle(
         Transfer::settle(
             id("escrow"),
             hold,
@@ -429,17 +431,19 @@ pub fn bonus_tx(
 }
 
 /// Refund by the freelancer: the hold is voided (back to the client's balance) and the
-/// client fee comes back with it.
+/// client fee comes back with it. `extra`: transfers of the same transaction (a dispute's
+/// arbitration fee), netted with these per account.
 pub fn refund_tx(
     before: &Milestone,
     after: &Milestone,
     hold: &Transfer,
     now: DateTime<Utc>,
+    extra: Movement,
 ) -> Result<Tx, TransferError> {
     let funded_at = before.funded_at.unwrap_or(before.created_at);
     let id = |what: &str| TransferId::derived(funded_at, &format!("refund:{}:{what}", before.id));
     let reference = before.id.to_string();
-    let mut movement = Movement::new().settle(
+    let mut movement = extra.settle(
         Transfer::settle(id("escrow"), hold, None, TransferCode::Refund, now),
         hold,
     );

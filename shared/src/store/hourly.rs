@@ -338,20 +338,22 @@ pub fn release_tx(
     lifetime: &Lifetime,
     at: DateTime<Utc>,
 ) -> Result<Tx, TransferError> {
-    settle_week_tx(before, after, schedule, lifetime, at)
+    settle_week_tx(before, after, schedule, lifetime, at, Movement::new())
 }
 
 /// Pays a charged week's hold out as `after` says: its `payment` (the whole invoice after an
 /// undisputed review, a dispute's share otherwise) to the freelancer's earnings — maturing at
 /// `after.matures_at()` — and its `refunded` part back to the client with that part's share
 /// of the client fee. Nothing paid voids the hold. The week's own write goes first: a lost
-/// race reads as "the week changed".
+/// race reads as "the week changed". `extra`: transfers of the same transaction (a
+/// dispute's arbitration fee), netted with these per account.
 pub fn settle_week_tx(
     before: &Timesheet,
     after: &Timesheet,
     schedule: &FeeSchedule,
     lifetime: &Lifetime,
     at: DateTime<Utc>,
+    extra: Movement,
 ) -> Result<Tx, TransferError> {
     let hold = hold_of(before).ok_or(TransferError::MissingPending)?;
     let invoice = before
@@ -367,7 +369,7 @@ pub fn settle_week_tx(
     if paid_amount + refunded.amount != hold.amount.amount {
         return Err(TransferError::PendingMismatch);
     }
-    let mut movement = Movement::new();
+    let mut movement = extra;
     let tx = timesheet_put_op(Tx::new(), before, after);
     if refunded.amount > Decimal::ZERO {
         let back = client_fee_refund(

@@ -291,6 +291,11 @@ pub fn reputation(user: &UserId) -> (String, String) {
     (format!("USER#{user}"), "REPUTATION".into())
 }
 
+/// A party's copies of their disputes (`DISPUTE#<opened ms>#<id>`), newest first.
+pub fn party_disputes(user: &UserId) -> String {
+    format!("USER#{user}#DISPUTES")
+}
+
 pub fn freelancer_contracts(freelancer: &UserId) -> String {
     format!("FREELANCER#{freelancer}#CONTRACTS")
 }

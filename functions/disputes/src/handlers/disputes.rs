@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 use worklane::domain::account::Role;
+use worklane::domain::arbitration::ArbitrationCatalogue;
 use worklane::domain::contract::{Milestone, Submission};
 use worklane::domain::dispute::{
     AnswerRequest, DecisionRequest, Dispute, DisputeRequest, DisputeSubject, DisputeTarget,
@@ -29,7 +30,8 @@ use worklane::http::handler::{caller_with, caller_with_any, retry_stale};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::disputes::{
-    contest_tx, open_milestone_dispute_tx, open_week_dispute_tx, settle_tx, Frozen,
+    contest_tx, open_milestone_dispute_tx, open_week_dispute_tx, settle_tx, withdraw_tx, Frozen,
+    Unfrozen,
 };
 use worklane::store::files::PresignedUrl;
 use worklane::store::Label;
@@ -56,6 +58,13 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/v1/disputes/{id}/evidence", "getDisputeEvidence",
             "Admin: the dispute with its contract, the contract room's messages, the milestone's submissions or the week's work diary, with file links",
             None, Some(schema_of::<Evidence>), 200, handler!(evidence)),
+        route(Method::POST, "/v1/disputes/{id}/withdraw", "withdrawDispute",
+            "The opener, before a decision (while the other side may answer, or in mediation): the money unfreezes and its clocks run again as they were (a time that passed meanwhile is due at once); a withdrawn subject cannot be disputed again",
+            None, Some(schema_of::<Dispute>), 200, handler!(withdraw)),
+        route(Method::GET, "/v1/me/disputes", "listMyDisputes",
+            "The disputes the caller is a party to (as client or freelancer), newest first",
+            None, Some(schema_of::<Page<Dispute>>), 200, handler!(my_disputes))
+            .with_query(&[PAGE, CURSOR]),
         route(Method::GET, "/v1/admin/disputes", "listDisputesInMediation",
             "Admin: contested disputes waiting for mediation, longest waiting first",
             None, Some(schema_of::<Page<Dispute>>), 200, handler!(mediation_queue))
@@ -72,6 +81,15 @@ fn stale(result: Result<ApiResponse, TxError>) -> Result<Option<ApiResponse>, Ap
             label: Label::Timesheet | Label::Contract | Label::Dispute | Label::Milestone,
             ..
         }) => Ok(None),
+        // Only contesting debits an account: the arbitration fee.
+        Err(TxError::ConditionFailed {
+            label: Label::Account,
+            ..
+        }) => Err(ApiError::conflict(
+            "insufficient_funds",
+            "contesting costs the dispute's arbitration_fee, held from your Worklane balance \
+             (client) or available earnings (freelancer) until the ruling; it does not cover it",
+        )),
         Err(err) => Err(err.into()),
     }
 }
@@ -112,13 +130,14 @@ async fn open_on_week(
     let week = week.ok_or_else(not_found)?;
     let dispute_id = DisputeId::derived(week.week().starts_at(), &format!("dispute:{}", week.id));
     let disputed = week.dispute(&caller.user_id, dispute_id.clone(), req.now)?;
-    let paused = contract.hourly_dispute_opened(req.now)?;
+    let paused = contract.hourly_dispute_opened(&dispute_id, req.now)?;
     let amount = week
         .invoice
         .as_ref()
         .map(|i| i.amount)
         .ok_or_else(|| ApiError::Internal(format!("{} has no invoice", week.id)))?;
-    let dispute = Dispute::hourly(dispute_id, &week, amount, reason.to_string(), req.now);
+    let dispute = Dispute::hourly(dispute_id, &week, amount, reason.to_string(), req.now)
+        .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let tx = open_week_dispute_tx((&week, &disputed), (&contract, &paused), &dispute, req.now);
     Ok((tx, dispute))
 }
@@ -144,7 +163,8 @@ async fn open_on_milestone(
     // One dispute per funding of a milestone: a retry finds its own, a second opener a 409.
     let funded_at = milestone.funded_at.unwrap_or(milestone.created_at);
     let dispute_id = DisputeId::derived(funded_at, &format!("dispute:{}", milestone.id));
-    let dispute = Dispute::milestone(dispute_id.clone(), &milestone, side, reason.into(), req.now)?;
+    let dispute = Dispute::milestone(dispute_id.clone(), &milestone, side, reason.into(), req.now)?
+        .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let frozen = milestone.dispute(dispute_id)?;
     let tx = open_milestone_dispute_tx((&milestone, &frozen), &dispute, req.now);
     Ok((tx, dispute))
@@ -186,7 +206,7 @@ async fn settle_or_contest(
             let view = app.store.settlement_view(before).await?;
             settle_tx(before, after, &settlement, &view, req.now)?
         }
-        None => contest_tx(before, after, req.now),
+        None => contest_tx(before, after, req.now)?,
     };
     stale(worklane::http::handler::commit_answer(app, req, tx, ApiResponse::ok(after)).await)
 }
@@ -228,6 +248,61 @@ pub async fn resolve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         settle_or_contest(app, &req, &before, &after, Some(settlement)).await
     })
     .await
+}
+
+/// The opener drops the claim: the subject goes back to where it stood (the milestone with its
+/// auto-release time, the week in review, the contract resumed if the dispute paused it).
+pub async fn withdraw(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = Caller::from_request(app.keys()?, &req)?;
+    caller.require_confirmed()?;
+    retry_stale(|| async {
+        let before = app
+            .store
+            .dispute(&dispute_id(&req)?)
+            .await?
+            .filter(|d| d.is_party(&caller.user_id))
+            .ok_or(ApiError::NotFound("dispute"))?;
+        let side = if before.client_id == caller.user_id {
+            Side::Client
+        } else {
+            Side::Freelancer
+        };
+        let after = before.withdraw(side, req.now)?;
+        let view = app.store.settlement_view(&before).await?;
+        let unfrozen = match view.frozen {
+            Frozen::Milestone(milestone) => Unfrozen::Milestone {
+                after: milestone.withdraw_dispute()?,
+                before: milestone,
+            },
+            Frozen::Week(week) => Unfrozen::Week {
+                after: week.withdraw_dispute()?,
+                before: week,
+                contract: view.contract.and_then(|c| {
+                    let resumed = c.hourly_dispute_closed(&before.id, req.now)?;
+                    Some(Box::new((c, resumed)))
+                }),
+            },
+        };
+        let tx = withdraw_tx(&before, &after, &unfrozen, req.now)?;
+        stale(worklane::http::handler::commit_answer(app, &req, tx, ApiResponse::ok(&after)).await)
+    })
+    .await
+}
+
+/// The caller's disputes, as client and as freelancer, newest first.
+pub async fn my_disputes(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = Caller::from_request(app.keys()?, &req)?;
+    let scope = format!("my-disputes:{}", caller.user_id);
+    let start = app.cursors()?.start_key(&scope, &req)?;
+    let limit = PAGE.page_size(&req)?;
+    let (disputes, last) = app
+        .store
+        .party_disputes(&caller.user_id, limit, start)
+        .await?;
+    Ok(ApiResponse::ok(&Page {
+        items: disputes,
+        next_cursor: app.cursors()?.next(&scope, last.as_ref()),
+    }))
 }
 
 /// A file of the evidence with a short-lived download link.

@@ -25,6 +25,7 @@ use worklane::http::handler::{caller_with, usable_charge_source};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::escrow;
+use worklane::store::ledger::Movement;
 use worklane::store::milestones::milestone_put_op;
 use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
@@ -393,7 +394,15 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         .lifetime_billed(&before.client_id, &before.freelancer_id)
         .await?;
     let (tx, figures) = escrow::release_tx(
-        &before, &after, &release, &hold, &schedule, &lifetime, false, req.now,
+        &before,
+        &after,
+        &release,
+        &hold,
+        &schedule,
+        &lifetime,
+        false,
+        req.now,
+        Movement::new(),
     )
     .map_err(ledger_error)?;
     let outcome = commit(
@@ -414,7 +423,8 @@ pub async fn refund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     require_freelancer(&before, &caller)?;
     let after = before.refund()?;
     let hold = hold(&before)?;
-    let tx = escrow::refund_tx(&before, &after, &hold, req.now).map_err(ledger_error)?;
+    let tx = escrow::refund_tx(&before, &after, &hold, req.now, Movement::new())
+        .map_err(ledger_error)?;
     commit(
         app,
         &req,

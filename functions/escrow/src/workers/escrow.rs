@@ -32,7 +32,15 @@ pub async fn auto_release(app: &App, time: DateTime<Utc>) -> Result<ScheduleSumm
             .await?;
         let release = worklane::domain::payment::Release::of(&before, payout, &schedule);
         let (tx, _) = release_tx(
-            &before, &after, &release, &hold, &schedule, &lifetime, true, time,
+            &before,
+            &after,
+            &release,
+            &hold,
+            &schedule,
+            &lifetime,
+            true,
+            time,
+            worklane::store::ledger::Movement::new(),
         )
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
         Ok(Some(tx))
