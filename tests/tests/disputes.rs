@@ -435,6 +435,20 @@ async fn a_contested_refund_request_is_split_by_an_admin_who_sees_the_evidence()
     assert_eq!(split.body["resolution"]["to_client"]["amount"], "350.00");
     // The freelancer won 250/600 of the stake: $12.50 of the $30.00 fee comes back.
     assert_eq!(split.body["arbitration_fee"]["returned"]["amount"], "12.50");
+    // The ruling is in the admins' audit trail, with its outcome and note.
+    let trail = c
+        .app
+        .get(&format!("/v1/admin/audit?subject={id}"), Some(&admin))
+        .await;
+    assert_eq!(
+        trail.body["items"][0]["action"], "resolve_dispute",
+        "{}",
+        trail.body
+    );
+    assert_eq!(
+        trail.body["items"][0]["reason"],
+        "split: Most features shipped; the refund path was missing."
+    );
     assert_eq!(
         c.app.wallet(&c.freelancer.access).await["available"],
         "12.50"

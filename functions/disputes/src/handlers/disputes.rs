@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use http::Method;
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 use std::collections::HashMap;
 use worklane::domain::account::Role;
 use worklane::domain::arbitration::ArbitrationCatalogue;
+use worklane::domain::audit::{AuditAction, AuditEntry};
 use worklane::domain::contract::{Milestone, Submission};
 use worklane::domain::dispute::{
     AnswerRequest, DecisionRequest, Dispute, DisputeRequest, DisputeSubject, DisputeTarget,
@@ -200,14 +202,18 @@ async fn settle_or_contest(
     before: &Dispute,
     after: &Dispute,
     settlement: Option<Settlement>,
+    audit: Option<&AuditEntry>,
 ) -> Result<Option<ApiResponse>, ApiError> {
-    let tx = match settlement {
+    let mut tx = match settlement {
         Some(settlement) => {
             let view = app.store.settlement_view(before).await?;
             settle_tx(before, after, &settlement, &view, req.now)?
         }
         None => contest_tx(before, after, req.now)?,
     };
+    if let Some(entry) = audit {
+        tx = worklane::store::audit::record(tx, entry);
+    }
     stale(worklane::http::handler::commit_answer(app, req, tx, ApiResponse::ok(after)).await)
 }
 
@@ -229,7 +235,7 @@ pub async fn respond(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
             Side::Freelancer
         };
         let (after, settlement) = before.answer(side, accepted, message.clone(), req.now)?;
-        settle_or_contest(app, &req, &before, &after, settlement).await
+        settle_or_contest(app, &req, &before, &after, settlement, None).await
     })
     .await
 }
@@ -245,7 +251,19 @@ pub async fn resolve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
             .await?
             .ok_or(ApiError::NotFound("dispute"))?;
         let (after, settlement) = before.resolve(&caller.user_id, decision.clone(), req.now)?;
-        settle_or_contest(app, &req, &before, &after, Some(settlement)).await
+        // The admin's ruling goes into the audit trail with its outcome and note.
+        let audit = AuditEntry::new(
+            &caller.user_id,
+            AuditAction::ResolveDispute,
+            before.id.as_str(),
+            format!(
+                "{}: {}",
+                json!(body.outcome).as_str().unwrap_or_default(),
+                body.note.trim()
+            ),
+            req.now,
+        );
+        settle_or_contest(app, &req, &before, &after, Some(settlement), Some(&audit)).await
     })
     .await
 }
