@@ -220,6 +220,11 @@ typed_id!(
     WithdrawalId,
     "wd"
 );
+typed_id!(
+    /// TEMPORARY until the lead's foundation lands: a content report.
+    ContentReportId,
+    "rpt"
+);
 
 #[cfg(test)]
 mod tests {
