@@ -1,4 +1,5 @@
-//! Disputes and payouts: disputes and mediation, identity verification, withdrawals, reports.
+//! Disputes and payouts: disputes and mediation, identity verification, withdrawals, reports,
+//! and trust and safety's content reports and moderation.
 //!
 //! Functions of this area (each a binary in `src/bin/`, a Lambda in `infra/template.yaml`):
 //! - `disputes` (HTTP API): Disputes - open on a milestone or a week in review (money frozen), answer, admin mediation with the evidence, and the settlement's ledger movement.
@@ -8,6 +9,7 @@
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
 //! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
+//! - `moderation` (HTTP API): Content reports and moderation - users report jobs, profiles, messages and proposals; admins work the queue and dismiss, remove, warn or suspend.
 
 pub mod handlers;
 pub mod workers;
@@ -56,6 +58,12 @@ pub const REPORTS: HttpFunction = HttpFunction {
     routes: handlers::reports::routes,
 };
 
+/// `moderation`: Content reports and moderation - users report jobs, profiles, messages and proposals; admins work the queue and dismiss, remove, warn or suspend.
+pub const MODERATION: HttpFunction = HttpFunction {
+    name: "moderation",
+    routes: handlers::moderation::routes,
+};
+
 /// Every function of this area, for the local stack that serves them all in one process.
 pub fn functions() -> Vec<Function> {
     vec![
@@ -66,5 +74,6 @@ pub fn functions() -> Vec<Function> {
         Function::Http(WITHDRAWALS),
         Function::Queue(WITHDRAWALS_PROCESSING),
         Function::Http(REPORTS),
+        Function::Http(MODERATION),
     ]
 }

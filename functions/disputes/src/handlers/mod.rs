@@ -2,5 +2,6 @@
 
 pub mod disputes;
 pub mod identity;
+pub mod moderation;
 pub mod reports;
 pub mod withdrawals;
