@@ -9,7 +9,6 @@
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
 //! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
-//! - `moderation` (HTTP API): Content reports and moderation - users report jobs, profiles, messages and proposals; admins work the queue and dismiss, remove, warn or suspend.
 
 pub mod handlers;
 pub mod workers;
@@ -58,12 +57,6 @@ pub const REPORTS: HttpFunction = HttpFunction {
     routes: handlers::reports::routes,
 };
 
-/// `moderation`: Content reports and moderation - users report jobs, profiles, messages and proposals; admins work the queue and dismiss, remove, warn or suspend.
-pub const MODERATION: HttpFunction = HttpFunction {
-    name: "moderation",
-    routes: handlers::moderation::routes,
-};
-
 /// Every function of this area, for the local stack that serves them all in one process.
 pub fn functions() -> Vec<Function> {
     vec![
@@ -74,6 +67,5 @@ pub fn functions() -> Vec<Function> {
         Function::Http(WITHDRAWALS),
         Function::Queue(WITHDRAWALS_PROCESSING),
         Function::Http(REPORTS),
-        Function::Http(MODERATION),
     ]
 }
