@@ -220,11 +220,6 @@ typed_id!(
     WithdrawalId,
     "wd"
 );
-typed_id!(
-    /// TEMPORARY until the lead's foundation lands: a content report.
-    ContentReportId,
-    "rpt"
-);
 
 #[cfg(test)]
 mod tests {
