@@ -377,19 +377,21 @@ async fn logout_revokes_the_session() {
     assert_eq!(read.status, 401, "{}", read.body);
     // Revoked in the table, not only in this process's cache: another instance (a fresh
     // store, nothing cached) refuses it too.
-    let sid = app
+    let claims = app
         .stack
         .app
         .keys()
         .unwrap()
         .verify(&access, Utc::now())
-        .unwrap()
-        .sid;
+        .unwrap();
     let elsewhere = worklane::store::Store::new(
         app.stack.app.store.client().clone(),
         app.stack.app.store.table(),
     );
-    assert!(elsewhere.session_revoked(&sid).await.unwrap());
+    assert!(elsewhere
+        .session_refused(&claims.sid, &claims.sub, claims.iat)
+        .await
+        .unwrap());
 
     // Logging out with only the refresh token works too, and nobody else's token is accepted.
     let login = app.login("hal@example.com").await;

@@ -1,4 +1,5 @@
-//! The seeded escrow fault simulation (worklane-devstack `faults`): 10,000 escrow operations
+//! The seeded escrow fault simulation (worklane-devstack `faults`): 2,500 escrow operations
+//! (`bench-faults` runs 10,000)
 //! against the real DynamoDB Local with injected transaction conflicts and "committed but the
 //! response was lost" failures, client retries (same Idempotency-Key), duplicate deliveries
 //! and schedule re-runs. Whatever happens, the ledger audit must balance, every milestone's
@@ -19,9 +20,9 @@ fn services() -> &'static LocalServices {
 }
 
 #[test]
-fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
-    let mix = Mix::standard(SEED);
-    assert_eq!(mix.worlds * mix.operations, 10_000);
+fn thousands_of_faulty_operations_leave_a_clean_ledger() {
+    let mix = Mix::ci(SEED);
+    assert_eq!(mix.worlds * mix.operations, 2_500);
     let outcome = run(services(), &mix).unwrap();
     assert!(outcome.conflicts() > 50, "faults were injected");
     assert!(
@@ -31,8 +32,8 @@ fn ten_thousand_faulty_operations_leave_a_clean_ledger() {
     // The run must have moved real money both ways, not failed everything.
     let states = outcome.states();
     assert!(
-        states.get("Released").copied().unwrap_or(0) >= 100
-            && states.get("Refunded").copied().unwrap_or(0) >= 10,
+        states.get("Released").copied().unwrap_or(0) >= 25
+            && states.get("Refunded").copied().unwrap_or(0) >= 3,
         "{states:?}"
     );
     println!(
@@ -61,7 +62,7 @@ fn a_seed_replays_exactly_and_another_seed_does_not() {
         contracts: 2,
         milestones_per_contract: 6,
         operations: 200,
-        ..Mix::standard(seed)
+        ..Mix::ci(seed)
     };
     let services = services();
     // All three at once: what one run draws must not depend on how the others progress.

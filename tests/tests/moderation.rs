@@ -122,7 +122,7 @@ impl World {
             .post(
                 &format!("/v1/admin/content-reports/{report}/{action}"),
                 Some(token),
-                &json!({ "note": note }),
+                &json!({ "reason": note }),
             )
             .await
     }
@@ -451,7 +451,7 @@ async fn each_kind_is_reported_by_who_can_see_it_and_queued_oldest_first() {
     let no_note = w.decide(&w.admin, &job_report, "dismiss", "  ").await;
     assert_eq!(
         (no_note.status, fields(&no_note)),
-        (422, vec!["note".to_string()])
+        (422, vec!["reason".to_string()])
     );
     for token in [&w.client, &w.stranger] {
         let refused = w

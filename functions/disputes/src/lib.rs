@@ -8,6 +8,7 @@
 //! - `identity-retention` (EventBridge schedule): Deletes identity documents (objects and file records) 90 days after the decision on them (reads the sparse due index).
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
 //! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
+//! - `moderation` (HTTP API): Trust and safety - content reports (users report jobs, profiles, messages and proposals; admins dismiss, remove, warn or suspend), account suspension and reinstatement, and the append-only audit trail of admin actions.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 
 pub mod handlers;
@@ -51,6 +52,12 @@ pub const WITHDRAWALS_PROCESSING: QueueFunction = QueueFunction {
     handler: worklane::queue_handler!(workers::withdrawals::handle),
 };
 
+/// `moderation`: Trust and safety - content reports (users report jobs, profiles, messages and proposals; admins dismiss, remove, warn or suspend), account suspension and reinstatement, and the append-only audit trail of admin actions.
+pub const MODERATION: HttpFunction = HttpFunction {
+    name: "moderation",
+    routes: handlers::moderation_routes,
+};
+
 /// `reports`: Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 pub const REPORTS: HttpFunction = HttpFunction {
     name: "reports",
@@ -66,6 +73,7 @@ pub fn functions() -> Vec<Function> {
         Function::Schedule(IDENTITY_RETENTION),
         Function::Http(WITHDRAWALS),
         Function::Queue(WITHDRAWALS_PROCESSING),
+        Function::Http(MODERATION),
         Function::Http(REPORTS),
     ]
 }

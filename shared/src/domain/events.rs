@@ -33,6 +33,16 @@ pub enum EventPayload {
         user_id: UserId,
         role: super::account::Role,
     },
+    /// An admin suspended the account: its content leaves search, its open proposals are
+    /// withdrawn. Consumers re-read the account, so a late copy after a reinstatement is
+    /// harmless.
+    AccountSuspended {
+        user_id: UserId,
+    },
+    /// The suspension was lifted: the account's content returns to search.
+    AccountReinstated {
+        user_id: UserId,
+    },
     /// Consumers re-read the job: events say what changed, the table says what is.
     JobPosted {
         job_id: JobId,
@@ -309,6 +319,8 @@ impl DomainEvent {
             EventPayload::AccountSignedUp { .. } => "AccountSignedUp",
             EventPayload::AccountConfirmed { .. } => "AccountConfirmed",
             EventPayload::RoleAdded { .. } => "RoleAdded",
+            EventPayload::AccountSuspended { .. } => "AccountSuspended",
+            EventPayload::AccountReinstated { .. } => "AccountReinstated",
             EventPayload::JobPosted { .. } => "JobPosted",
             EventPayload::MilestoneFunded { .. } => "MilestoneFunded",
             EventPayload::MilestoneSubmitted { .. } => "MilestoneSubmitted",

@@ -220,6 +220,16 @@ typed_id!(
     WithdrawalId,
     "wd"
 );
+typed_id!(
+    /// An entry of the admins' append-only audit trail.
+    AuditId,
+    "aud"
+);
+typed_id!(
+    /// A user's report of a job, profile, message or proposal to the moderators.
+    ContentReportId,
+    "rpt"
+);
 
 #[cfg(test)]
 mod tests {

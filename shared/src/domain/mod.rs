@@ -1,6 +1,7 @@
 //! Pure domain code: no AWS, no Lambda, no clock. Anything that depends on time takes `now`.
 
 pub mod account;
+pub mod audit;
 pub mod billing;
 pub mod catalogue;
 pub mod connects;

@@ -4,6 +4,7 @@
 //! content, warn its owner or suspend its owner. Pure rules; the handlers read the content and
 //! pass in what they found, time comes in as `now`.
 
+use super::audit::{AuditAction, AuditEntry, ADMIN_REASON};
 use super::ids::{ContentReportId, JobId, MessageId, ProposalId, UserId};
 use super::job::Job;
 use super::messaging::{Message, Room, RoomId};
@@ -17,9 +18,6 @@ use serde::{Deserialize, Serialize};
 
 /// What a reporter may add; required with `other`, where the reason alone says nothing.
 pub const DETAILS: TextRule = TextRule::new(0, 2_000);
-/// Why an admin decided as they did: the audit trail's "why", and for a warning, what its
-/// recipient reads.
-pub const NOTE: TextRule = TextRule::new(1, 1_000);
 
 /// The kinds of content a report can name; each has its own admin queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -82,6 +80,17 @@ impl ContentRef {
             ContentRef::Profile { .. } => ContentKind::Profile,
             ContentRef::Message { .. } => ContentKind::Message,
             ContentRef::Proposal { .. } => ContentKind::Proposal,
+        }
+    }
+
+    /// The id of the content itself (a message's, not its room's): what the audit trail of a
+    /// removal is about.
+    pub fn subject(&self) -> String {
+        match self {
+            ContentRef::Job { job_id } => job_id.to_string(),
+            ContentRef::Profile { user_id } => user_id.to_string(),
+            ContentRef::Message { message_id, .. } => message_id.to_string(),
+            ContentRef::Proposal { proposal_id } => proposal_id.to_string(),
         }
     }
 
@@ -272,7 +281,8 @@ impl From<ModerationRuleViolation> for ReportError {
 pub struct Decision {
     pub action: ModerationAction,
     pub by: UserId,
-    pub note: String,
+    /// Why, as the audit trail keeps it; a warned or removed content's owner reads it.
+    pub reason: String,
     pub at: DateTime<Utc>,
 }
 
@@ -331,17 +341,17 @@ impl ContentReport {
         })
     }
 
-    /// `admin` decides the open report with `action`, saying why in `note`. Once only: a
+    /// `admin` decides the open report with `action`, saying why in `reason`. Once only: a
     /// decided report stays as decided.
     pub fn decide(
         &self,
         admin: &UserId,
         action: ModerationAction,
-        note: &str,
+        reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Self, ReportError> {
         let mut violations = Violations::default();
-        let note = NOTE.check(&mut violations, "note", note);
+        let reason = ADMIN_REASON.check(&mut violations, "reason", reason);
         violations.into_result()?;
         if self.status != ReportStatus::Open {
             return Err(ModerationRuleViolation::AlreadyDecided(self.status).into());
@@ -357,12 +367,34 @@ impl ContentReport {
             decision: Some(Decision {
                 action,
                 by: admin.clone(),
-                note,
+                reason,
                 at: now,
             }),
             version: self.version + 1,
             ..self.clone()
         })
+    }
+}
+
+impl ContentReport {
+    /// The audit trail's entry for the decision on this report: about the report itself for a
+    /// dismissal, about the content for a removal, about the owner for a warning or a
+    /// suspension (so that their history shows it); the report is named in the reason.
+    pub fn audit_entry(&self) -> Option<AuditEntry> {
+        let decision = self.decision.as_ref()?;
+        let (action, subject) = match decision.action {
+            ModerationAction::Dismiss => (AuditAction::DismissReport, self.id.to_string()),
+            ModerationAction::Remove => (AuditAction::RemoveContent, self.content.subject()),
+            ModerationAction::Warn => (AuditAction::WarnUser, self.owner_id.to_string()),
+            ModerationAction::Suspend => (AuditAction::SuspendAccount, self.owner_id.to_string()),
+        };
+        Some(AuditEntry::new(
+            &decision.by,
+            action,
+            subject,
+            format!("{} (report {})", decision.reason, self.id),
+            decision.at,
+        ))
     }
 }
 
@@ -507,7 +539,21 @@ mod tests {
             .decide(&admin, ModerationAction::Warn, "Keep it civil.", now)
             .unwrap();
         assert_eq!((warned.status, warned.version), (ReportStatus::Warned, 2));
-        assert_eq!(warned.decision.as_ref().unwrap().note, "Keep it civil.");
+        assert_eq!(warned.decision.as_ref().unwrap().reason, "Keep it civil.");
+        let entry = warned.audit_entry().unwrap();
+        assert_eq!(
+            (entry.action, entry.subject.as_str(), &entry.actor),
+            (AuditAction::WarnUser, w.freelancer.as_str(), &admin)
+        );
+        assert_eq!(
+            entry.reason,
+            format!("Keep it civil. (report {})", report.id)
+        );
+        assert_eq!(
+            report.audit_entry(),
+            None,
+            "nothing to audit before a decision"
+        );
         assert!(matches!(
             warned.decide(&admin, ModerationAction::Dismiss, "Changed my mind", now),
             Err(ReportError::Rule(ModerationRuleViolation::AlreadyDecided(

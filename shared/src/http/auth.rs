@@ -195,6 +195,8 @@ pub struct Caller {
     pub session_id: SessionId,
     pub roles: Vec<Role>,
     pub email_confirmed: bool,
+    /// The token's `iat`: a suspension refuses every token issued before it.
+    pub issued_at: i64,
 }
 
 impl Caller {
@@ -223,16 +225,23 @@ impl Caller {
             session_id: claims.sid,
             roles: claims.roles,
             email_confirmed: claims.email_confirmed,
+            issued_at: claims.iat,
         })
     }
 
-    /// The caller, if the token is valid and its session has not been revoked since it was
-    /// issued (logout, refresh-token reuse): what the router checks before any bearer route.
+    /// The caller, if the token is valid, its session has not been revoked since it was
+    /// issued (logout, refresh-token reuse) and its account was not suspended after it was
+    /// issued: what the router checks before any bearer route.
     pub async fn from_live_session(app: &crate::App, req: &ApiRequest) -> Result<Self, ApiError> {
         let caller = Self::from_request(app.keys()?, req)?;
-        if app.store.session_revoked(&caller.session_id).await? {
+        if app
+            .store
+            .session_refused(&caller.session_id, &caller.user_id, caller.issued_at)
+            .await?
+        {
             return Err(ApiError::Unauthenticated(
-                "the session of this access token has ended; log in again",
+                "the session of this access token has ended (logout, suspension or a reused \
+                 refresh token); log in again",
             ));
         }
         Ok(caller)

@@ -3,6 +3,7 @@
 //! return their errors with `?` and get the mapping below.
 
 use super::error::{ApiError, FieldError};
+use crate::domain::audit::StandingRuleViolation;
 use crate::domain::contract::ContractState;
 use crate::domain::contract::MilestoneRuleViolation;
 use crate::domain::dispute::DisputeRuleViolation;
@@ -35,6 +36,33 @@ use http::StatusCode;
 /// A refresh token that is unknown, rotated, revoked or expired: one answer for all, so a
 /// caller learns nothing about which.
 pub const INVALID_REFRESH: ApiError = ApiError::Unauthenticated("the refresh token is not valid");
+
+/// 403 `account_suspended`: a suspended account signs in or refreshes (PRODUCT-style rules in
+/// docs/trust-and-safety.md).
+pub const ACCOUNT_SUSPENDED: &str = "account_suspended";
+
+pub fn account_suspended() -> ApiError {
+    ApiError::Rule {
+        status: StatusCode::FORBIDDEN,
+        code: ACCOUNT_SUSPENDED,
+        detail: "this account is suspended; contact support to appeal".to_string(),
+    }
+}
+
+impl From<StandingRuleViolation> for ApiError {
+    fn from(violation: StandingRuleViolation) -> Self {
+        let (status, code) = match violation {
+            StandingRuleViolation::AlreadySuspended => (StatusCode::CONFLICT, "already_suspended"),
+            StandingRuleViolation::NotSuspended => (StatusCode::CONFLICT, "not_suspended"),
+            StandingRuleViolation::OwnAccount => (StatusCode::FORBIDDEN, "own_account"),
+        };
+        ApiError::Rule {
+            status,
+            code,
+            detail: violation.to_string(),
+        }
+    }
+}
 
 /// 422 `insufficient_funds`: more than the account has available.
 fn insufficient_funds(detail: String) -> ApiError {

@@ -4,7 +4,7 @@
 pub mod auth;
 pub mod cursor;
 mod domain_errors;
-pub use domain_errors::INVALID_REFRESH;
+pub use domain_errors::{account_suspended, INVALID_REFRESH};
 pub mod error;
 pub mod handler;
 pub mod idempotency;

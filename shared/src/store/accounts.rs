@@ -6,6 +6,7 @@ use super::keys::{self, as_key};
 use super::Label;
 use super::{from_item, Cond, Store, StoreError, Tx, TxError};
 use crate::domain::account::{LoginThrottle, Role};
+use crate::domain::audit::{AuditEntry, Standing};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{SessionId, UserId};
 use chrono::{DateTime, Duration, Utc};
@@ -30,6 +31,10 @@ pub struct UserRecord {
     /// and the withdrawal check read it with the account, at no extra cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_verified_at: Option<DateTime<Utc>>,
+    /// Suspension and the token cutoff: read with the session by every bearer request's
+    /// session check (one BatchGetItem), and with the refresh token by a refresh.
+    #[serde(flatten)]
+    pub standing: Standing,
     pub created_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -44,6 +49,9 @@ pub struct LoginRecord {
     pub password_hash: String,
     pub roles: Vec<Role>,
     pub email_confirmed: bool,
+    /// A copy of the account's suspension, so login refuses it without another read.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -105,6 +113,9 @@ pub const SESSION_CHECK_TTL: std::time::Duration = std::time::Duration::from_sec
 #[derive(Debug, Default)]
 pub struct SessionCache {
     seen: std::sync::Mutex<HashMap<SessionId, SessionSeen>>,
+    /// Token cutoffs of accounts this process suspended: their sessions' cached "live" must
+    /// not outlast the suspension here, where the admin's request was answered.
+    cutoffs: std::sync::Mutex<HashMap<UserId, i64>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -123,6 +134,11 @@ impl SessionCache {
             SessionSeen::Live(at) if at.elapsed() < SESSION_CHECK_TTL => Some(false),
             SessionSeen::Live(_) => None,
         }
+    }
+
+    fn cut_off(&self, user: &UserId, issued_at: i64) -> bool {
+        let cutoffs = self.cutoffs.lock().unwrap_or_else(|e| e.into_inner());
+        cutoffs.get(user).is_some_and(|cutoff| issued_at < *cutoff)
     }
 
     fn remember(&self, id: &SessionId, revoked: bool) {
@@ -235,6 +251,7 @@ impl UserRecord {
             roles,
             email_confirmed_at: None,
             identity_verified_at: None,
+            standing: Standing::default(),
             created_at: now,
             version: 1,
         }
@@ -248,6 +265,77 @@ impl UserRecord {
             ..self.clone()
         }
     }
+}
+
+/// Suspends the account, in one transaction with the action's audit entry and whatever the
+/// caller composes around it (a moderation decision): the account's standing (conditioned on
+/// the version read, so a concurrent change is re-read), the login's copy, and the event the
+/// workers withdraw proposals and hide content on.
+pub fn suspend_tx(user: &UserRecord, standing: &Standing, entry: &AuditEntry) -> Tx {
+    standing_tx(
+        user,
+        standing,
+        entry,
+        EventPayload::AccountSuspended {
+            user_id: user.id.clone(),
+        },
+    )
+}
+
+/// Lifts a suspension; the tokens of before stay refused (`tokens_valid_after` is kept).
+pub fn reinstate_tx(user: &UserRecord, standing: &Standing, entry: &AuditEntry) -> Tx {
+    standing_tx(
+        user,
+        standing,
+        entry,
+        EventPayload::AccountReinstated {
+            user_id: user.id.clone(),
+        },
+    )
+}
+
+fn standing_tx(
+    user: &UserRecord,
+    standing: &Standing,
+    entry: &AuditEntry,
+    payload: EventPayload,
+) -> Tx {
+    let event = DomainEvent::new(payload, entry.at);
+    // The standing is flattened into the account item: a field it no longer has is removed.
+    let mut set = vec!["version = :next".to_string()];
+    let mut remove = Vec::new();
+    let mut update = Cond::new("").value(":next", user.version + 1);
+    let present = serde_json::to_value(standing).expect("a standing serializes");
+    let fields = ["suspended_at", "suspension_reason", "tokens_valid_after"]
+        .map(|field| (field, present.get(field).cloned()));
+    for (field, value) in fields {
+        match value {
+            Some(value) => {
+                set.push(format!("{field} = :{field}"));
+                update = update.value(&format!(":{field}"), value);
+            }
+            None => remove.push(field),
+        }
+    }
+    update.expression = format!("SET {}", set.join(", "));
+    if !remove.is_empty() {
+        update.expression += &format!(" REMOVE {}", remove.join(", "));
+    }
+    let tx = Tx::new()
+        .update(
+            Label::User,
+            as_key(keys::user(&user.id)),
+            update,
+            Some(Cond::new("version = :seen").value(":seen", user.version)),
+        )
+        .update(
+            Label::Login,
+            as_key(keys::login(&user.email_canonical)),
+            Cond::new("SET suspended = :suspended").value(":suspended", standing.is_suspended()),
+            Some(Cond::exists()),
+        )
+        .emit(&event);
+    super::audit::record(tx, entry)
 }
 
 /// A freshly issued refresh token: the secret goes to the client, the record to the table.
@@ -303,6 +391,7 @@ impl Store {
             password_hash: account.password_hash,
             roles: user.roles.clone(),
             email_confirmed: false,
+            suspended: false,
         };
         let event = DomainEvent::new(
             EventPayload::AccountSignedUp {
@@ -474,14 +563,53 @@ impl Store {
     /// Whether the session of an access token was revoked (logout, refresh-token reuse). A
     /// session without a record (never started here, or long expired) is not revoked: only
     /// a holder of the signing key mints such tokens. Cached per process, see `SessionCache`.
-    pub async fn session_revoked(&self, session_id: &SessionId) -> Result<bool, StoreError> {
-        if let Some(revoked) = self.sessions.lookup(session_id) {
-            return Ok(revoked);
+    /// Whether an access token of this session, issued at `issued_at` (JWT `iat`, seconds),
+    /// is refused: its session was revoked (logout, refresh-token reuse) or its account was
+    /// suspended after it was issued. Session and account come in one BatchGetItem, so the
+    /// suspension check costs no extra round trip.
+    pub async fn session_refused(
+        &self,
+        session_id: &SessionId,
+        user_id: &UserId,
+        issued_at: i64,
+    ) -> Result<bool, StoreError> {
+        if self.sessions.cut_off(user_id, issued_at) {
+            return Ok(true);
         }
-        let session: Option<SessionRecord> = self.get(&as_key(keys::session(session_id))).await?;
-        let revoked = session.is_some_and(|s| s.revoked_at.is_some());
-        self.sessions.remember(session_id, revoked);
-        Ok(revoked)
+        if let Some(refused) = self.sessions.lookup(session_id) {
+            return Ok(refused);
+        }
+        let found = self
+            .get_many(&[
+                as_key(keys::session(session_id)),
+                as_key(keys::user(user_id)),
+            ])
+            .await?;
+        let mut found = found.into_iter();
+        let session: Option<SessionRecord> = found.next().flatten().map(from_item).transpose()?;
+        let user: Option<UserRecord> = found.next().flatten().map(from_item).transpose()?;
+        let refused = session.is_some_and(|s| s.revoked_at.is_some())
+            || user.is_none_or(|user| !user.standing.accepts_token_issued_at(issued_at));
+        // Refusals are final: a suspended session stays dead after a reinstatement too.
+        self.sessions.remember(session_id, refused);
+        Ok(refused)
+    }
+
+    /// After a suspension this process committed: the account's tokens are refused here at
+    /// once, without waiting for cached sessions to go stale (other processes: within
+    /// `SESSION_CHECK_TTL`).
+    pub fn note_suspension(&self, user: &UserId, standing: &Standing) {
+        if let Some(cutoff) = standing.tokens_valid_after {
+            let mut cutoffs = self
+                .sessions
+                .cutoffs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if cutoffs.len() >= SessionCache::CAPACITY {
+                cutoffs.clear();
+            }
+            cutoffs.insert(user.clone(), cutoff.timestamp());
+        }
     }
 
     /// Revokes a session: its refresh and access tokens stop working. Idempotent.

@@ -2,6 +2,7 @@
 //! type leaks past this module. The key design is documented in docs/data-model.md.
 
 pub mod accounts;
+pub mod audit;
 pub mod connects;
 pub mod contracts;
 pub mod disputes;

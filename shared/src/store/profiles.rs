@@ -181,6 +181,35 @@ impl Store {
         Ok(self.transact(tx).await?)
     }
 
+    /// Takes a freelancer out of search (`listed = false`: every skill entry deleted) or puts
+    /// them back from their profile, conditioned on the profile being the one read — an edit
+    /// in between wins and the caller reads again. No profile: nothing to list.
+    pub async fn list_freelancer_in_search(
+        &self,
+        id: &UserId,
+        listed: bool,
+    ) -> Result<(), ProfileError> {
+        let Some(profile) = self.freelancer_profile(id).await? else {
+            return Ok(());
+        };
+        let (pk, sk) = keys::freelancer_profile(id);
+        let mut tx = Tx::new().check(Label::Profile, key(pk, sk), based_on(Some(profile.version)));
+        let card = profile.card();
+        for (pk, sk) in skill_keys(&profile) {
+            tx = if listed {
+                let entry = SkillIndexItem {
+                    pk,
+                    sk,
+                    card: card.clone(),
+                };
+                tx.put(Label::SkillIndex, &entry, None)
+            } else {
+                tx.delete(Label::SkillIndex, key(pk, sk), None)
+            };
+        }
+        Ok(self.transact(tx).await?)
+    }
+
     /// One page of freelancers with every skill of the search, in ascending rate order.
     /// Reads the first skill's partition within the rate range (a key condition) and keeps
     /// the entries that match the rest; the returned key is where the next page starts.

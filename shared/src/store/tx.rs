@@ -109,6 +109,7 @@ impl Cond {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Label {
     Account,
+    Audit,
     Alert,
     Applicant,
     Availability,
@@ -174,6 +175,7 @@ impl Label {
     pub fn as_str(self) -> &'static str {
         match self {
             Label::Account => "account",
+            Label::Audit => "audit",
             Label::Alert => "alert",
             Label::Applicant => "applicant",
             Label::Availability => "availability",

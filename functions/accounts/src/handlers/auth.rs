@@ -113,7 +113,7 @@ pub struct TokenResponse {
 
 const INVALID_CREDENTIALS: ApiError =
     ApiError::Unauthenticated("the email or password is incorrect");
-use worklane::http::INVALID_REFRESH;
+use worklane::http::{account_suspended, INVALID_REFRESH};
 
 pub async fn signup(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let body: SignupRequest = req.json()?;
@@ -178,6 +178,10 @@ pub async fn login(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> 
             return Err(INVALID_CREDENTIALS);
         }
     };
+    // Told only to whoever knows the password: it is no oracle for guessers.
+    if login.suspended {
+        return Err(account_suspended());
+    }
     let session_id = SessionId::generate(req.now);
     let refresh = issue_refresh(&login.user_id, &session_id, req.now);
     app.store
@@ -220,6 +224,16 @@ pub async fn refresh(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
         return Err(INVALID_REFRESH);
     }
     if session.revoked_at.is_some() || record.valid_until <= req.now {
+        return Err(INVALID_REFRESH);
+    }
+    if user.standing.is_suspended() {
+        return Err(account_suspended());
+    }
+    // A session begun before a suspension stays ended after the reinstatement.
+    if !user
+        .standing
+        .accepts_token_issued_at(session.created_at.timestamp())
+    {
         return Err(INVALID_REFRESH);
     }
     let successor = issue_refresh(&user_id, &session_id, req.now);

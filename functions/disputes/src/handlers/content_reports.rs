@@ -1,9 +1,11 @@
-//! Content reports and moderation (docs/trust-and-safety.md): any signed-in user reports a
-//! job, a freelancer profile, a message or a proposal they can see; admins work the open
-//! reports oldest first (all kinds, or one) and decide each once — dismiss, remove the
-//! content, warn its owner, suspend its owner — in one transaction with its audit entry.
-//! (The `reports` function of this area is PRODUCT §14's earnings reports; nothing in common.)
+//! Content reports (docs/trust-and-safety.md), routes of the `moderation` function: any
+//! signed-in user reports a job, a freelancer profile, a message or a proposal they can see;
+//! admins work the open reports oldest first (all kinds, or one) and decide each once —
+//! dismiss, remove the content, warn its owner, suspend its owner — in one transaction with
+//! its audit entry. (The `reports` function of this area is PRODUCT §14's earnings reports;
+//! nothing in common.)
 
+use super::moderation::AdminReason;
 use chrono::{DateTime, Utc};
 use http::Method;
 use schemars::JsonSchema;
@@ -14,7 +16,7 @@ use worklane::domain::ids::{ContentReportId, UserId};
 use worklane::domain::job::{CloseReason, Visibility};
 use worklane::domain::moderation::{
     ContentKind, ContentRef, ContentReport, ContentSnapshot, Decision, Found, ModerationAction,
-    ReportReason, ReportStatus, DETAILS, NOTE,
+    ReportReason, ReportStatus, DETAILS,
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -23,6 +25,8 @@ use worklane::http::handler::{caller_with, commit_answer, retry_stale};
 use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
+use worklane::store::accounts::suspend_tx;
+use worklane::store::audit::record;
 use worklane::store::messages::remove_message_op;
 use worklane::store::moderation::{
     decide_op, file_tx, remove_job_op, remove_proposal_op, GUARD_LABEL, REPORT_LABEL,
@@ -40,7 +44,7 @@ const KIND: QueryParam = QueryParam::optional(
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("moderation");
     let review = Some(schema_of::<ReviewView> as SchemaFn);
-    let decision = Some(schema_of::<DecisionRequest> as SchemaFn);
+    let decision = Some(schema_of::<AdminReason> as SchemaFn);
     vec![
         route(Method::POST, "/v1/content-reports", "reportContent",
             "Report a job, a freelancer profile, a message of one of your rooms or a proposal to your job, with a reason; reporting the same content again answers the first report (200)",
@@ -80,14 +84,6 @@ pub struct ReportRequest {
     #[serde(default)]
     #[schemars(transform = DETAILS.schema())]
     pub details: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionRequest {
-    /// Why: kept in the audit trail; a warned or removed content's owner reads it.
-    #[schemars(transform = NOTE.schema())]
-    pub note: String,
 }
 
 /// A report as its reporter sees it: where it stands, not who decided or how.
@@ -324,40 +320,69 @@ pub async fn suspend(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
 }
 
 /// Reads the open report, applies the admin's decision, and commits it with what it does to
-/// the content or its owner and the audit entry, conditioned on the report (and the content)
-/// being as read: a lost race reads again, and finds the report decided (409).
+/// the content or its owner and the audit entry, conditioned on the report (and the content,
+/// or the owner's account) being as read: a lost race reads again, and finds the report
+/// decided (409).
 async fn decide(
     app: &App,
     req: ApiRequest,
     action: ModerationAction,
 ) -> Result<ApiResponse, ApiError> {
     let admin = caller_with(app, &req, Role::Admin)?;
-    let body: DecisionRequest = req.json()?;
+    let body: AdminReason = req.json()?;
     retry_stale(|| async {
         let before = report_in_path(app, &req).await?;
-        let after = before.decide(&admin.user_id, action, &body.note, req.now)?;
-        let tx = decide_op(Tx::new(), &after, &before);
+        let after = before.decide(&admin.user_id, action, &body.reason, req.now)?;
+        let entry = after
+            .audit_entry()
+            .ok_or_else(|| ApiError::Internal("a decided report without its decision".into()))?;
+        let mut suspended = None;
         let tx = match action {
-            ModerationAction::Dismiss => tx,
-            ModerationAction::Remove => remove_content(app, tx, &after, req.now).await?,
-            ModerationAction::Warn => tx.emit(&DomainEvent::new(
-                EventPayload::UserWarned {
-                    report_id: after.id.clone(),
-                    user_id: after.owner_id.clone(),
-                    content: after.content.clone(),
-                    reason: after.reason,
-                    note: body.note.trim().to_string(),
-                },
-                req.now,
-            )),
-            ModerationAction::Suspend => tx,
+            ModerationAction::Dismiss => record(Tx::new(), &entry),
+            ModerationAction::Remove => record(remove_content(app, &after, req.now).await?, &entry),
+            ModerationAction::Warn => record(
+                Tx::new().emit(&DomainEvent::new(
+                    EventPayload::UserWarned {
+                        report_id: after.id.clone(),
+                        user_id: after.owner_id.clone(),
+                        content: after.content.clone(),
+                        reason: after.reason,
+                        note: reason_of(&after),
+                    },
+                    req.now,
+                )),
+                &entry,
+            ),
+            // The foundation's suspension, with its audit entry, in the decision's transaction.
+            ModerationAction::Suspend => {
+                let owner = app
+                    .store
+                    .user(&after.owner_id)
+                    .await?
+                    .ok_or(ApiError::NotFound("account"))?;
+                let standing = owner.standing.suspend(
+                    &admin.user_id,
+                    &owner.id,
+                    &reason_of(&after),
+                    req.now,
+                )?;
+                let tx = suspend_tx(&owner, &standing, &entry);
+                suspended = Some((owner.id, standing));
+                tx
+            }
         };
+        let tx = decide_op(tx, &after, &before);
         let response = ApiResponse::ok(&ReviewView::from(&after));
         match commit_answer(app, &req, tx, response).await {
-            Ok(response) => Ok(Some(response)),
-            // The report or its content changed since read: read both again.
+            Ok(response) => {
+                if let Some((owner, standing)) = &suspended {
+                    app.store.note_suspension(owner, standing);
+                }
+                Ok(Some(response))
+            }
+            // The report, its content or the owner's account changed since read: read again.
             Err(TxError::ConditionFailed {
-                label: REPORT_LABEL | Label::Job | Label::Message | Label::Proposal,
+                label: REPORT_LABEL | Label::Job | Label::Message | Label::Proposal | Label::User,
                 ..
             }) => Ok(None),
             Err(TxError::ConditionFailed {
@@ -370,15 +395,24 @@ async fn decide(
     .await
 }
 
+/// The admin's reason, as the decision keeps it (trimmed).
+fn reason_of(report: &ContentReport) -> String {
+    report
+        .decision
+        .as_ref()
+        .map(|d| d.reason.clone())
+        .unwrap_or_default()
+}
+
 /// Adds the content's removal to the decision's transaction, with the owner's notice.
 /// Content an earlier decision removed already is left as it is (and its owner is not told
 /// twice): the report is still decided.
 async fn remove_content(
     app: &App,
-    tx: Tx,
     report: &ContentReport,
     now: DateTime<Utc>,
 ) -> Result<Tx, ApiError> {
+    let tx = Tx::new();
     const GONE: ApiError = ApiError::NotFound("reported content");
     let tx = match &report.content {
         ContentRef::Job { job_id } => {
@@ -410,18 +444,13 @@ async fn remove_content(
         // `ContentReport::decide` refuses to remove a profile.
         ContentRef::Profile { .. } => return Ok(tx),
     };
-    let note = report
-        .decision
-        .as_ref()
-        .map(|d| d.note.clone())
-        .unwrap_or_default();
     Ok(tx.emit(&DomainEvent::new(
         EventPayload::ContentRemoved {
             report_id: report.id.clone(),
             owner_id: report.owner_id.clone(),
             content: report.content.clone(),
             reason: report.reason,
-            note,
+            note: reason_of(report),
         },
         now,
     )))

@@ -240,6 +240,10 @@ pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     const NOT_FOUND: ApiError = ApiError::NotFound("freelancer");
     let id = user_in_path(&req, "freelancer")?;
     let (profile, account) = app.store.freelancer_page(&id).await?;
+    // A suspended freelancer's page is gone with them from search (docs/trust-and-safety.md).
+    if account.as_ref().is_some_and(|a| a.standing.is_suspended()) {
+        return Err(NOT_FOUND);
+    }
     let profile = profile.ok_or(NOT_FOUND)?;
     Ok(ApiResponse::ok(&PublicFreelancerView {
         id: profile.user_id,

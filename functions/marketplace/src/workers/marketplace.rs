@@ -1,5 +1,7 @@
 //! Marketplace reactions to domain events: when a client cancels a job before hiring (or an
-//! admin removes it on a report), every applicant gets their Connects back (§4.3); when a contract ends or a client's feedback is
+//! admin removes it on a report), every applicant gets their Connects back (§4.3); a
+//! suspension withdraws the account's open proposals and takes its profile out of search (a
+//! reinstatement lists it again); when a contract ends or a client's feedback is
 //! revealed, or a dispute is settled, the freelancer's reputation is recomputed (§11.3). Each refund is its own transaction with a
 //! once-only entry, so a redelivered event or a retry after a crash refunds nobody twice.
 
@@ -60,6 +62,10 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
             )
             .await?,
         ),
+        EventPayload::AccountSuspended { user_id }
+        | EventPayload::AccountReinstated { user_id } => {
+            super::standing::apply_standing(app, user_id, event.occurred_at).await
+        }
         _ => Ok(()),
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod connects_grant;
 pub mod marketplace;
+pub mod standing;

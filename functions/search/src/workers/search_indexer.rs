@@ -8,6 +8,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use chrono::{DateTime, Utc};
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::JobId;
+use worklane::domain::job::Job;
 use worklane::domain::job_search::{is_findable, ClientFacts};
 use worklane::worker::{decode_event, WorkerError};
 use worklane::App;
@@ -97,20 +98,52 @@ async fn apply(
     event: &DomainEvent,
     now: DateTime<Utc>,
 ) -> Result<(), WorkerError> {
-    let job_id = match &event.payload {
+    match &event.payload {
         EventPayload::JobPosted { job_id, .. }
         | EventPayload::JobUpdated { job_id }
-        | EventPayload::JobClosed { job_id, .. } => job_id,
-        _ => return Ok(()),
-    };
-    match app.store.job(job_id).await? {
-        Some(job) if is_findable(&job, now) => {
+        | EventPayload::JobClosed { job_id, .. } => {
+            let job = app.store.job(job_id).await?;
+            index_job(app, indexer, job_id, job, now).await
+        }
+        // A client's suspension takes all their jobs out of search; a reinstatement brings
+        // back those still findable.
+        EventPayload::AccountSuspended { user_id }
+        | EventPayload::AccountReinstated { user_id } => {
+            let mut start = None;
+            loop {
+                let (jobs, next) = app.store.client_jobs(user_id, 100, start).await?;
+                for job in jobs {
+                    let id = job.id.clone();
+                    index_job(app, indexer, &id, Some(job), now).await?;
+                }
+                match next {
+                    Some(key) => start = Some(key),
+                    None => return Ok(()),
+                }
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Puts the job in the index when findable, takes it out otherwise: closed, invite-only,
+/// expired, gone, or posted by a suspended client.
+async fn index_job(
+    app: &App,
+    indexer: &mut Indexer,
+    job_id: &JobId,
+    job: Option<Job>,
+    now: DateTime<Utc>,
+) -> Result<(), WorkerError> {
+    if let Some(job) = job.filter(|job| is_findable(job, now)) {
+        let client = app.store.user(&job.client_id).await?;
+        if client.is_some_and(|c| !c.standing.is_suspended()) {
             let stats = app.store.client_stats(&job.client_id).await?;
             indexer.upsert(&job, &ClientFacts::from(&stats))?;
+            return Ok(());
         }
-        // Closed, invite-only, expired or gone: not findable, so not in the index.
-        _ => indexer.remove(job_id),
     }
+    indexer.remove(job_id);
     Ok(())
 }
 
