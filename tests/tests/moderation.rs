@@ -139,6 +139,30 @@ impl World {
         reply.body
     }
 
+    /// The audit trail of one subject, newest first, as (action, reason).
+    async fn audit(&self, subject: &str) -> Vec<(String, String)> {
+        let reply = self
+            .app
+            .get(
+                &format!("/v1/admin/audit?subject={subject}"),
+                Some(&self.admin),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                assert!(entry["actor"].as_str().unwrap().starts_with("usr_"));
+                (
+                    entry["action"].as_str().unwrap().to_string(),
+                    entry["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
     async fn notifications(&self, token: &str) -> Vec<Value> {
         let reply = self.app.get("/v1/me/notifications", Some(token)).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -439,6 +463,13 @@ async fn each_kind_is_reported_by_who_can_see_it_and_queued_oldest_first() {
     assert_eq!(dismissed.body["status"], "dismissed");
     assert_eq!(dismissed.body["decision"]["action"], "dismiss");
     assert_eq!(ids(&w.queue("?kind=profile").await), Vec::<String>::new());
+    assert_eq!(
+        w.audit(&profile_report).await,
+        [(
+            "dismiss_report".to_string(),
+            format!("The images are the freelancer's own work. (report {profile_report})")
+        )]
+    );
     let twice = w
         .decide(&w.admin, &profile_report, "warn", "Second thoughts")
         .await;
@@ -595,6 +626,14 @@ async fn removing_a_job_closes_it_for_everyone_but_its_client_and_refunds_applic
         .await;
     assert_eq!(reopened.status, 409, "{}", reopened.body);
 
+    assert_eq!(
+        w.audit(&w.job).await,
+        [(
+            "remove_content".to_string(),
+            format!("Asks applicants for a deposit. (report {report})")
+        )]
+    );
+
     // The client is told why.
     let told = w.notifications(&w.client).await;
     let notice = told
@@ -697,6 +736,9 @@ async fn a_removed_message_is_a_notice_for_both_members_and_its_files_are_unshar
         told.iter().any(|n| n["kind"] == "content_removed"),
         "{told:?}"
     );
+    let trail = w.audit(&said).await;
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0].0, "remove_content");
     app.assert_audit_clean().await;
 }
 
@@ -826,5 +868,106 @@ async fn a_warning_reaches_the_owner_and_racing_admins_decide_once() {
         .get(&format!("/v1/proposals/{}", w.proposal), Some(&w.client))
         .await;
     assert_eq!(still.status, 200, "a warning removes nothing");
+    // The owner's history holds each warning, with the report it came from.
+    let warnings: Vec<(String, String)> = w
+        .audit(&w.freelancer_id)
+        .await
+        .into_iter()
+        .filter(|(action, _)| action == "warn_user")
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|(_, why)| why.ends_with(&format!("(report {proposal_report})"))),
+        "{warnings:?}"
+    );
+    app.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn suspending_through_a_report_ends_the_owners_access_in_the_same_step() {
+    let w = World::new().await;
+    let app = &w.app;
+    let said = w
+        .say(
+            &w.freelancer,
+            &json!({"text": "Send me your bank login to get paid faster."}),
+        )
+        .await;
+    let report = w
+        .filed(
+            &w.client,
+            json!({"type": "message", "room_id": w.room, "message_id": said}),
+            "scam_or_fraud",
+        )
+        .await;
+    let other = w
+        .filed(&w.client, content("proposal", &w.proposal), "scam_or_fraud")
+        .await;
+    let suspended = w
+        .decide(
+            &w.admin,
+            &report,
+            "suspend",
+            "Phishing for bank credentials.",
+        )
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    assert_eq!(suspended.body["status"], "suspended");
+    assert_eq!(suspended.body["decision"]["action"], "suspend");
+
+    // The foundation's suspension: tokens and password refused from now on.
+    let me = app.get("/v1/me", Some(&w.freelancer)).await;
+    assert_eq!(me.status, 401, "{}", me.body);
+    let login = app.login("freelancer@example.com").await;
+    assert_eq!((login.status, login.code()), (403, "account_suspended"));
+    let standing = app
+        .get(
+            &format!("/v1/admin/users/{}", w.freelancer_id),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(standing.body["suspended"], true, "{}", standing.body);
+    assert_eq!(
+        standing.body["suspension_reason"],
+        "Phishing for bank credentials."
+    );
+    assert_eq!(
+        w.audit(&w.freelancer_id).await,
+        [(
+            "suspend_account".to_string(),
+            format!("Phishing for bank credentials. (report {report})")
+        )]
+    );
+    // The message itself stays until removed: a suspension is about the account.
+    let page = app
+        .get(&format!("/v1/rooms/{}/messages", w.room), Some(&w.client))
+        .await;
+    assert!(
+        page.body.to_string().contains("bank login"),
+        "{}",
+        page.body
+    );
+
+    // Once suspended, another report cannot suspend again; it is decided otherwise.
+    let again = w.decide(&w.admin, &other, "suspend", "Same person.").await;
+    assert_eq!(
+        (again.status, again.code()),
+        (409, "already_suspended"),
+        "{}",
+        again.body
+    );
+    let open = app
+        .get(
+            &format!("/v1/admin/content-reports/{other}"),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(
+        open.body["status"], "open",
+        "a refused decision changes nothing"
+    );
+    let removed = w.decide(&w.admin, &other, "remove", "Same scam.").await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
     app.assert_audit_clean().await;
 }
