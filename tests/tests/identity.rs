@@ -294,6 +294,18 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
         app.get(queue, Some(&reviewer)).await.body["items"],
         json!([])
     );
+    // Both decisions are in the admins' audit trail, newest first.
+    let trail = app
+        .get(&format!("/v1/admin/audit?subject={frida}"), Some(&reviewer))
+        .await;
+    let actions: Vec<&Value> = trail.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", trail.body))
+        .iter()
+        .map(|entry| &entry["action"])
+        .collect();
+    assert_eq!(actions, [&json!("approve_identity"), &json!("reject_identity")]);
+    assert_eq!(trail.body["items"][0]["at"], "2027-01-01T10:10:00Z");
     let after = submit(&app, &freelancer, &json!({"document_file_id": sharp}), None).await;
     assert_eq!(
         (after.status, after.code()),

@@ -229,11 +229,9 @@ async fn suspension_ends_access_hides_content_withdraws_proposals_and_keeps_mone
     let login = app.login("finn@example.com").await;
     assert_eq!(login.status, 200, "{}", login.body);
     let token = login.body["access_token"].as_str().unwrap();
+    // $400 less the 20% service fee of the pair's first $500, in its security period.
     let wallet = app.wallet(token).await;
-    assert!(
-        wallet.to_string().contains("360.00"),
-        "net of the 10% fee: {wallet}"
-    );
+    assert_eq!(wallet["pending"], "320.00", "{wallet}");
     let found = app.get(search, Some(&other_client)).await;
     assert!(found.body["items"].to_string().contains(&freelancer_id));
     assert_eq!(

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use worklane::domain::account::Role;
+use worklane::domain::audit::{AuditAction, AuditEntry};
 use worklane::domain::file::{FilePurpose, FileRecord};
 use worklane::domain::identity::{
     DocumentKind, IdentityStatus, IdentityVerification, RejectError, REJECTION_REASON,
@@ -345,7 +346,8 @@ pub async fn get_review(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
 
 pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let admin = caller_with(app, &req, Role::Admin)?;
-    decide(app, &req, |before| {
+    let audit = (AuditAction::ApproveIdentity, "identity documents approved");
+    decide(app, &req, &admin.user_id, audit, |before| {
         before
             .approve(&admin.user_id, req.now)
             .map_err(ApiError::from)
@@ -356,7 +358,8 @@ pub async fn approve(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
 pub async fn reject(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let admin = caller_with(app, &req, Role::Admin)?;
     let body: RejectRequest = req.json()?;
-    decide(app, &req, |before| {
+    let audit = (AuditAction::RejectIdentity, body.reason.trim());
+    decide(app, &req, &admin.user_id, audit, |before| {
         before
             .reject(&admin.user_id, &body.reason, req.now)
             .map_err(|err| match err {
@@ -367,11 +370,13 @@ pub async fn reject(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     .await
 }
 
-/// Reads the pending submission, applies the admin's decision and commits it, conditioned
-/// on the submission still being the pending one that was read.
+/// Reads the pending submission, applies the admin's decision and commits it with its audit
+/// entry, conditioned on the submission still being the pending one that was read.
 async fn decide(
     app: &App,
     req: &ApiRequest,
+    admin: &UserId,
+    (action, reason): (AuditAction, &str),
     decision: impl Fn(&IdentityVerification) -> Result<IdentityVerification, ApiError>,
 ) -> Result<ApiResponse, ApiError> {
     retry_stale(|| async {
@@ -383,7 +388,9 @@ async fn decide(
             identity: IdentityView::new(&after, &files, &HashMap::new()),
             user,
         };
-        commit(app, req, decide_tx(&after, &before), ApiResponse::ok(&view)).await
+        let audit = AuditEntry::new(admin, action, before.user_id.as_str(), reason, req.now);
+        let tx = worklane::store::audit::record(decide_tx(&after, &before), &audit);
+        commit(app, req, tx, ApiResponse::ok(&view)).await
     })
     .await
 }
