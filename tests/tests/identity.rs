@@ -304,7 +304,10 @@ async fn submit_reject_resubmit_approve_badge_and_retention() {
         .iter()
         .map(|entry| &entry["action"])
         .collect();
-    assert_eq!(actions, [&json!("approve_identity"), &json!("reject_identity")]);
+    assert_eq!(
+        actions,
+        [&json!("approve_identity"), &json!("reject_identity")]
+    );
     assert_eq!(trail.body["items"][0]["at"], "2027-01-01T10:10:00Z");
     let after = submit(&app, &freelancer, &json!({"document_file_id": sharp}), None).await;
     assert_eq!(

@@ -304,25 +304,35 @@ pub struct ContentReport {
     pub version: u64,
 }
 
+/// A report's own words, checked before anything is read: `details` trimmed (blank is none),
+/// and required with `other`.
+pub fn check_details(
+    reason: ReportReason,
+    details: Option<&str>,
+) -> Result<Option<String>, Violations> {
+    let mut violations = Violations::default();
+    let details = details
+        .map(|raw| DETAILS.check(&mut violations, "details", raw))
+        .filter(|text| !text.is_empty());
+    if reason == ReportReason::Other && details.is_none() {
+        violations.push("details", "say what is wrong when the reason is `other`");
+    }
+    violations.into_result()?;
+    Ok(details)
+}
+
 impl ContentReport {
-    /// A new open report of `snapshot` (content `reporter` can see) by `reporter`.
+    /// A new open report of `snapshot` (content `reporter` can see) by `reporter`, with
+    /// `details` as `check_details` returned them.
     pub fn file(
         id: ContentReportId,
         reporter: &UserId,
         content: ContentRef,
         snapshot: ContentSnapshot,
         reason: ReportReason,
-        details: Option<&str>,
+        details: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Self, ReportError> {
-        let mut violations = Violations::default();
-        let details = details
-            .map(|raw| DETAILS.check(&mut violations, "details", raw))
-            .filter(|text| !text.is_empty());
-        if reason == ReportReason::Other && details.is_none() {
-            violations.push("details", "say what is wrong when the reason is `other`");
-        }
-        violations.into_result()?;
         if snapshot.owner() == reporter {
             return Err(ModerationRuleViolation::OwnContent.into());
         }
@@ -445,6 +455,7 @@ mod tests {
     }
 
     fn report_of_message(w: &World, reason: ReportReason, details: Option<&str>) -> ContentReport {
+        let details = check_details(reason, details).unwrap();
         let found = message(&w.freelancer, &w.room);
         let content = ContentRef::Message {
             room_id: w.room.room_id.clone(),
@@ -509,7 +520,7 @@ mod tests {
                 content.clone(),
                 snapshot.clone(),
                 reason,
-                details,
+                check_details(reason, details)?,
                 at("2026-12-01T10:05:00Z"),
             )
         };

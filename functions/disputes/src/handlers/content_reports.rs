@@ -11,12 +11,13 @@ use http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use worklane::domain::account::Role;
+use worklane::domain::audit::admin_reason;
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::{ContentReportId, UserId};
 use worklane::domain::job::{CloseReason, Visibility};
 use worklane::domain::moderation::{
-    ContentKind, ContentRef, ContentReport, ContentSnapshot, Decision, Found, ModerationAction,
-    ReportReason, ReportStatus, DETAILS,
+    check_details, ContentKind, ContentRef, ContentReport, ContentSnapshot, Decision, Found,
+    ModerationAction, ReportReason, ReportStatus, DETAILS,
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
@@ -205,6 +206,8 @@ pub async fn report_content(app: &App, req: ApiRequest) -> Result<ApiResponse, A
     let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let body: ReportRequest = req.json()?;
+    // Bad input is refused as such, even where a repeat would answer the first report.
+    let details = check_details(body.reason, body.details.as_deref())?;
     let first = || async {
         let first = app.store.report_by(&caller.user_id, &body.content).await?;
         Ok::<_, ApiError>(first.map(|report| ApiResponse::ok(&ReportView::from(&report))))
@@ -229,7 +232,7 @@ pub async fn report_content(app: &App, req: ApiRequest) -> Result<ApiResponse, A
         body.content.clone(),
         snapshot,
         body.reason,
-        body.details.as_deref(),
+        details,
         req.now,
     )?;
     let response = ApiResponse::created(&ReportView::from(&report));
@@ -330,9 +333,11 @@ async fn decide(
 ) -> Result<ApiResponse, ApiError> {
     let admin = caller_with(app, &req, Role::Admin)?;
     let body: AdminReason = req.json()?;
+    // Checked before the report is read: a bad reason is 422 whatever the id names.
+    let reason = admin_reason(&body.reason)?;
     retry_stale(|| async {
         let before = report_in_path(app, &req).await?;
-        let after = before.decide(&admin.user_id, action, &body.reason, req.now)?;
+        let after = before.decide(&admin.user_id, action, &reason, req.now)?;
         let entry = after
             .audit_entry()
             .ok_or_else(|| ApiError::Internal("a decided report without its decision".into()))?;
