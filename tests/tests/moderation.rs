@@ -571,7 +571,12 @@ async fn removing_a_job_closes_it_for_everyone_but_its_client_and_refunds_applic
     assert_eq!(removed.status, 200, "{}", removed.body);
     assert_eq!(removed.body["status"], "removed");
 
-    // Every applicant has their Connects back, once, even when the event comes again.
+    // Every applicant has their Connects back (the removal's own event, delivered by the
+    // stack) ...
+    for token in &applicants {
+        assert_eq!(connects(app, token).await.0, 10, "refunded by the removal");
+    }
+    // ... once, even when the event comes again, twice at a time.
     let client_id = user_id(app, &w.client).await;
     let now = app.stack.clock.now();
     for round in 0..2 {
