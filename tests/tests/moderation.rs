@@ -196,23 +196,7 @@ async fn connects(app: &TestApp, token: &str) -> (i64, Vec<Value>) {
 async fn each_kind_is_reported_by_who_can_see_it_and_queued_oldest_first() {
     let w = World::new().await;
     let app = &w.app;
-    let profile = json!({"display_name": "Frida F.", "location": {"country": "DE"},
-        "title": "Rust backend engineer",
-        "overview": "I build serverless backends in Rust: APIs, queues, data models and the \
-                     reliability work that keeps them running.",
-        "skills": ["rust"], "hourly_rate": {"amount": "60.00", "currency": "USD"},
-        "languages": [{"language": "English", "proficiency": "fluent"}],
-        "availability": "more_than_30"});
-    let saved = app
-        .send(
-            Method::PUT,
-            "/v1/freelancers/me/profile",
-            Some(&w.freelancer),
-            Some(&profile.to_string()),
-            &[],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    w.put_profile().await;
     let message = w
         .say(
             &w.freelancer,
@@ -511,6 +495,28 @@ async fn each_kind_is_reported_by_who_can_see_it_and_queued_oldest_first() {
 }
 
 impl World {
+    /// The freelancer's public profile.
+    async fn put_profile(&self) {
+        let profile = json!({"display_name": "Frida F.", "location": {"country": "DE"},
+            "title": "Rust backend engineer",
+            "overview": "I build serverless backends in Rust: APIs, queues, data models and \
+                         the reliability work that keeps them running.",
+            "skills": ["rust"], "hourly_rate": {"amount": "60.00", "currency": "USD"},
+            "languages": [{"language": "English", "proficiency": "fluent"}],
+            "availability": "more_than_30"});
+        let saved = self
+            .app
+            .send(
+                Method::PUT,
+                "/v1/freelancers/me/profile",
+                Some(&self.freelancer),
+                Some(&profile.to_string()),
+                &[],
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+    }
+
     /// Another confirmed client, for requests whose refusal must not depend on who sends them.
     async fn client_only(&self) -> String {
         let email = format!(
@@ -893,6 +899,14 @@ async fn a_warning_reaches_the_owner_and_racing_admins_decide_once() {
 async fn suspending_through_a_report_ends_the_owners_access_in_the_same_step() {
     let w = World::new().await;
     let app = &w.app;
+    w.put_profile().await;
+    let before = w
+        .report(
+            Some(&w.stranger),
+            &json!({"content": content("profile", &w.freelancer_id), "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(before.status, 201, "reportable before: {}", before.body);
     let said = w
         .say(
             &w.freelancer,
@@ -943,6 +957,20 @@ async fn suspending_through_a_report_ends_the_owners_access_in_the_same_step() {
             "suspend_account".to_string(),
             format!("Phishing for bank credentials. (report {report})")
         )]
+    );
+    // Like its public page, the suspended freelancer's profile is no longer there to report
+    // for anyone new (the stranger's earlier report stays theirs).
+    let gone = w
+        .report(
+            Some(&w.client),
+            &json!({"content": content("profile", &w.freelancer_id), "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(
+        (gone.status, gone.code()),
+        (404, "content_not_found"),
+        "{}",
+        gone.body
     );
     // The message itself stays until removed: a suspension is about the account.
     let page = app

@@ -207,8 +207,10 @@ pub enum Found {
         job: Job,
         invited: bool,
     },
+    /// `suspended`: its owner's account is (and with it the public page is gone).
     Profile {
         profile: FreelancerProfile,
+        suspended: bool,
     },
     /// The room the message is in, with the message.
     Message {
@@ -230,7 +232,9 @@ impl Found {
                         job: job.effective(now),
                     })
             }
-            Found::Profile { profile } => Some(ContentSnapshot::Profile { profile }),
+            Found::Profile { profile, suspended } => {
+                (!suspended).then_some(ContentSnapshot::Profile { profile })
+            }
             Found::Message { room, message } => (room.side_of(reporter).is_some()
                 && message.room_id == room.room_id
                 && !message.removed)

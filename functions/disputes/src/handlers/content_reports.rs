@@ -175,11 +175,13 @@ async fn find(
             }
             None => None,
         },
-        ContentRef::Profile { user_id } => app
-            .store
-            .freelancer_profile(user_id)
-            .await?
-            .map(|profile| Found::Profile { profile }),
+        ContentRef::Profile { user_id } => {
+            let (profile, account) = app.store.freelancer_page(user_id).await?;
+            profile.map(|profile| Found::Profile {
+                profile,
+                suspended: account.is_some_and(|a| a.standing.is_suspended()),
+            })
+        }
         ContentRef::Message {
             room_id,
             message_id,
