@@ -119,7 +119,16 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "getAccountStanding"
         | "suspendAccount"
         | "reinstateAccount"
-        | "listAuditTrail" => s(AdminOnly, Admin),
+        | "listAuditTrail"
+        | "listContentReports"
+        | "getContentReport" => s(AdminOnly, Admin),
+        // Each decides the world's one report for good.
+        "dismissContentReport"
+        | "removeReportedContent"
+        | "warnContentOwner"
+        | "suspendContentOwner" => s(AdminOnly, Admin).destroys(),
+        // Anyone who sees the public job may report it (the example body names it).
+        "reportContent" => s(Open, Freelancer),
 
         "getMe"
         | "addRole"
@@ -128,7 +137,8 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "listRooms"
         | "listMyDisputes"
         | "createUpload"
-        | "getMyIdentity" => s(Mine, Freelancer),
+        | "getMyIdentity"
+        | "listMyContentReports" => s(Mine, Freelancer),
         "listBillingMethods" | "addBillingMethod" | "listMyContracts" | "listMyJobs"
         | "listMyOffers" | "getMyClientProfile" | "putClientProfile" => s(Mine, Client),
         "getMyConnects"
@@ -501,6 +511,16 @@ impl World {
             .await,
             "withdrawal",
         );
+        // The freelancer reports the client's public job: the admins' queue has one report.
+        let report = id_of(
+            &app.post(
+                "/v1/content-reports",
+                Some(&freelancer),
+                &json!({"content": {"type": "job", "job_id": public}, "reason": "spam"}),
+            )
+            .await,
+            "content report",
+        );
         let search = id_of(
             &app.post(
                 "/v1/me/saved-searches",
@@ -530,6 +550,7 @@ impl World {
         put("withdrawals", "", withdrawal, true);
         put("payout-methods", "", paypal, true);
         put("saved-searches", "", search, true);
+        put("content-reports", "", report, true);
         put("freelancers", "", freelancer_id.clone(), false);
         put("users", "", freelancer_id.clone(), false);
         put("identity", "", freelancer_id.clone(), false);

@@ -87,12 +87,24 @@ impl World {
         // A well-formed dispute id nobody has: disputes need a submitted milestone and its
         // window, which is a workflow of its own (tests/disputes.rs); bodies are checked first.
         const NO_DISPUTE: &str = "dsp_01jd5v3k8r9x2m4n6p7q8s9t0w";
+        // Likewise a report nobody filed and an account nobody has: a decision would change
+        // the world for the other cases (a suspension signs its owner out), and the reason is
+        // checked before the lookup.
+        const NO_REPORT: &str = "rpt_01jd5v3k8r9x2m4n6p7q8s9t0w";
+        const NO_USER: &str = "usr_01jd5v3k8r9x2m4n6p7q8s9t0w";
         let (token, id): (&str, Option<&str>) = match operation.id.as_str() {
             "confirmEmail" | "login" | "logout" | "refresh" | "signup" => {
                 (self.client.as_str(), None)
             }
             "rejectIdentity" => (self.admin.as_str(), Some(self.freelancer_id.as_str())),
             "resolveDispute" => (self.admin.as_str(), Some(NO_DISPUTE)),
+            "dismissContentReport"
+            | "removeReportedContent"
+            | "warnContentOwner"
+            | "suspendContentOwner" => (self.admin.as_str(), Some(NO_REPORT)),
+            "suspendAccount" | "reinstateAccount" => (self.admin.as_str(), Some(NO_USER)),
+            // The example names the job the client posted and the freelancer applied to.
+            "reportContent" => (self.freelancer.as_str(), None),
             "answerDispute" => (self.freelancer.as_str(), Some(NO_DISPUTE)),
             "putClientProfile" | "addBillingMethod" | "addRole" | "postJob" | "sendOffer"
             | "openDispute" => (self.client.as_str(), None),

@@ -1,4 +1,5 @@
-//! Disputes and payouts: disputes and mediation, identity verification, withdrawals, reports.
+//! Disputes and payouts: disputes and mediation, identity verification, withdrawals, reports,
+//! and trust and safety's content reports and moderation.
 //!
 //! Functions of this area (each a binary in `src/bin/`, a Lambda in `infra/template.yaml`):
 //! - `disputes` (HTTP API): Disputes - open on a milestone or a week in review (money frozen), answer, admin mediation with the evidence, and the settlement's ledger movement.
@@ -7,7 +8,7 @@
 //! - `identity-retention` (EventBridge schedule): Deletes identity documents (objects and file records) 90 days after the decision on them (reads the sparse due index).
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
 //! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
-//! - `moderation` (HTTP API): Trust and safety for admins - account suspension and reinstatement, and the append-only audit trail of admin actions.
+//! - `moderation` (HTTP API): Trust and safety - content reports (users report jobs, profiles, messages and proposals; admins dismiss, remove, warn or suspend), account suspension and reinstatement, and the append-only audit trail of admin actions.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 
 pub mod handlers;
@@ -51,10 +52,10 @@ pub const WITHDRAWALS_PROCESSING: QueueFunction = QueueFunction {
     handler: worklane::queue_handler!(workers::withdrawals::handle),
 };
 
-/// `moderation`: Trust and safety for admins - account suspension and reinstatement, and the append-only audit trail of admin actions.
+/// `moderation`: Trust and safety - content reports (users report jobs, profiles, messages and proposals; admins dismiss, remove, warn or suspend), account suspension and reinstatement, and the append-only audit trail of admin actions.
 pub const MODERATION: HttpFunction = HttpFunction {
     name: "moderation",
-    routes: handlers::moderation::routes,
+    routes: handlers::moderation_routes,
 };
 
 /// `reports`: Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).

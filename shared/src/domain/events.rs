@@ -285,6 +285,22 @@ pub enum EventPayload {
         saved_search_id: SavedSearchId,
         job_id: JobId,
     },
+    /// An admin removed reported content (docs/trust-and-safety.md); its owner is told why.
+    ContentRemoved {
+        report_id: super::ids::ContentReportId,
+        owner_id: UserId,
+        content: super::moderation::ContentRef,
+        reason: super::moderation::ReportReason,
+        note: String,
+    },
+    /// An admin warned the owner of reported content.
+    UserWarned {
+        report_id: super::ids::ContentReportId,
+        user_id: UserId,
+        content: super::moderation::ContentRef,
+        reason: super::moderation::ReportReason,
+        note: String,
+    },
     /// A message was posted to a room; `recipient_id` is the other member.
     MessagePosted {
         message_id: super::ids::MessageId,
@@ -347,6 +363,8 @@ impl DomainEvent {
             EventPayload::DisputeContested { .. } => "DisputeContested",
             EventPayload::DisputeWithdrawn { .. } => "DisputeWithdrawn",
             EventPayload::DisputeResolved { .. } => "DisputeResolved",
+            EventPayload::ContentRemoved { .. } => "ContentRemoved",
+            EventPayload::UserWarned { .. } => "UserWarned",
         }
     }
 }

@@ -141,6 +141,9 @@ pub enum CloseReason {
     Filled,
     Cancelled,
     Expired,
+    /// Taken down by an admin on a report (docs/trust-and-safety.md): only its client still
+    /// sees it.
+    Removed,
 }
 
 /// A proposal holding one of the top slots, and the Connects it bid for it.
@@ -558,8 +561,36 @@ impl Job {
         Ok(job)
     }
 
+    /// An admin takes the job down on a report, whatever its state: it closes (for good), and
+    /// leaves every view but its client's. Nobody was hired on a job that turns out to be a
+    /// scam, so its applicants get their Connects back as on a cancellation.
+    pub fn remove(&self, now: DateTime<Utc>) -> Job {
+        let mut job = self.clone().effective(now);
+        job.state = JobState::Closed;
+        job.close_reason = Some(CloseReason::Removed);
+        // A job that had closed already keeps the time it did; the removal's is the report's.
+        job.closed_at = job.closed_at.or(Some(now));
+        job.updated_at = now;
+        job.version = self.version + 1;
+        job
+    }
+
     pub fn refunds_connects(&self) -> bool {
-        self.close_reason == Some(CloseReason::Cancelled) && self.hired_at.is_none()
+        matches!(
+            self.close_reason,
+            Some(CloseReason::Cancelled) | Some(CloseReason::Removed)
+        ) && self.hired_at.is_none()
+    }
+
+    /// Whether `user` may see the job: its client always; anyone else a published job that is
+    /// public (or invite-only with `invited` true) and was not removed.
+    pub fn is_visible_to(&self, user: &UserId, invited: bool) -> bool {
+        if &self.client_id == user {
+            return true;
+        }
+        let published = self.state != JobState::Draft;
+        let removed = self.close_reason == Some(CloseReason::Removed);
+        published && !removed && (self.visibility == Visibility::Public || invited)
     }
 
     pub fn boost_auction_open(&self, now: DateTime<Utc>) -> bool {

@@ -229,7 +229,8 @@ pub fn next_message_id(now: DateTime<Utc>, last: Option<&MessageId>) -> MessageI
     }
 }
 
-/// One message: text and/or files, immutable once posted.
+/// One message: text and/or files, immutable once posted — except that an admin may remove
+/// it on a report, which keeps its place in the room and drops what it said.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     pub id: MessageId,
@@ -240,6 +241,23 @@ pub struct Message {
     #[serde(default)]
     pub file_ids: Vec<FileId>,
     pub created_at: DateTime<Utc>,
+    /// Removed by an admin: the text and files are gone for both members; a notice stands
+    /// in its place (ids and read markers stay valid).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+impl Message {
+    /// The message as it stays after an admin removed it: its place and sender, nothing of
+    /// what it said.
+    pub fn remove(&self) -> Message {
+        Message {
+            text: None,
+            file_ids: Vec::new(),
+            removed: true,
+            ..self.clone()
+        }
+    }
 }
 
 /// `POST /v1/rooms/{id}/messages`.
@@ -301,6 +319,7 @@ impl MessageDraft {
             text,
             file_ids: self.file_ids.clone(),
             created_at: now,
+            removed: false,
         })
     }
 }

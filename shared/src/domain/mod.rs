@@ -19,6 +19,7 @@ pub mod job;
 pub mod job_search;
 pub mod ledger;
 pub mod messaging;
+pub mod moderation;
 pub mod money;
 pub mod notification;
 pub mod offer;

@@ -103,6 +103,8 @@ pub enum NotificationKind {
     IdentityRejected,
     WithdrawalPaid,
     WithdrawalReturned,
+    ContentRemoved,
+    AccountWarned,
 }
 
 impl NotificationKind {
@@ -142,6 +144,8 @@ impl NotificationKind {
             IdentityRejected => "identity_rejected",
             WithdrawalPaid => "withdrawal_paid",
             WithdrawalReturned => "withdrawal_returned",
+            ContentRemoved => "content_removed",
+            AccountWarned => "account_warned",
         }
     }
 
@@ -166,6 +170,8 @@ impl NotificationKind {
                 | IdentityRejected
                 | WithdrawalPaid
                 | WithdrawalReturned
+                | ContentRemoved
+                | AccountWarned
         )
     }
 }
@@ -771,6 +777,40 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             ),
         )
         .links(|l| l.withdrawal_id = Some(withdrawal_id.clone()))],
+        EventPayload::ContentRemoved {
+            owner_id,
+            content,
+            reason,
+            note,
+            ..
+        } => vec![moderation_draft(
+            owner_id,
+            K::ContentRemoved,
+            &format!("Your {} was removed", content.kind().as_str()),
+            format!(
+                "It was reported as {} and an admin removed it: {note}",
+                reason.describe()
+            ),
+            content,
+        )],
+        EventPayload::UserWarned {
+            user_id,
+            content,
+            reason,
+            note,
+            ..
+        } => vec![moderation_draft(
+            user_id,
+            K::AccountWarned,
+            "A warning about your account",
+            format!(
+                "Your {} was reported as {} and an admin reviewed it: {note} Repeated \
+                 violations lead to the suspension of your account.",
+                content.kind().as_str(),
+                reason.describe()
+            ),
+            content,
+        )],
         // Nobody's inbox: the account's own steps (the confirmation email is sent elsewhere),
         // job upkeep the client did themself, and cancellations whose refunds are visible in
         // the Connects history.
@@ -785,6 +825,22 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
         #[allow(unreachable_patterns)]
         _ => Vec::new(),
     }
+}
+
+/// A moderation notice, pointing at the content it is about where that has a page.
+fn moderation_draft(
+    recipient: &UserId,
+    kind: NotificationKind,
+    title: &str,
+    text: String,
+    content: &super::moderation::ContentRef,
+) -> Draft {
+    use super::moderation::ContentRef;
+    Draft::new(recipient, kind, title, text).links(|l| match content {
+        ContentRef::Job { job_id } => l.job_id = Some(job_id.clone()),
+        ContentRef::Proposal { proposal_id } => l.proposal_id = Some(proposal_id.clone()),
+        ContentRef::Profile { .. } | ContentRef::Message { .. } => {}
+    })
 }
 
 fn offer_draft(

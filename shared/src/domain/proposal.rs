@@ -74,6 +74,10 @@ pub struct Proposal {
     pub state: ProposalState,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Removed by an admin on a report: withdrawn if it was still open, and hidden from the
+    /// client from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
@@ -222,6 +226,7 @@ impl Proposal {
             state: ProposalState::Submitted,
             created_at: now,
             updated_at: now,
+            removed_at: None,
             version: 1,
         }
     }
@@ -286,6 +291,23 @@ impl Proposal {
 
     pub fn withdraw(&self, now: DateTime<Utc>) -> Result<Proposal, ProposalRuleViolation> {
         self.move_to(ProposalState::Withdrawn, now)
+    }
+
+    /// An admin takes the proposal down on a report: a proposal the client could still act on
+    /// is withdrawn (its Connects stay spent: they are what makes spam cost something), and
+    /// whatever its state, the client no longer sees it.
+    pub fn remove(&self, now: DateTime<Utc>) -> Proposal {
+        let mut next = self.clone();
+        if matches!(
+            self.state,
+            ProposalState::Submitted | ProposalState::Shortlisted | ProposalState::Archived
+        ) {
+            next.state = ProposalState::Withdrawn;
+        }
+        next.removed_at = Some(now);
+        next.updated_at = now;
+        next.version += 1;
+        next
     }
 
     /// Shortlist and archive may be undone by the other; a decline is final.
@@ -367,8 +389,12 @@ pub enum ClientList {
 }
 
 impl ClientList {
+    /// A proposal an admin removed is in none of them.
     pub fn contains(self, proposal: &Proposal) -> bool {
         use ProposalState::*;
+        if proposal.removed_at.is_some() {
+            return false;
+        }
         match self {
             ClientList::All => matches!(proposal.state, Submitted | Shortlisted | Hired),
             ClientList::Shortlisted => proposal.state == Shortlisted,

@@ -14,6 +14,7 @@ use crate::domain::identity::IdentityRuleViolation;
 use crate::domain::ids::FileId;
 use crate::domain::job::JobRuleViolation;
 use crate::domain::job_search::{SearchInputError, MAX_SAVED_SEARCHES};
+use crate::domain::moderation::{ModerationRuleViolation, ReportError};
 use crate::domain::offer::Side;
 use crate::domain::offer::{ContractRuleViolation, OfferRuleViolation};
 use crate::domain::profile::StaleVersion;
@@ -254,6 +255,41 @@ impl From<IdentityRuleViolation> for ApiError {
             status,
             code,
             detail: violation.to_string(),
+        }
+    }
+}
+impl From<ModerationRuleViolation> for ApiError {
+    fn from(violation: ModerationRuleViolation) -> Self {
+        let (status, code) = match violation {
+            ModerationRuleViolation::OwnContent => {
+                return ApiError::FieldRule {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "own_content",
+                    detail: "you cannot report your own content",
+                    errors: vec![FieldError {
+                        field: "content".into(),
+                        message: violation.to_string(),
+                    }],
+                }
+            }
+            ModerationRuleViolation::AlreadyDecided(_) => (StatusCode::CONFLICT, "report_decided"),
+            ModerationRuleViolation::OwnReport => (StatusCode::FORBIDDEN, "own_report"),
+            ModerationRuleViolation::ProfileNotRemovable => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "profile_not_removable")
+            }
+        };
+        ApiError::Rule {
+            status,
+            code,
+            detail: violation.to_string(),
+        }
+    }
+}
+impl From<ReportError> for ApiError {
+    fn from(err: ReportError) -> Self {
+        match err {
+            ReportError::Invalid(violations) => violations.into(),
+            ReportError::Rule(rule) => rule.into(),
         }
     }
 }

@@ -466,6 +466,7 @@ fn path_id_schema(collection: &str) -> Value {
         "withdrawals" => WithdrawalId::PATTERN.to_string(),
         "billing-methods" => BillingMethodId::PATTERN.to_string(),
         "saved-searches" => SavedSearchId::PATTERN.to_string(),
+        "content-reports" => ContentReportId::PATTERN.to_string(),
         "rooms" => format!("^room_(prp|ctr)_{ULID_PATTERN}$"),
         "time-segments" => format!("^seg_{ULID_PATTERN}_[0-9]{{12}}$"),
         _ => return json!({"type": "string"}),

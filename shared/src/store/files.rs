@@ -88,6 +88,20 @@ pub fn share_file_op(tx: Tx, file: &FileId, owner: &UserId, reader: &UserId) -> 
     )
 }
 
+/// Takes back what `share_file_op` gave `reader` (the files of a message an admin removed).
+/// The file must still be `owner`'s: attachments are never deleted, so a failure here means
+/// the data changed under the request.
+pub fn unshare_file_op(tx: Tx, file: &FileId, owner: &UserId, reader: &UserId) -> Tx {
+    tx.update(
+        SHARE_FILE_LABEL,
+        as_key(keys::file(file)),
+        Cond::new("DELETE #readers :reader")
+            .name("#readers", "readers")
+            .attribute_value(":reader", AttributeValue::Ss(vec![reader.to_string()])),
+        Some(owned_by(owner)),
+    )
+}
+
 /// Makes a ready file of `purpose` public (a portfolio item shown on a profile, an
 /// attachment of a public job) or private again.
 pub(crate) fn publish_file_op(

@@ -354,6 +354,37 @@ pub fn withdrawal(user: &UserId, id: &crate::domain::ids::WithdrawalId) -> (Stri
 
 pub const WITHDRAWAL_PREFIX: &str = "WITHDRAWAL#";
 
+/// A content report (docs/trust-and-safety.md).
+pub fn content_report(id: &crate::domain::ids::ContentReportId) -> (String, String) {
+    (format!("CONTENTREPORT#{id}"), "CONTENTREPORT".into())
+}
+
+/// The sparse partitions of open reports, oldest first (`<filed ms>#<rpt>`): one per kind in
+/// gsi1 (`Some`), all kinds together in gsi2 (`None`). A decision takes a report out of both.
+pub fn open_content_reports(kind: Option<crate::domain::moderation::ContentKind>) -> String {
+    match kind {
+        Some(kind) => format!("CONTENTREPORTS#OPEN#{}", kind.as_str()),
+        None => "CONTENTREPORTS#OPEN".into(),
+    }
+}
+
+/// One per reporter per piece of content, created with the report: a second report of the
+/// same content by the same user finds it and answers the first report.
+pub fn content_report_guard(
+    reporter: &UserId,
+    content: &crate::domain::moderation::ContentRef,
+) -> (String, String) {
+    (
+        format!("USER#{reporter}"),
+        format!("CONTENTREPORT#{}", content.key()),
+    )
+}
+
+/// gsi1 partition of a user's own reports (their guards), newest first.
+pub fn reporter_reports(reporter: &UserId) -> String {
+    format!("USER#{reporter}#CONTENTREPORTS")
+}
+
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")
 }

@@ -202,6 +202,27 @@ pub fn post_message_tx(room: &Room, message: &Message, recipient: &UserId) -> Tx
     ))
 }
 
+/// An admin's removal of `message` (`Message::remove`) inside the decision's transaction:
+/// the message keeps its key and place, loses its text and files, and the other member's
+/// access to those files goes too. Conditioned on the message not being removed already
+/// (label `message`).
+pub fn remove_message_op(tx: Tx, message: &Message, recipient: &UserId) -> Tx {
+    let tx = message.file_ids.iter().fold(tx, |tx, file| {
+        super::files::unshare_file_op(tx, file, &message.sender_id, recipient)
+    });
+    tx.put(
+        Label::Message,
+        &MessageRecord {
+            pk: room_pk(&message.room_id),
+            sk: message_sk(&message.id),
+            message: message.remove(),
+        },
+        Some(Cond::new(
+            "attribute_exists(pk) AND attribute_not_exists(removed)",
+        )),
+    )
+}
+
 /// Moves `member`'s marker forwards to `up_to` with `unread` messages after it, as counted
 /// while the room's last message was `room.last_message_id` (a message posted meanwhile fails
 /// the `room` check, so the count is never stale). Labels: `member`, `room`.

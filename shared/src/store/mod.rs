@@ -17,6 +17,7 @@ pub mod keys;
 pub mod ledger;
 pub mod messages;
 pub mod milestones;
+pub mod moderation;
 pub mod notifications;
 pub mod outbox;
 pub mod payments;

@@ -10,7 +10,7 @@ use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::connects::{ConnectsEntry, EntryKind};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{InvitationId, JobId, ProposalId, UserId};
-use crate::domain::job::{BoostSlot, Job};
+use crate::domain::job::{BoostSlot, CloseReason, Job};
 use crate::domain::proposal::{Invitation, InvitationState, Proposal};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -255,24 +255,26 @@ impl Store {
         })
     }
 
-    /// Gives back what a proposal spent on a job the client cancelled before hiring. Returns
-    /// false when it was refunded already (a redelivered event or a re-run).
+    /// Gives back what a proposal spent on a job closed before anyone was hired, because its
+    /// client cancelled it or an admin removed it (`reason`). Returns false when it was
+    /// refunded already (a redelivered event or a re-run): one refund per proposal, whichever
+    /// closing asked for it.
     pub async fn refund_proposal_connects(
         &self,
         proposal: &Proposal,
+        reason: CloseReason,
         cancelled_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let connects = proposal.refundable_connects();
         if connects == 0 {
             return Ok(false);
         }
-        let entry = ConnectsEntry::new(
-            EntryKind::Refund,
-            connects,
-            cancelled_at,
-            "the client cancelled the job before hiring",
-        )
-        .for_proposal(&proposal.job_id, &proposal.id);
+        let why = match reason {
+            CloseReason::Removed => "the job was removed by Worklane",
+            _ => "the client cancelled the job before hiring",
+        };
+        let entry = ConnectsEntry::new(EntryKind::Refund, connects, cancelled_at, why)
+            .for_proposal(&proposal.job_id, &proposal.id);
         let tx = credit_op(
             Tx::new(),
             &proposal.freelancer_id,

@@ -219,13 +219,15 @@ pub fn job_id(req: &ApiRequest) -> Result<JobId, ApiError> {
 }
 
 /// The job if the caller may see it. Invite-only jobs do not exist for anyone but their
-/// client and the freelancers invited to them (404, so ids reveal nothing).
+/// client and the freelancers invited to them, removed jobs for anyone but their client
+/// (404, so ids reveal nothing).
 pub async fn visible_job(app: &App, caller: &UserId, id: &JobId) -> Result<Job, ApiError> {
     let job = app.store.job(id).await?.ok_or(ApiError::NotFound("job"))?;
-    let visible = &job.client_id == caller
-        || (job.state != JobState::Draft
-            && (job.visibility == Visibility::Public || app.store.is_invited(id, caller).await?));
-    if visible {
+    // Only an invite-only job someone else posted needs the invitation read.
+    let invited = &job.client_id != caller
+        && job.visibility == Visibility::InviteOnly
+        && app.store.is_invited(id, caller).await?;
+    if job.is_visible_to(caller, invited) {
         Ok(job)
     } else {
         Err(ApiError::NotFound("job"))

@@ -133,10 +133,12 @@ fn proposal_id(req: &ApiRequest) -> Result<ProposalId, ApiError> {
     ProposalId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("proposal"))
 }
 
-/// The proposal if the caller is its freelancer or the job's client; 404 for everyone else.
+/// The proposal if the caller is its freelancer or the job's client; 404 for everyone else,
+/// and for the client once an admin removed it.
 async fn party_proposal(app: &App, caller: &UserId, id: &ProposalId) -> Result<Proposal, ApiError> {
     match app.store.proposal(id).await? {
-        Some(p) if &p.freelancer_id == caller || &p.client_id == caller => Ok(p),
+        Some(p) if &p.freelancer_id == caller => Ok(p),
+        Some(p) if &p.client_id == caller && p.removed_at.is_none() => Ok(p),
         _ => Err(ApiError::NotFound("proposal")),
     }
 }

@@ -1,6 +1,7 @@
-//! Marketplace reactions to domain events: when a client cancels a job before hiring, every
-//! applicant gets their Connects back (§4.3); a suspension withdraws the account's open
-//! proposals and takes its profile out of search (a reinstatement lists it again); when a contract ends or a client's feedback is
+//! Marketplace reactions to domain events: when a client cancels a job before hiring (or an
+//! admin removes it on a report), every applicant gets their Connects back (§4.3); a
+//! suspension withdraws the account's open proposals and takes its profile out of search (a
+//! reinstatement lists it again); when a contract ends or a client's feedback is
 //! revealed, or a dispute is settled, the freelancer's reputation is recomputed (§11.3). Each refund is its own transaction with a
 //! once-only entry, so a redelivered event or a retry after a crash refunds nobody twice.
 
@@ -8,6 +9,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::JobId;
+use worklane::domain::job::CloseReason;
 use worklane::worker::WorkerError;
 use worklane::App;
 
@@ -19,9 +21,10 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
     match &event.payload {
         EventPayload::JobClosed {
             job_id,
+            reason,
             refund_connects: true,
             ..
-        } => refund_applicants(app, job_id, event.occurred_at)
+        } => refund_applicants(app, job_id, *reason, event.occurred_at)
             .await
             .map(|_| ()),
         // A contract's end and a revealed client feedback change the freelancer's Job
@@ -71,6 +74,7 @@ async fn process(app: &App, event: DomainEvent) -> Result<(), WorkerError> {
 pub async fn refund_applicants(
     app: &App,
     job: &JobId,
+    reason: CloseReason,
     cancelled_at: DateTime<Utc>,
 ) -> Result<u64, WorkerError> {
     let mut refunded = 0;
@@ -80,7 +84,7 @@ pub async fn refund_applicants(
         for proposal in &proposals {
             if app
                 .store
-                .refund_proposal_connects(proposal, cancelled_at)
+                .refund_proposal_connects(proposal, reason, cancelled_at)
                 .await?
             {
                 refunded += 1;

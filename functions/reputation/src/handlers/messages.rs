@@ -106,7 +106,17 @@ pub struct MessageView {
     /// The other member's read marker is at or after this message (always true for the
     /// messages the other member wrote: posting reads the room).
     pub read_by_other: bool,
+    /// An admin removed it on a report: `text` and `attachments` are gone for both members,
+    /// and `notice` says so in their place.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<&'static str>,
 }
+
+/// What stands in place of a removed message.
+pub const REMOVED_NOTICE: &str =
+    "This message was removed because it violated Worklane's Terms of Service.";
 
 /// `POST /v1/rooms/{id}/read`; an empty body (or no `up_to`) means the latest message.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -232,6 +242,8 @@ fn message_view(
         sender_id: message.sender_id,
         text: message.text,
         created_at: message.created_at,
+        removed: message.removed,
+        notice: message.removed.then_some(REMOVED_NOTICE),
     }
 }
 

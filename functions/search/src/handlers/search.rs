@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use worklane::domain::account::Role;
 use worklane::domain::ids::{JobId, SavedSearchId, UserId};
-use worklane::domain::job::{Job, JobRuleViolation, Visibility};
+use worklane::domain::job::{Job, JobRuleViolation};
 use worklane::domain::job_search::{
     is_findable, parse_q, FilterInput, JobFilters, SavedSearch, SavedSearchDraft, SearchInputError,
     SortOrder, MAX_SAVED_SEARCHES,
@@ -303,13 +303,14 @@ pub async fn saved_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (records, next) = app.store.saved_jobs(&caller.user_id, limit, start).await?;
     let ids: Vec<JobId> = records.iter().map(|r| r.job_id.clone()).collect();
-    // A job that turned invite-only since is no longer the caller's to see.
+    // A job that turned invite-only (or was removed by an admin) since is no longer the
+    // caller's to see; saving never needed an invitation, so none is read here.
     let jobs: Vec<Job> = app
         .store
         .jobs(&ids)
         .await?
         .into_iter()
-        .filter(|j| j.visibility == Visibility::Public || j.client_id == caller.user_id)
+        .filter(|j| j.is_visible_to(&caller.user_id, false))
         .collect();
     let mut views = views(app, jobs, &caller.user_id, req.now).await?;
     let items = records
