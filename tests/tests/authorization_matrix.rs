@@ -117,7 +117,11 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "resolveDispute"
         | "getDisputeEvidence"
         | "listContentReports"
-        | "getContentReport" => s(AdminOnly, Admin),
+        | "getContentReport"
+        | "getAccountStanding"
+        | "suspendAccount"
+        | "reinstateAccount"
+        | "listAuditTrail" => s(AdminOnly, Admin),
         // Each decides the world's one report for good.
         "dismissContentReport"
         | "removeReportedContent"

@@ -310,6 +310,20 @@ async fn a_suspended_clients_jobs_leave_search_and_come_back() {
         ids(&app.get(search, Some(&freelancer)).await.body),
         Vec::<String>::new()
     );
+    // Nor does a direct link take a freelancer's Connects for it.
+    let connects = app.get("/v1/me/connects", Some(&freelancer)).await.body["balance"].clone();
+    let applied = app
+        .post(
+            &format!("/v1/jobs/{job_id}/proposals"),
+            Some(&freelancer),
+            &proposal(),
+        )
+        .await;
+    assert_eq!(applied.status, 409, "{}", applied.body);
+    assert_eq!(
+        app.get("/v1/me/connects", Some(&freelancer)).await.body["balance"],
+        connects
+    );
     let standing = app
         .get(&format!("/v1/admin/users/{client_id}"), Some(&admin))
         .await;

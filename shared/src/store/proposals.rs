@@ -120,6 +120,13 @@ impl Store {
                 Label::Applicant,
                 &guard(keys::applicant(&p.job_id, &p.freelancer_id), p.id.as_str()),
                 Some(Cond::absent()),
+            )
+            // A suspended client's jobs left search; a direct link must not take Connects for
+            // a job nobody can hire on. Checked in the write: no extra read.
+            .check(
+                Label::User,
+                as_key(keys::user(&p.client_id)),
+                Cond::new("attribute_not_exists(suspended_at)"),
             );
         tx = match submission.boosted {
             None => tx.update(
@@ -222,6 +229,7 @@ impl Store {
                     }
                 }
                 Label::OutbidProposal => ProposalStoreError::Stale,
+                Label::User => ProposalStoreError::JobClosed,
                 other => ProposalStoreError::Store(StoreError::Corrupt(format!(
                     "unexpected condition failure on {other}"
                 ))),
