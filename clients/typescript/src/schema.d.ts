@@ -21,6 +21,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: every admin action, newest first (who, what, when, why); `subject` narrows it to one object's history */
+        get: operations["listAuditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the open reports, oldest first, of every kind or of one */
+        get: operations["listContentReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: one report with the reported content as it was when reported */
+        get: operations["getContentReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: close the report without action */
+        post: operations["dismissContentReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: take the content down (a job closes and its applicants' Connects come back, a message is replaced by a notice, a proposal is withdrawn and hidden from the client); profiles cannot be removed (422) */
+        post: operations["removeReportedContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: suspend the content's owner's account */
+        post: operations["suspendContentOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/content-reports/{id}/warn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: warn the content's owner; they get a notification with the note */
+        post: operations["warnContentOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/disputes": {
         parameters: {
             query?: never;
@@ -117,6 +236,57 @@ export interface paths {
         get: operations["auditLedger"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: a user's account and standing (suspended or not, since when, why) */
+        get: operations["getAccountStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: lift a suspension — the user signs in again and their content returns to search */
+        post: operations["reinstateAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: suspend an account — its tokens stop working at once, its jobs and profile leave search, its open proposals are withdrawn; its money stays in the ledger */
+        post: operations["suspendAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,6 +424,23 @@ export interface paths {
         get: operations["getClient"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/content-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a job, a freelancer profile, a message of one of your rooms or a proposal to your job, with a reason; reporting the same content again answers the first report (200) */
+        post: operations["reportContent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -511,6 +698,23 @@ export interface paths {
         put?: never;
         /** The other party, before the deadline: accept (settled the opener's way at once) or contest (an admin mediates) */
         post: operations["answerDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The opener, before a decision (while the other side may answer, or in mediation): the money unfreezes and its clocks run again as they were (a time that passed meanwhile is due at once); a withdrawn subject cannot be disputed again */
+        post: operations["withdrawDispute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -897,6 +1101,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/content-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reports the caller filed, newest first, with where each stands */
+        get: operations["listMyContentReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/contracts": {
         parameters: {
             query?: never;
@@ -906,6 +1127,23 @@ export interface paths {
         };
         /** The caller's contracts as freelancer (?role=freelancer) or client (?role=client), newest first */
         get: operations["listMyContracts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The disputes the caller is a party to (as client or freelancer), newest first */
+        get: operations["listMyDisputes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1662,6 +1900,11 @@ export interface components {
             amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
             contract_id: components["schemas"]["ContractId"];
+            /**
+             * @description Set while hourly disputes hold the contract paused (§13.1): what to put back when the
+             *     last of them is settled or withdrawn.
+             */
+            dispute_pause?: components["schemas"]["DisputePause"] | null;
             /** Format: date-time */
             ended_at?: string | null;
             ended_by?: components["schemas"]["Side"] | null;
@@ -1687,6 +1930,28 @@ export interface components {
             /** Format: uint64 */
             version: number;
         };
+        /** @description An account as the moderators see it. */
+        AccountStandingView: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            id: components["schemas"]["UserId"];
+            name: string;
+            roles: components["schemas"]["Role"][];
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @description Set while the account is suspended.
+             */
+            suspended_at?: string | null;
+            suspension_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Tokens issued before this moment are refused: a suspension ends every session at
+             *     once, and reinstatement does not bring those sessions back (the user logs in anew).
+             */
+            tokens_valid_after?: string | null;
+        };
         /** @description An account as its owner sees it. */
         AccountView: {
             /** Format: date-time */
@@ -1705,6 +1970,13 @@ export interface components {
              * @enum {string}
              */
             role: "client" | "freelancer" | "agency";
+        };
+        AdminReason: {
+            /**
+             * @description Why: kept in the audit trail; a suspension's reason is also shown to the user.
+             * @example Example text for the API referen
+             */
+            reason: string;
         };
         /** @description One recorded change of a running contract (§6.3). */
         Amendment: {
@@ -1779,6 +2051,32 @@ export interface components {
                 currency: components["schemas"]["Currency"];
             } | null;
         };
+        /**
+         * @description The arbitration fee of a dispute (`domain::arbitration`): priced by the schedule in force
+         *     when it opened, paid by the side that contests, returned by the outcome.
+         */
+        ArbitrationFee: {
+            /** @description What contesting costs (shown to the other side before it answers). */
+            amount: components["schemas"]["Money"];
+            /** @description The side that contested and paid it (held until the dispute ends). */
+            paid_by?: components["schemas"]["Side"] | null;
+            /** @description What went back to the payer when the dispute ended; the platform kept the rest. */
+            returned?: components["schemas"]["Money"] | null;
+            /** @description The arbitration schedule that priced it. */
+            schedule: string;
+        };
+        /** @description One version of the arbitration fee, in force from `effective_from` until the next one. */
+        ArbitrationFeeSchedule: {
+            /** @description The most arbitration costs. */
+            cap: string;
+            /** Format: date-time */
+            effective_from: string;
+            /** @description The least arbitration costs (unless the stake itself is smaller). */
+            floor: string;
+            id: string;
+            /** @description Share of the amount in dispute, e.g. `0.05`. */
+            rate: string;
+        };
         Attachment: {
             content_type: string;
             file_id: components["schemas"]["FileId"];
@@ -1790,6 +2088,29 @@ export interface components {
             /** Format: date-time */
             url_expires_at: string;
         };
+        /** @enum {string} */
+        AuditAction: "suspend_account" | "reinstate_account" | "dismiss_report" | "remove_content" | "warn_user" | "approve_identity" | "reject_identity" | "resolve_dispute";
+        /**
+         * @description One admin action. `subject` is the id of what it acted on (ids carry their kind's prefix:
+         *     `usr_…`, `job_…`, `rpt_…`), so the trail can be read per object.
+         */
+        AuditEntry: {
+            action: components["schemas"]["AuditAction"];
+            /** @description The admin who acted. */
+            actor: components["schemas"]["UserId"];
+            /** Format: date-time */
+            at: string;
+            id: components["schemas"]["AuditId"];
+            reason: string;
+            subject: string;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntry"][];
+            next_cursor?: string | null;
+        };
+        /** @example aud_01jd5v3k8r9x2m4n6p7q8s9t0w */
+        AuditId: string;
         /** @description What the audit found (§9.2; `GET /v1/admin/ledger/audit`). */
         AuditReport: {
             /** Format: uint */
@@ -2103,8 +2424,7 @@ export interface components {
          * @enum {string}
          */
         CloseAs: "filled" | "cancelled";
-        /** @enum {string} */
-        CloseReason: "filled" | "cancelled" | "expired";
+        CloseReason: ("filled" | "cancelled" | "expired") | "removed";
         CloseRequest: {
             reason: components["schemas"]["CloseAs"];
         };
@@ -2155,11 +2475,66 @@ export interface components {
             items: components["schemas"]["ConnectsEntry"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description The kinds of content a report can name; each has its own admin queue.
+         * @enum {string}
+         */
+        ContentKind: "job" | "profile" | "message" | "proposal";
+        /**
+         * @description The content a report is about. A message is named with its room: messages live in their
+         *     room's partition, and the room is what decides who may see them.
+         */
+        ContentRef: {
+            job_id: components["schemas"]["JobId"];
+            /** @constant */
+            type: "job";
+        } | {
+            /** @constant */
+            type: "profile";
+            user_id: components["schemas"]["UserId"];
+        } | {
+            message_id: components["schemas"]["MessageId"];
+            room_id: components["schemas"]["RoomId"];
+            /** @constant */
+            type: "message";
+        } | {
+            proposal_id: components["schemas"]["ProposalId"];
+            /** @constant */
+            type: "proposal";
+        };
+        /** @example rpt_01jd5v3k8r9x2m4n6p7q8s9t0w */
+        ContentReportId: string;
+        /**
+         * @description The reported content as it was when the report was filed: what the admin judges, even if
+         *     its owner edits or deletes it afterwards.
+         */
+        ContentSnapshot: {
+            job: components["schemas"]["Job"];
+            /** @constant */
+            type: "job";
+        } | {
+            profile: components["schemas"]["FreelancerProfile"];
+            /** @constant */
+            type: "profile";
+        } | {
+            message: components["schemas"]["Message"];
+            /** @constant */
+            type: "message";
+        } | {
+            proposal: components["schemas"]["Proposal"];
+            /** @constant */
+            type: "proposal";
+        };
         /** @description Who the contract is between and about; shared by offers and contracts. */
         Contract: {
             /** @default [] */
             amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
+            /**
+             * @description Set while hourly disputes hold the contract paused (§13.1): what to put back when the
+             *     last of them is settled or withdrawn.
+             */
+            dispute_pause?: components["schemas"]["DisputePause"] | null;
             /** Format: date-time */
             ended_at?: string | null;
             ended_by?: components["schemas"]["Side"] | null;
@@ -2220,6 +2595,11 @@ export interface components {
             /** @default [] */
             amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
+            /**
+             * @description Set while hourly disputes hold the contract paused (§13.1): what to put back when the
+             *     last of them is settled or withdrawn.
+             */
+            dispute_pause?: components["schemas"]["DisputePause"] | null;
             /** Format: date-time */
             ended_at?: string | null;
             ended_by?: components["schemas"]["Side"] | null;
@@ -2261,6 +2641,11 @@ export interface components {
             /** @default [] */
             amendments: components["schemas"]["Amendment"][];
             client_id: components["schemas"]["UserId"];
+            /**
+             * @description Set while hourly disputes hold the contract paused (§13.1): what to put back when the
+             *     last of them is settled or withdrawn.
+             */
+            dispute_pause?: components["schemas"]["DisputePause"] | null;
             /** Format: date-time */
             ended_at?: string | null;
             ended_by?: components["schemas"]["Side"] | null;
@@ -2319,6 +2704,15 @@ export interface components {
         Currency: "USD";
         /** @description Who settled a dispute. */
         DecidedBy: "acceptance" | "deadline" | "mediation";
+        /** @description An admin's decision on a report. */
+        Decision: {
+            action: components["schemas"]["ModerationAction"];
+            /** Format: date-time */
+            at: string;
+            by: components["schemas"]["UserId"];
+            /** @description Why, as the audit trail keeps it; a warned or removed content's owner reads it. */
+            reason: string;
+        };
         /** @description `POST /v1/disputes/{id}/resolve` (admin). */
         DecisionRequest: {
             freelancer_amount?: {
@@ -2374,6 +2768,8 @@ export interface components {
             /** @description The money frozen by the dispute. */
             amount: components["schemas"]["Money"];
             answer?: components["schemas"]["Answer"] | null;
+            /** @description What contesting costs, and who paid it (absent on disputes opened before the fee). */
+            arbitration_fee?: components["schemas"]["ArbitrationFee"] | null;
             client_id: components["schemas"]["UserId"];
             contract_id: components["schemas"]["ContractId"];
             freelancer_id: components["schemas"]["UserId"];
@@ -2394,6 +2790,11 @@ export interface components {
             state: components["schemas"]["DisputeState"];
             /** Format: uint64 */
             version: number;
+            /**
+             * Format: date-time
+             * @description When the opener withdrew it.
+             */
+            withdrawn_at?: string | null;
         } & ({
             /** @constant */
             subject: "hourly_week";
@@ -2410,6 +2811,18 @@ export interface components {
         DisputePage: {
             items: components["schemas"]["Dispute"][];
             next_cursor?: string | null;
+        };
+        /** @description What hourly disputes changed on a contract, to undo when the last one ends. */
+        DisputePause: {
+            /** @description The client had paused the contract himself before: it stays paused. */
+            client_paused: boolean;
+            /** @description The disputes still running; the contract resumes when none is left. */
+            disputes: components["schemas"]["DisputeId"][];
+            /**
+             * Format: uint32
+             * @description The weekly limit the first dispute set to zero.
+             */
+            weekly_limit_hours: number;
         };
         /**
          * @description `POST /v1/disputes`: exactly one of `milestone_id` (either party) or `timesheet_id`
@@ -2436,7 +2849,13 @@ export interface components {
             milestone_id?: null;
             timesheet_id: unknown;
         });
-        DisputeState: "resolved" | "open" | "in_mediation";
+        DisputeState: "resolved" | "open" | "in_mediation" | "withdrawn";
+        /** @description A milestone's state and auto-release time when a dispute froze it. */
+        DisputedFrom: {
+            /** Format: date-time */
+            auto_release_at?: string | null;
+            state: components["schemas"]["MilestoneState"];
+        };
         /** @description Which document a file is in a submission. */
         DocumentKind: "proof_of_address" | "document";
         /** @description One document of a submission; metadata disappears with the file once it is deleted. */
@@ -2601,6 +3020,12 @@ export interface components {
             ratings: components["schemas"]["Ratings"];
         };
         FeesInForce: {
+            /**
+             * @description What contesting a dispute costs (sending it to an admin): `rate` of the amount in
+             *     dispute, at least `floor`, at most `cap`, never more than the amount itself. The
+             *     schedule in force first, then any announced one; each dispute shows its own price.
+             */
+            arbitration_fees: components["schemas"]["ArbitrationFeeSchedule"][];
             /** @description The marketplace fee a client pays on top of each funding or invoice. */
             client_fee_rate: string;
             /** Format: date-time */
@@ -2954,6 +3379,66 @@ export interface components {
             /** Format: uint32 */
             weekly_limit_hours: number;
         };
+        /** @description The money side of a job: a fixed budget, or an hourly rate range. */
+        Job: {
+            attachments: components["schemas"]["FileId"][];
+            /** Format: date-time */
+            boost_closes_at: string;
+            /**
+             * Format: uint64
+             * @description Bumped by every change of `boosts`: boost placements are checked against it instead of
+             *     `version`, so they do not conflict with edits or with plain applications.
+             * @default 0
+             */
+            boost_version: number;
+            /**
+             * @description The boost auction's winners, best first (most Connects, then earliest). Who bid is
+             *     the client's business only, so public views leave it out.
+             * @default []
+             */
+            boosts: components["schemas"]["BoostSlot"][];
+            category: string;
+            client_id: components["schemas"]["UserId"];
+            close_reason?: components["schemas"]["CloseReason"] | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: uint32 */
+            connects_cost: number;
+            description: string;
+            duration: components["schemas"]["ProjectDuration"];
+            experience_level: components["schemas"]["ExperienceLevel"];
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            hired_at?: string | null;
+            id: components["schemas"]["JobId"];
+            /** Format: date-time */
+            posted_at: string;
+            /** Format: uint32 */
+            proposals_count: number;
+            screening_questions: string[];
+            skills: string[];
+            state: components["schemas"]["JobState"];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uint64 */
+            version: number;
+            visibility: components["schemas"]["Visibility"];
+        } & ({
+            budget: components["schemas"]["Money"];
+            /** @constant */
+            type: "fixed";
+        } | {
+            hourly_rate: components["schemas"]["RateRange"];
+            /**
+             * Format: uint32
+             * @description Expected hours per week, if the client said.
+             */
+            hours_per_week?: number | null;
+            /** @constant */
+            type: "hourly";
+        });
         /** @description The fields of a job a client writes, as they arrive (validated by `JobDraft::check`). */
         JobDraft: {
             /** @default [] */
@@ -3188,13 +3673,21 @@ export interface components {
             /** Format: int64 */
             unread_count: number;
         };
-        /** @description One message: text and/or files, immutable once posted. */
+        /**
+         * @description One message: text and/or files, immutable once posted — except that an admin may remove
+         *     it on a report, which keeps its place in the room and drops what it said.
+         */
         Message: {
             /** Format: date-time */
             created_at: string;
             /** @default [] */
             file_ids: components["schemas"]["FileId"][];
             id: components["schemas"]["MessageId"];
+            /**
+             * @description Removed by an admin: the text and files are gone for both members; a notice stands
+             *     in its place (ids and read markers stay valid).
+             */
+            removed?: boolean;
             room_id: components["schemas"]["RoomId"];
             sender_id: components["schemas"]["UserId"];
             text?: string | null;
@@ -3225,11 +3718,17 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             id: components["schemas"]["MessageId"];
+            notice?: string | null;
             /**
              * @description The other member's read marker is at or after this message (always true for the
              *     messages the other member wrote: posting reads the room).
              */
             read_by_other: boolean;
+            /**
+             * @description An admin removed it on a report: `text` and `attachments` are gone for both members,
+             *     and `notice` says so in their place.
+             */
+            removed?: boolean;
             room_id: components["schemas"]["RoomId"];
             sender_id: components["schemas"]["UserId"];
             text: string | null;
@@ -3253,8 +3752,13 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description: string;
-            /** @description The dispute that froze the escrow (§13), kept after it is settled. */
+            /**
+             * @description The dispute that froze the escrow (§13), kept after it is settled or withdrawn: one
+             *     dispute per funding.
+             */
             dispute_id?: components["schemas"]["DisputeId"] | null;
+            /** @description Where the milestone stood when the dispute froze it, so a withdrawal puts it back. */
+            disputed_from?: components["schemas"]["DisputedFrom"] | null;
             /** Format: date */
             due_date?: string | null;
             /** @description The escrow hold (a pending ledger transfer) while funded. */
@@ -3383,6 +3887,11 @@ export interface components {
             /** Format: uint64 */
             version: number;
         };
+        /**
+         * @description What an admin does with an open report.
+         * @enum {string}
+         */
+        ModerationAction: "dismiss" | "remove" | "warn" | "suspend";
         Money: {
             /** @description A decimal string with the currency's minor-unit precision, e.g. "1250.00". */
             amount: string;
@@ -3418,7 +3927,7 @@ export interface components {
          */
         NotificationId: string;
         /** @enum {string} */
-        NotificationKind: "proposal_received" | "proposal_outbid" | "invitation_received" | "offer_received" | "offer_declined" | "offer_withdrawn" | "contract_started" | "contract_changed" | "milestone_funded" | "milestone_submitted" | "milestone_changes_requested" | "milestone_released" | "milestone_refunded" | "bonus_paid" | "auto_release_soon" | "week_invoiced" | "week_charged" | "week_payment_failed" | "week_disputed" | "week_released" | "week_refunded" | "dispute_opened" | "dispute_contested" | "dispute_resolved" | "review_closing" | "saved_search_matched" | "feedback_received" | "feedback_revealed" | "identity_approved" | "identity_rejected" | "withdrawal_paid" | "withdrawal_returned";
+        NotificationKind: "proposal_received" | "proposal_outbid" | "invitation_received" | "offer_received" | "offer_declined" | "offer_withdrawn" | "contract_started" | "contract_changed" | "milestone_funded" | "milestone_submitted" | "milestone_changes_requested" | "milestone_released" | "milestone_refunded" | "bonus_paid" | "auto_release_soon" | "week_invoiced" | "week_charged" | "week_payment_failed" | "week_disputed" | "week_released" | "week_refunded" | "dispute_opened" | "dispute_contested" | "dispute_withdrawn" | "dispute_resolved" | "review_closing" | "saved_search_matched" | "feedback_received" | "feedback_revealed" | "identity_approved" | "identity_rejected" | "withdrawal_paid" | "withdrawal_returned" | "content_removed" | "account_warned";
         /** @description Who the contract is between and about; shared by offers and contracts. */
         Offer: {
             client_id: components["schemas"]["UserId"];
@@ -3640,6 +4149,42 @@ export interface components {
         Proficiency: "basic" | "conversational" | "fluent" | "native";
         /** @enum {string} */
         ProjectDuration: "less than 1 month" | "1-3 months" | "3-6 months" | "more than 6 months";
+        Proposal: {
+            answers: string[];
+            attachments: components["schemas"]["FileId"][];
+            bid: components["schemas"]["Money"];
+            boost?: components["schemas"]["Boost"] | null;
+            client_id: components["schemas"]["UserId"];
+            /**
+             * @description Set once the applicant's Connects came back because the job was cancelled.
+             * @default false
+             */
+            connects_refunded: boolean;
+            /**
+             * Format: uint32
+             * @description Connects paid to apply (0 for invited proposals).
+             */
+            connects_spent: number;
+            cover_letter: string;
+            /** Format: date-time */
+            created_at: string;
+            duration: components["schemas"]["ProjectDuration"];
+            freelancer_id: components["schemas"]["UserId"];
+            id: components["schemas"]["ProposalId"];
+            job_id: components["schemas"]["JobId"];
+            origin: components["schemas"]["Origin"];
+            /**
+             * Format: date-time
+             * @description Removed by an admin on a report: withdrawn if it was still open, and hidden from the
+             *     client from then on.
+             */
+            removed_at?: string | null;
+            state: components["schemas"]["ProposalState"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uint64 */
+            version: number;
+        };
         ProposalDraft: {
             /**
              * @description One answer per screening question of the job, in order.
@@ -3709,6 +4254,12 @@ export interface components {
             id: components["schemas"]["ProposalId"];
             job_id: components["schemas"]["JobId"];
             origin: components["schemas"]["Origin"];
+            /**
+             * Format: date-time
+             * @description Removed by an admin on a report: withdrawn if it was still open, and hidden from the
+             *     client from then on.
+             */
+            removed_at?: string | null;
             state: components["schemas"]["ProposalState"];
             /** Format: date-time */
             updated_at: string;
@@ -3850,6 +4401,35 @@ export interface components {
         };
         /** @enum {string} */
         ReportKind: "earnings" | "work-in-progress" | "billings-by-client" | "transactions" | "timesheets";
+        /** @description Why the content is reported, as Upwork's report form asks it. */
+        ReportReason: ("spam" | "scam_or_fraud" | "harassment" | "inappropriate_content" | "fake_or_misleading" | "intellectual_property") | "off_platform_payment" | "other";
+        ReportRequest: {
+            content: components["schemas"]["ContentRef"];
+            /**
+             * @description What is wrong, in the reporter's words; required with reason `other`.
+             * @default null
+             * @example Example text for the API referen
+             */
+            details?: string | null;
+            reason: components["schemas"]["ReportReason"];
+        };
+        /** @description Where a report stands: open in the queue, or decided one way, for good. */
+        ReportStatus: "open" | "dismissed" | "removed" | "warned" | "suspended";
+        /** @description A report as its reporter sees it: where it stands, not who decided or how. */
+        ReportView: {
+            content: components["schemas"]["ContentRef"];
+            details: string | null;
+            /** Format: date-time */
+            filed_at: string;
+            id: components["schemas"]["ContentReportId"];
+            reason: components["schemas"]["ReportReason"];
+            status: components["schemas"]["ReportStatus"];
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ReportViewPage: {
+            items: components["schemas"]["ReportView"][];
+            next_cursor?: string | null;
+        };
         Reputation: {
             badges: components["schemas"]["Badge"][];
             /** Format: date-time */
@@ -3887,10 +4467,44 @@ export interface components {
             submitted_at: string;
             user_id: components["schemas"]["UserId"];
         };
+        /** @description An open report in the admins' queue. */
+        ReviewSummary2: {
+            content: components["schemas"]["ContentRef"];
+            /** Format: date-time */
+            filed_at: string;
+            id: components["schemas"]["ContentReportId"];
+            kind: components["schemas"]["ContentKind"];
+            owner_id: components["schemas"]["UserId"];
+            reason: components["schemas"]["ReportReason"];
+            reporter_id: components["schemas"]["UserId"];
+        };
         /** @description A page of a list, the shape every list endpoint answers with. */
         ReviewSummaryPage: {
             items: components["schemas"]["ReviewSummary"][];
             next_cursor?: string | null;
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        ReviewSummaryPage2: {
+            items: components["schemas"]["ReviewSummary2"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description A report as an admin reviews it: who reported whose content, the content as it was when
+         *     reported, and the decision once there is one.
+         */
+        ReviewView: {
+            content: components["schemas"]["ContentRef"];
+            decision: components["schemas"]["Decision"] | null;
+            details: string | null;
+            /** Format: date-time */
+            filed_at: string;
+            id: components["schemas"]["ContentReportId"];
+            kind: components["schemas"]["ContentKind"];
+            owner_id: components["schemas"]["UserId"];
+            reason: components["schemas"]["ReportReason"];
+            reporter_id: components["schemas"]["UserId"];
+            snapshot: components["schemas"]["ContentSnapshot"];
+            status: components["schemas"]["ReportStatus"];
         };
         /** @description The account a submission belongs to, for the reviewer. */
         ReviewedUser: {
@@ -4291,7 +4905,7 @@ export interface components {
             reference: string;
         };
         /** @description What a transfer is for: reports, history and the audit read this. */
-        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return";
+        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return" | "arbitration_fee";
         /** @example trf_01jd5v3k8r9x2m4n6p7q8s9t0w */
         TransferId: string;
         /** @description A page of a list, the shape every list endpoint answers with. */
@@ -4471,7 +5085,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Bad Request: `bad_request` */
+        /** @description Bad Request: `bad_request`, `malformed_json` */
         BadRequest: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4481,7 +5095,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Bad Request: `bad_request`, `malformed_json` */
+        /** @description Bad Request: `bad_request` */
         BadRequest2: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4521,7 +5135,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `identity_not_pending` */
+        /** @description Conflict: `idempotency_in_progress` */
         Conflict: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4631,7 +5245,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `identity_not_pending` */
         Conflict2: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4741,7 +5355,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `stale_version` */
+        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
         Conflict3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4841,7 +5455,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `stale_version` */
         Conflict4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4851,7 +5465,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
         Conflict5: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -4861,7 +5475,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
         Conflict6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5212,8 +5826,74 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too Many Requests: `too_many_attempts` */
+        /** @description Too Many Requests: `rate_limited` */
         TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited`, `too_many_attempts` */
+        TooManyRequests2: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited` */
+        TooManyRequests3: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited` */
+        TooManyRequests4: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited` */
+        TooManyRequests5: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited` */
+        TooManyRequests6: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too Many Requests: `rate_limited` */
+        TooManyRequests7: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
                 "x-request-id": components["headers"]["RequestId"];
@@ -5287,8 +5967,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity11: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity12: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        UnprocessableEntity13: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5307,7 +6007,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `idempotency_key_reused` */
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `invalid_body`, `validation_failed` */
         UnprocessableEntity3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5317,7 +6017,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `idempotency_key_reused`, `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5327,7 +6027,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity5: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5337,7 +6037,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `validation_failed` */
+        /** @description Unprocessable Entity: `idempotency_key_reused` */
         UnprocessableEntity6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5347,7 +6047,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `idempotency_key_reused`, `upload_mismatch` */
+        /** @description Unprocessable Entity: `invalid_body`, `validation_failed` */
         UnprocessableEntity7: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5367,7 +6067,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `validation_failed` */
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `upload_mismatch` */
         UnprocessableEntity9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5425,6 +6125,277 @@ export interface operations {
             "4XX": components["responses"]["Problem"];
         };
     };
+    listAuditTrail: {
+        parameters: {
+            query?: {
+                /** @description Only this object's history: its id (usr_…, job_…, rpt_…) */
+                subject?: string;
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listContentReports: {
+        parameters: {
+            query?: {
+                /** @description Only the reports of this kind of content; absent: every kind, oldest first */
+                kind?: "job" | "profile" | "message" | "proposal";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummaryPage2"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity2"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getContentReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    dismissContentReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    removeReportedContent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    suspendContentOwner: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    warnContentOwner: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
     listDisputesInMediation: {
         parameters: {
             query?: {
@@ -5451,7 +6422,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5477,7 +6448,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5535,12 +6506,12 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityReviewView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden2"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict2"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5579,14 +6550,14 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityReviewView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5612,6 +6583,123 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getAccountStanding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStandingView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    reinstateAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStandingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    suspendAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Example text for the API referen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReason"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountStandingView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5648,7 +6736,8 @@ export interface operations {
             404: components["responses"]["NotFound2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity7"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5686,8 +6775,8 @@ export interface operations {
             401: components["responses"]["Unauthorized2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
-            429: components["responses"]["TooManyRequests"];
+            422: components["responses"]["UnprocessableEntity7"];
+            429: components["responses"]["TooManyRequests2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5718,7 +6807,7 @@ export interface operations {
             401: components["responses"]["Unauthorized3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5755,7 +6844,7 @@ export interface operations {
             401: components["responses"]["Unauthorized4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5793,11 +6882,12 @@ export interface operations {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
-            409: components["responses"]["Conflict2"];
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            429: components["responses"]["TooManyRequests3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5895,10 +6985,10 @@ export interface operations {
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict3"];
+            409: components["responses"]["Conflict4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5926,6 +7016,52 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    reportContent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "content": {
+                 *         "job_id": "job_01jd5v3k8r9x2m4n6p7q8s9t0w",
+                 *         "type": "job"
+                 *       },
+                 *       "reason": "spam"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReportRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -5991,14 +7127,14 @@ export interface operations {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict4"];
+            409: components["responses"]["Conflict5"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6040,14 +7176,14 @@ export interface operations {
                     "application/json": components["schemas"]["BonusView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict5"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6077,11 +7213,11 @@ export interface operations {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6157,13 +7293,13 @@ export interface operations {
                     "application/json": components["schemas"]["ContractFeedback"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict7"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6206,14 +7342,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneSummary"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict8"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6243,12 +7379,12 @@ export interface operations {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict9"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6278,12 +7414,12 @@ export interface operations {
                     "application/json": components["schemas"]["ContractStateView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict4"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6329,14 +7465,14 @@ export interface operations {
                     "application/json": components["schemas"]["LoggedTime"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict10"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6369,7 +7505,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6400,7 +7536,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity8"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6438,14 +7574,14 @@ export interface operations {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden4"];
             404: components["responses"]["NotFound5"];
             409: components["responses"]["Conflict11"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6540,14 +7676,14 @@ export interface operations {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict12"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6587,14 +7723,48 @@ export interface operations {
                     "application/json": components["schemas"]["Dispute"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict13"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    withdrawDispute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6634,12 +7804,13 @@ export interface operations {
                     "application/json": components["schemas"]["UploadView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            429: components["responses"]["TooManyRequests4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6696,11 +7867,11 @@ export interface operations {
                     "application/json": components["schemas"]["FileView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict14"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity9"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6738,7 +7909,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity8"];
+            422: components["responses"]["UnprocessableEntity10"];
+            429: components["responses"]["TooManyRequests5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6822,7 +7994,7 @@ export interface operations {
             409: components["responses"]["Conflict15"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6892,14 +8064,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict16"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            429: components["responses"]["TooManyRequests6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6929,12 +8102,12 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6960,7 +8133,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest4"];
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
+            429: components["responses"]["TooManyRequests5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7008,13 +8182,13 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7076,14 +8250,14 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict17"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7122,14 +8296,14 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict18"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7168,14 +8342,14 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict19"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7205,12 +8379,12 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7246,7 +8420,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity9"];
+            422: components["responses"]["UnprocessableEntity11"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7290,14 +8464,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden8"];
             404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict20"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            429: components["responses"]["TooManyRequests6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7327,12 +8502,12 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict21"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7362,12 +8537,12 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7408,12 +8583,12 @@ export interface operations {
                     "application/json": components["schemas"]["SavedJobRef"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict18"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7441,12 +8616,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7538,14 +8713,14 @@ export interface operations {
                     "application/json": components["schemas"]["BillingMethodView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden9"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7575,11 +8750,11 @@ export interface operations {
                     "application/json": components["schemas"]["BillingMethodViewPage"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7610,7 +8785,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7647,13 +8822,43 @@ export interface operations {
                     "application/json": components["schemas"]["PurchaseView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired2"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict22"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listMyContentReports: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportViewPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7686,7 +8891,37 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity10"];
+            422: components["responses"]["UnprocessableEntity12"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    listMyDisputes: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7747,13 +8982,13 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound7"];
             409: components["responses"]["Conflict23"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7784,7 +9019,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7815,7 +9050,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7840,7 +9075,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7873,12 +9108,12 @@ export interface operations {
                     "application/json": components["schemas"]["MarkReadResponse"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7910,7 +9145,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity10"];
+            422: components["responses"]["UnprocessableEntity12"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7977,14 +9212,14 @@ export interface operations {
                     "application/json": components["schemas"]["PayoutMethodView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired3"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8017,7 +9252,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity9"];
+            422: components["responses"]["UnprocessableEntity11"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8067,7 +9302,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8094,7 +9329,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8120,7 +9355,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8146,7 +9381,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8172,7 +9407,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8209,13 +9444,13 @@ export interface operations {
                     "application/json": components["schemas"]["AccountView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             409: components["responses"]["Conflict24"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8308,7 +9543,7 @@ export interface operations {
             409: components["responses"]["Conflict25"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8336,12 +9571,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8371,7 +9606,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8460,13 +9695,13 @@ export interface operations {
                     "application/json": components["schemas"]["WithdrawalView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden11"];
             409: components["responses"]["Conflict26"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity11"];
+            422: components["responses"]["UnprocessableEntity13"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8494,12 +9729,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict27"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8538,14 +9773,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneSummary"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict27"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8580,14 +9815,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict28"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8622,14 +9857,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict29"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8659,12 +9894,12 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict28"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8699,14 +9934,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict30"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8745,14 +9980,14 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden12"];
             404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict31"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8800,14 +10035,14 @@ export interface operations {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound9"];
             409: components["responses"]["Conflict32"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8864,12 +10099,12 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden13"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict33"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8899,12 +10134,12 @@ export interface operations {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden13"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict34"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8934,12 +10169,12 @@ export interface operations {
                     "application/json": components["schemas"]["Offer"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden14"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict35"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9001,14 +10236,14 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden15"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9038,12 +10273,12 @@ export interface operations {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9073,12 +10308,12 @@ export interface operations {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9108,12 +10343,12 @@ export interface operations {
                     "application/json": components["schemas"]["ClientProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict36"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9143,12 +10378,12 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalView"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden15"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
-            422: components["responses"]["UnprocessableEntity3"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9173,7 +10408,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9201,7 +10436,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity2"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9240,13 +10475,14 @@ export interface operations {
                     "application/json": components["schemas"]["MessageView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict37"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
+            429: components["responses"]["TooManyRequests7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9281,13 +10517,13 @@ export interface operations {
                     "application/json": components["schemas"]["RoomView"];
                 };
             };
-            400: components["responses"]["BadRequest2"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound10"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity3"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9315,12 +10551,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict38"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
