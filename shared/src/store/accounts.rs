@@ -588,8 +588,11 @@ impl Store {
         let mut found = found.into_iter();
         let session: Option<SessionRecord> = found.next().flatten().map(from_item).transpose()?;
         let user: Option<UserRecord> = found.next().flatten().map(from_item).transpose()?;
+        // Like a session without a record, an account without one is not refused here: the
+        // check guards revocation and suspension; whoever holds the signing key can mint
+        // any token anyway (docs/security.md).
         let refused = session.is_some_and(|s| s.revoked_at.is_some())
-            || user.is_none_or(|user| !user.standing.accepts_token_issued_at(issued_at));
+            || user.is_some_and(|user| !user.standing.accepts_token_issued_at(issued_at));
         // Refusals are final: a suspended session stays dead after a reinstatement too.
         self.sessions.remember(session_id, refused);
         Ok(refused)
