@@ -5145,7 +5145,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
         Conflict10: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5155,7 +5155,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_state`, `review_over`, `timesheet_state` */
+        /** @description Conflict: `contract_not_ended`, `feedback_given`, `feedback_window_closed`, `idempotency_in_progress` */
         Conflict11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5165,7 +5165,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_not_fixed`, `idempotency_in_progress` */
         Conflict12: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5175,7 +5175,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `deadline_passed`, `dispute_state`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
         Conflict13: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5185,7 +5185,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_not_uploaded`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
         Conflict14: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5195,7 +5195,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `stale_version` */
+        /** @description Conflict: `already_disputed`, `idempotency_in_progress`, `milestone_state`, `review_over`, `timesheet_state` */
         Conflict15: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5205,7 +5205,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `invitation_answered` */
+        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
         Conflict16: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5215,7 +5215,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `conflict`, `idempotency_in_progress`, `screening_questions_locked` */
+        /** @description Conflict: `deadline_passed`, `dispute_state`, `idempotency_in_progress`, `insufficient_funds` */
         Conflict17: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5225,7 +5225,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `job_closed` */
+        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
         Conflict18: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5235,7 +5235,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_invited`, `idempotency_in_progress` */
+        /** @description Conflict: `file_not_uploaded`, `idempotency_in_progress` */
         Conflict19: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5245,7 +5245,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `identity_not_pending` */
+        /** @description Conflict: `idempotency_in_progress`, `report_decided` */
         Conflict2: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5255,7 +5255,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `invitation_required`, `job_closed`, `job_paused` */
+        /** @description Conflict: `stale_version` */
         Conflict20: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5265,7 +5265,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `job_state` */
+        /** @description Conflict: `idempotency_in_progress`, `invitation_answered` */
         Conflict21: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5275,7 +5275,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `billing_method_required`, `idempotency_in_progress` */
+        /** @description Conflict: `conflict`, `idempotency_in_progress`, `screening_questions_locked` */
         Conflict22: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5285,7 +5285,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `identity_already_verified`, `identity_pending` */
+        /** @description Conflict: `idempotency_in_progress`, `job_closed` */
         Conflict23: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5295,7 +5295,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `conflict`, `idempotency_in_progress` */
+        /** @description Conflict: `already_invited`, `idempotency_in_progress` */
         Conflict24: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5305,7 +5305,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `saved_search_limit` */
+        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `invitation_required`, `job_closed`, `job_paused` */
         Conflict25: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5315,7 +5315,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `payout_method_required` */
+        /** @description Conflict: `idempotency_in_progress`, `job_state` */
         Conflict26: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5325,7 +5325,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_funded` */
+        /** @description Conflict: `billing_method_required`, `idempotency_in_progress` */
         Conflict27: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5335,7 +5335,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `identity_already_verified`, `identity_pending` */
         Conflict28: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5345,7 +5345,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_state`, `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        /** @description Conflict: `conflict`, `idempotency_in_progress` */
         Conflict29: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5355,7 +5355,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
+        /** @description Conflict: `already_suspended`, `idempotency_in_progress` */
         Conflict3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5365,7 +5365,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `saved_search_limit` */
         Conflict30: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5375,7 +5375,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `payout_method_required` */
         Conflict31: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5385,7 +5385,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_already_pending` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_funded` */
         Conflict32: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5395,7 +5395,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_expired`, `offer_not_pending` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
         Conflict33: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5405,7 +5405,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_not_pending` */
+        /** @description Conflict: `contract_state`, `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
         Conflict34: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5415,7 +5415,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_expired` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_state` */
         Conflict35: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5425,7 +5425,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `proposal_final` */
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `milestone_state` */
         Conflict36: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5435,7 +5435,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_already_pending` */
         Conflict37: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5445,7 +5445,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `week_closed` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired`, `offer_not_pending` */
         Conflict38: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5455,7 +5455,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `stale_version` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_not_pending` */
+        Conflict39: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `report_decided` */
         Conflict4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5465,8 +5475,8 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
-        Conflict5: {
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired` */
+        Conflict40: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5476,6 +5486,56 @@ export interface components {
             };
         };
         /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        Conflict41: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `proposal_final` */
+        Conflict42: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress` */
+        Conflict43: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `week_closed` */
+        Conflict44: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `identity_not_pending` */
+        Conflict5: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `not_suspended` */
         Conflict6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5485,7 +5545,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_not_ended`, `feedback_given`, `feedback_window_closed`, `idempotency_in_progress` */
+        /** @description Conflict: `email_taken`, `idempotency_in_progress` */
         Conflict7: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5495,7 +5555,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_not_fixed`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `stale_version` */
         Conflict8: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5505,7 +5565,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
         Conflict9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5525,7 +5585,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `email_unconfirmed` */
+        /** @description Forbidden: `forbidden` */
         Forbidden10: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5535,7 +5595,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden`, `identity_not_verified` */
+        /** @description Forbidden: `forbidden` */
         Forbidden11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5555,7 +5615,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `email_unconfirmed` */
         Forbidden13: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5565,7 +5625,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `forbidden`, `identity_not_verified` */
         Forbidden14: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5585,6 +5645,36 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Forbidden: `forbidden` */
+        Forbidden16: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden17: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Forbidden: `forbidden` */
+        Forbidden18: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Forbidden: `forbidden`, `own_identity` */
         Forbidden2: {
             headers: {
@@ -5595,7 +5685,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `forbidden`, `own_account` */
         Forbidden3: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5605,7 +5695,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `account_suspended` */
         Forbidden4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5625,7 +5715,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `email_unconfirmed`, `forbidden` */
+        /** @description Forbidden: `forbidden` */
         Forbidden6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5655,7 +5745,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Forbidden: `forbidden` */
+        /** @description Forbidden: `email_unconfirmed`, `forbidden` */
         Forbidden9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5675,8 +5765,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `message_not_found`, `not_found` */
+        /** @description Not Found: `proposal_not_found` */
         NotFound10: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found: `message_not_found`, `not_found` */
+        NotFound11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5705,7 +5805,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `file_not_found`, `not_found` */
+        /** @description Not Found: `content_not_found` */
         NotFound4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5715,7 +5815,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `not_found` */
+        /** @description Not Found: `file_not_found`, `not_found` */
         NotFound5: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5735,7 +5835,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `file_not_found` */
+        /** @description Not Found: `not_found` */
         NotFound7: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5745,7 +5845,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `not_found` */
+        /** @description Not Found: `file_not_found` */
         NotFound8: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5755,7 +5855,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not Found: `proposal_not_found` */
+        /** @description Not Found: `not_found` */
         NotFound9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5967,7 +6067,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `validation_failed` */
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `upload_mismatch` */
         UnprocessableEntity11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5987,8 +6087,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity13: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `validation_failed` */
+        UnprocessableEntity14: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        UnprocessableEntity15: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -6017,7 +6137,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `validation_failed` */
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `invalid_body`, `profile_not_removable`, `validation_failed` */
         UnprocessableEntity4: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -6037,7 +6157,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `idempotency_key_reused` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity6: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -6047,7 +6167,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `idempotency_key_reused` */
         UnprocessableEntity7: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -6057,7 +6177,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `validation_failed` */
+        /** @description Unprocessable Entity: `invalid_body`, `validation_failed` */
         UnprocessableEntity8: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -6067,7 +6187,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `idempotency_key_reused`, `upload_mismatch` */
+        /** @description Unprocessable Entity: `idempotency_key_reused`, `invalid_body`, `own_content`, `validation_failed` */
         UnprocessableEntity9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -6152,6 +6272,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6184,6 +6305,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6211,6 +6333,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6252,6 +6375,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -6297,11 +6421,12 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity4"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6342,8 +6467,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6387,8 +6513,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6422,7 +6549,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6448,7 +6575,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6510,8 +6637,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden2"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict5"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6554,7 +6681,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict2"];
+            409: components["responses"]["Conflict5"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6609,6 +6736,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6650,8 +6778,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict6"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6695,8 +6824,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden3"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6736,7 +6866,7 @@ export interface operations {
             404: components["responses"]["NotFound2"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6773,9 +6903,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized2"];
+            403: components["responses"]["Forbidden4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             429: components["responses"]["TooManyRequests2"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -6807,7 +6938,7 @@ export interface operations {
             401: components["responses"]["Unauthorized3"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6842,9 +6973,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized4"];
+            403: components["responses"]["Forbidden4"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -6883,7 +7015,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            409: components["responses"]["Conflict3"];
+            409: components["responses"]["Conflict7"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -6985,10 +7117,10 @@ export interface operations {
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict4"];
+            409: components["responses"]["Conflict8"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7046,6 +7178,17 @@ export interface operations {
         };
         responses: {
             /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            /** @description Success */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
@@ -7058,10 +7201,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound4"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity3"];
+            422: components["responses"]["UnprocessableEntity9"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7129,9 +7273,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict5"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7180,7 +7324,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict6"];
+            409: components["responses"]["Conflict10"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7217,7 +7361,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7296,7 +7440,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict7"];
+            409: components["responses"]["Conflict11"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7344,9 +7488,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict8"];
+            409: components["responses"]["Conflict12"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7381,10 +7525,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict9"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict13"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7416,10 +7560,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict5"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict9"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7468,8 +7612,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict10"];
+            404: components["responses"]["NotFound5"];
+            409: components["responses"]["Conflict14"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7505,7 +7649,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7536,7 +7680,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity8"];
+            422: components["responses"]["UnprocessableEntity10"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7576,9 +7720,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden4"];
-            404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict11"];
+            403: components["responses"]["Forbidden6"];
+            404: components["responses"]["NotFound6"];
+            409: components["responses"]["Conflict15"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7680,7 +7824,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict12"];
+            409: components["responses"]["Conflict16"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7725,9 +7869,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden5"];
+            403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict13"];
+            409: components["responses"]["Conflict17"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7762,9 +7906,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden8"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict18"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7870,8 +8015,8 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict14"];
-            422: components["responses"]["UnprocessableEntity9"];
+            409: components["responses"]["Conflict19"];
+            422: components["responses"]["UnprocessableEntity11"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7909,7 +8054,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity10"];
+            422: components["responses"]["UnprocessableEntity12"];
             429: components["responses"]["TooManyRequests5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7935,7 +8080,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound6"];
+            404: components["responses"]["NotFound7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -7989,12 +8134,12 @@ export interface operations {
             };
             400: components["responses"]["BadRequest3"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden6"];
-            404: components["responses"]["NotFound7"];
-            409: components["responses"]["Conflict15"];
+            403: components["responses"]["Forbidden9"];
+            404: components["responses"]["NotFound8"];
+            409: components["responses"]["Conflict20"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity7"];
+            422: components["responses"]["UnprocessableEntity8"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8068,7 +8213,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict16"];
+            409: components["responses"]["Conflict21"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8107,7 +8252,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8133,7 +8278,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest4"];
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             429: components["responses"]["TooManyRequests5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8185,6 +8330,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound8"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8252,9 +8398,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden7"];
-            404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict17"];
+            403: components["responses"]["Forbidden10"];
+            404: components["responses"]["NotFound5"];
+            409: components["responses"]["Conflict22"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8300,7 +8446,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict18"];
+            409: components["responses"]["Conflict23"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8346,7 +8492,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict19"];
+            409: components["responses"]["Conflict24"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8384,7 +8530,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8418,9 +8564,9 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden7"];
+            403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity11"];
+            422: components["responses"]["UnprocessableEntity13"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8466,9 +8612,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden8"];
-            404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict20"];
+            403: components["responses"]["Forbidden11"];
+            404: components["responses"]["NotFound5"];
+            409: components["responses"]["Conflict25"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8506,8 +8652,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict21"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict26"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8541,8 +8687,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict23"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8587,8 +8733,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict18"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict23"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8621,7 +8767,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8670,7 +8816,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden9"];
+            403: components["responses"]["Forbidden12"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8716,7 +8862,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
-            403: components["responses"]["Forbidden9"];
+            403: components["responses"]["Forbidden12"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8754,7 +8900,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8785,7 +8931,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8826,7 +8972,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired2"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict22"];
+            409: components["responses"]["Conflict27"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8859,7 +9005,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8891,7 +9037,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity12"];
+            422: components["responses"]["UnprocessableEntity14"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8921,7 +9067,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8984,8 +9130,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound7"];
-            409: components["responses"]["Conflict23"];
+            404: components["responses"]["NotFound8"];
+            409: components["responses"]["Conflict28"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9019,7 +9165,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9050,7 +9196,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9075,7 +9221,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9145,7 +9291,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity12"];
+            422: components["responses"]["UnprocessableEntity14"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9252,7 +9398,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity11"];
+            422: components["responses"]["UnprocessableEntity13"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9302,7 +9448,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9328,8 +9474,8 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity5"];
+            404: components["responses"]["NotFound9"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9354,8 +9500,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity5"];
+            404: components["responses"]["NotFound9"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9380,8 +9526,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity5"];
+            404: components["responses"]["NotFound9"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9406,8 +9552,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound8"];
-            422: components["responses"]["UnprocessableEntity5"];
+            404: components["responses"]["NotFound9"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9446,8 +9592,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden10"];
-            409: components["responses"]["Conflict24"];
+            403: components["responses"]["Forbidden13"];
+            409: components["responses"]["Conflict29"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9540,7 +9686,7 @@ export interface operations {
             400: components["responses"]["BadRequest5"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict25"];
+            409: components["responses"]["Conflict30"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9576,7 +9722,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9606,7 +9752,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity4"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9697,11 +9843,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden11"];
-            409: components["responses"]["Conflict26"];
+            403: components["responses"]["Forbidden14"];
+            409: components["responses"]["Conflict31"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity13"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9731,10 +9877,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict27"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict32"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9775,9 +9921,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict27"];
+            409: components["responses"]["Conflict32"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9817,9 +9963,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict28"];
+            409: components["responses"]["Conflict33"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9861,7 +10007,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict29"];
+            409: components["responses"]["Conflict34"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9898,8 +10044,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict28"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict33"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9936,9 +10082,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden3"];
+            403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict30"];
+            409: components["responses"]["Conflict35"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9982,9 +10128,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden12"];
-            404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict31"];
+            403: components["responses"]["Forbidden15"];
+            404: components["responses"]["NotFound5"];
+            409: components["responses"]["Conflict36"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10037,9 +10183,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden7"];
-            404: components["responses"]["NotFound9"];
-            409: components["responses"]["Conflict32"];
+            403: components["responses"]["Forbidden10"];
+            404: components["responses"]["NotFound10"];
+            409: components["responses"]["Conflict37"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10101,10 +10247,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden13"];
+            403: components["responses"]["Forbidden16"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict33"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict38"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10136,10 +10282,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden13"];
+            403: components["responses"]["Forbidden16"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict34"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict39"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10171,10 +10317,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden14"];
+            403: components["responses"]["Forbidden17"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict35"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict40"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10238,9 +10384,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden15"];
+            403: components["responses"]["Forbidden18"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict41"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10275,10 +10421,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden7"];
+            403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10310,10 +10456,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden7"];
+            403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10347,8 +10493,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict36"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict42"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10380,10 +10526,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden15"];
+            403: components["responses"]["Forbidden18"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10408,7 +10554,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10436,7 +10582,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity5"];
+            422: components["responses"]["UnprocessableEntity6"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10477,8 +10623,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict37"];
+            404: components["responses"]["NotFound5"];
+            409: components["responses"]["Conflict43"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10519,7 +10665,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound10"];
+            404: components["responses"]["NotFound11"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -10555,8 +10701,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict38"];
-            422: components["responses"]["UnprocessableEntity6"];
+            409: components["responses"]["Conflict44"];
+            422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
