@@ -34,9 +34,12 @@ RULES_BEYOND_THE_SCHEMA = {
     "postJob": [r"hourly_rate\.min"],
     "editJob": [r"hourly_rate\.min"],
     "searchJobs": [r"budget_min"],
+    "createSavedSearch": [r"budget_min"],
     "searchFreelancers": [r"rate_max"],
     # The two documents must be different files.
     "submitIdentity": [r"proof_of_address_file_id", r"document_file_id"],
+    # A report for reason `other` says what is wrong: `details` not blank (trimmed).
+    "reportContent": [r"details"],
     # A due date is not in the past (relative to the request's time).
     "sendOffer": [r"milestones\[\d+\]\.due_date",
                   # Not to oneself.

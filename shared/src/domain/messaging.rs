@@ -46,9 +46,31 @@ impl RoomSubject {
 }
 
 /// `room_` + the id of the proposal or contract the room is about.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct RoomId(String);
+
+/// The schema states what `RoomId::parse` accepts, so a client validating against the document
+/// never sends a room id the API refuses.
+impl JsonSchema for RoomId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RoomId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let pattern = format!(
+            "^room_({}|{})_{}$",
+            ProposalId::PREFIX,
+            ContractId::PREFIX,
+            super::ids::ULID_PATTERN
+        );
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "examples": ["room_ctr_01jd5v3k8r9x2m4n6p7q8s9t0w"],
+        })
+    }
+}
 
 impl RoomId {
     pub const PREFIX: &'static str = "room";
@@ -330,6 +352,30 @@ mod tests {
 
     fn at(raw: &str) -> DateTime<Utc> {
         raw.parse().unwrap()
+    }
+
+    #[test]
+    fn the_room_id_schema_accepts_exactly_what_parse_accepts() {
+        let schema = schemars::schema_for!(RoomId);
+        let pattern = regex::Regex::new(schema.as_value()["pattern"].as_str().unwrap()).unwrap();
+        let now = at("2026-12-07T10:00:00Z");
+        for room in [
+            RoomId::for_contract(&ContractId::generate(now)),
+            RoomId::for_proposal(&ProposalId::generate(now)),
+        ] {
+            assert!(pattern.is_match(room.as_str()), "{room}");
+        }
+        for bad in [
+            "",
+            "room_",
+            "room_usr_01jd5v3k8r9x2m4n6p7q8s9t0w",
+            "ctr_01jd5v3k8r9x2m4n6p7q8s9t0w",
+        ] {
+            assert!(
+                !pattern.is_match(bad) && RoomId::parse(bad).is_none(),
+                "{bad}"
+            );
+        }
     }
 
     fn draft(text: Option<&str>, files: usize) -> MessageDraft {
