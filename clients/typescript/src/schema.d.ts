@@ -4518,7 +4518,7 @@ export interface components {
          * @enum {string}
          */
         Role: "client" | "freelancer" | "agency" | "admin";
-        /** @description `room_` + the id of the proposal or contract the room is about. */
+        /** @example room_ctr_01jd5v3k8r9x2m4n6p7q8s9t0w */
         RoomId: string;
         /** @description A room as one of its members sees it. */
         RoomView: {
