@@ -217,23 +217,33 @@ async fn settle_or_contest(
     stale(worklane::http::handler::commit_answer(app, req, tx, ApiResponse::ok(after)).await)
 }
 
+/// The dispute in the path and the caller's side of it; anyone else finds no such dispute.
+async fn party_dispute(
+    app: &App,
+    req: &ApiRequest,
+    caller: &Caller,
+) -> Result<(Dispute, Side), ApiError> {
+    let dispute = app
+        .store
+        .dispute(&dispute_id(req)?)
+        .await?
+        .filter(|d| d.is_party(&caller.user_id))
+        .ok_or(ApiError::NotFound("dispute"))?;
+    let side = if dispute.client_id == caller.user_id {
+        Side::Client
+    } else {
+        Side::Freelancer
+    };
+    Ok((dispute, side))
+}
+
 pub async fn respond(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     let body: AnswerRequest = req.json()?;
     let (accepted, message) = body.check()?;
     retry_stale(|| async {
-        let before = app
-            .store
-            .dispute(&dispute_id(&req)?)
-            .await?
-            .filter(|d| d.is_party(&caller.user_id))
-            .ok_or(ApiError::NotFound("dispute"))?;
-        let side = if before.client_id == caller.user_id {
-            Side::Client
-        } else {
-            Side::Freelancer
-        };
+        let (before, side) = party_dispute(app, &req, &caller).await?;
         let (after, settlement) = before.answer(side, accepted, message.clone(), req.now)?;
         settle_or_contest(app, &req, &before, &after, settlement, None).await
     })
@@ -274,17 +284,7 @@ pub async fn withdraw(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let caller = Caller::from_request(app.keys()?, &req)?;
     caller.require_confirmed()?;
     retry_stale(|| async {
-        let before = app
-            .store
-            .dispute(&dispute_id(&req)?)
-            .await?
-            .filter(|d| d.is_party(&caller.user_id))
-            .ok_or(ApiError::NotFound("dispute"))?;
-        let side = if before.client_id == caller.user_id {
-            Side::Client
-        } else {
-            Side::Freelancer
-        };
+        let (before, side) = party_dispute(app, &req, &caller).await?;
         let after = before.withdraw(side, req.now)?;
         let view = app.store.settlement_view(&before).await?;
         let unfrozen = match view.frozen {
