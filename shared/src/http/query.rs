@@ -111,10 +111,15 @@ impl QueryParam {
                "description": self.description, "schema": schema})
     }
 
-    /// The raw value, checked against the declaration; `None` when absent (or empty and
-    /// optional). A missing required parameter or a value of the wrong shape is a 422.
+    /// The raw value, checked against the declaration; `None` when absent. An empty text or
+    /// cursor is absent too (the schema allows the empty string), but an empty number, date
+    /// or choice is not one the schema allows: `?limit=` is a 422 like `?limit=x`. A missing
+    /// required parameter or a value of the wrong shape is a 422.
     pub fn read<'r>(&self, req: &'r ApiRequest) -> Result<Option<&'r str>, ApiError> {
-        let value = req.query_param(self.name).filter(|v| !v.is_empty());
+        let empty_is_absent = matches!(self.kind, QueryKind::Text { .. } | QueryKind::Cursor);
+        let value = req
+            .query_param(self.name)
+            .filter(|v| !v.is_empty() || !empty_is_absent);
         let Some(value) = value else {
             if self.required {
                 return Err(ApiError::validation(
@@ -270,5 +275,12 @@ mod tests {
         assert_eq!(limit.page_size(&request("limit=7")).unwrap(), 7);
         assert!(limit.page_size(&request("limit=0")).is_err());
         assert!(limit.page_size(&request("limit=101")).is_err());
+        // An empty number is not the integer the schema states; an empty cursor or text is
+        // the empty string the schema allows, read as absent.
+        assert!(limit.page_size(&request("limit=")).is_err());
+        assert_eq!(CURSOR.read(&request("cursor=")).unwrap(), None);
+        let text = QueryParam::optional("q", QueryKind::Text { max: 5 }, "q");
+        assert_eq!(text.read(&request("q=")).unwrap(), None);
+        assert!(SKILLS.read(&request("skills=")).is_err(), "empty choice");
     }
 }
