@@ -33,13 +33,24 @@ RULES_BEYOND_THE_SCHEMA = {
     # An hourly range's min must not exceed its max (two decimal strings).
     "postJob": [r"hourly_rate\.min"],
     "editJob": [r"hourly_rate\.min"],
-    "searchJobs": [r"budget_min"],
     "createSavedSearch": [r"budget_min"],
     "searchFreelancers": [r"rate_max"],
     # The two documents must be different files.
     "submitIdentity": [r"proof_of_address_file_id", r"document_file_id"],
     # A report for reason `other` says what is wrong: `details` not blank (trimmed).
     "reportContent": [r"details"],
+    # A search's keywords follow a small grammar (balanced parentheses and quotes, at most 20
+    # terms, nesting at most 8).
+    "searchJobs": [r"budget_min", r"q"],
+    # A report's range: days from 2000 to 2200, `from` not after `to`, at most 366 days; the
+    # counterparty filter of the side reported on (a freelancer's report filters by client).
+    "getEarningsReport": [r"from", r"to", r"client", r"freelancer"],
+    "getBillingsByClientReport": [r"from", r"to", r"client", r"freelancer"],
+    "getTransactionsReport": [r"from", r"to", r"client", r"freelancer"],
+    "getTimesheetsReport": [r"from", r"to", r"client", r"freelancer"],
+    "getWorkInProgressReport": [r"client", r"freelancer"],
+    # Where a dispute's refund goes is the client's choice: a freelancer sends no `refund_to`.
+    "openDispute": [r"refund_to"],
     # A due date is not in the past (relative to the request's time).
     "sendOffer": [r"milestones\[\d+\]\.due_date",
                   # Not to oneself.

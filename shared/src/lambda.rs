@@ -291,6 +291,7 @@ pub async fn handle_http(
                 now: Utc::now(),
                 idempotency: None,
                 source_ip,
+                declared_query: None,
             };
             router::run(app, route, req).await
         }

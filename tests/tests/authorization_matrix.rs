@@ -140,7 +140,9 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "getMyIdentity"
         | "listMyContentReports" => s(Mine, Freelancer),
         "listBillingMethods" | "addBillingMethod" | "listMyContracts" | "listMyJobs"
-        | "listMyOffers" | "getMyClientProfile" | "putClientProfile" => s(Mine, Client),
+        | "listMyOffers" | "getMyClientProfile" | "putClientProfile" | "listMyCardRefunds" => {
+            s(Mine, Client)
+        }
         "getMyConnects"
         | "purchaseConnects"
         | "listMyInvitations"
@@ -696,6 +698,16 @@ fn required_value(kind: QueryKind) -> String {
         QueryKind::OneOf(values) | QueryKind::ListOf { values, .. } => values[0].to_string(),
         QueryKind::Integer { default, .. } => default.to_string(),
         QueryKind::Country => "US".into(),
+        QueryKind::Category => "web-mobile-software-dev".into(),
+        // A well-formed id of the kind the pattern names (`^usr_…`).
+        QueryKind::Id { pattern, .. } => {
+            let prefix = pattern
+                .trim_start_matches('^')
+                .split('_')
+                .next()
+                .unwrap_or("");
+            format!("{prefix}_01jd5v3k8r9x2m4n6p7q8s9t0w")
+        }
         QueryKind::Amount(_) => "10.00".into(),
         QueryKind::Text { .. } | QueryKind::Cursor => "rust".into(),
     }

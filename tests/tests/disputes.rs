@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use worklane::payments::sandbox::SandboxEntry;
 use worklane_tests::{
     add_milestone, admin, fixed_contract, hourly_contract, png, ready_file, user_id, Reply, TestApp,
 };
@@ -135,7 +136,177 @@ impl Case {
     }
 }
 
+impl Case {
+    /// The client's refunds to cards (`GET /v1/me/card-refunds`), newest first.
+    async fn card_refunds(&self) -> Vec<Value> {
+        let reply = self
+            .app
+            .get("/v1/me/card-refunds", Some(&self.client.access))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["items"].as_array().unwrap().clone()
+    }
+
+    /// The amounts the sandbox refunded to cards, in this process.
+    fn refunded_by_the_sandbox(&self) -> Vec<String> {
+        self.app
+            .stack
+            .app
+            .payments()
+            .sandbox_journal()
+            .into_iter()
+            .filter_map(|entry| match entry {
+                SandboxEntry::Refunded { amount, .. } => Some(amount.amount.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 const REASON: &str = "The delivered work does not match the agreed scope.";
+
+#[tokio::test]
+async fn a_refund_to_the_card_goes_back_to_the_card_that_paid_or_stays_balance() {
+    let mut c = Case::new("2026-12-01T10:00:00Z").await;
+    // A card that takes charges but whose account is closed by the time of a refund.
+    let card = json!({"type": "card", "card": {"number": "4000000000005126",
+        "exp_month": 12, "exp_year": 2031, "cvc": "123"}});
+    let closing = c
+        .app
+        .post("/v1/me/billing-methods", Some(&c.client.access), &card)
+        .await;
+    assert_eq!(closing.status, 201, "{}", closing.body);
+    let closing = closing.body["id"].as_str().unwrap().to_string();
+
+    // $300.00 funded by the default card (4242), submitted.
+    let milestone = c.funded_milestone("300.00", true).await;
+    // Only the client says where a refund goes.
+    let by_freelancer = c
+        .open(
+            &c.freelancer.access,
+            json!({"milestone_id": milestone, "reason": REASON, "refund_to": "card"}),
+        )
+        .await;
+    assert_eq!(by_freelancer.status, 422, "{}", by_freelancer.body);
+    assert_eq!(by_freelancer.body["errors"][0]["field"], "refund_to");
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": milestone, "reason": REASON, "refund_to": "card"}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    assert_eq!(opened.body["refund_to"], "card");
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let accepted = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "Refunding in full."}),
+        )
+        .await;
+    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    // The escrow and its $15.00 client fee went back to the visa, not the balance.
+    let refunds = c.card_refunds().await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["state"], "refunded", "{refunds:?}");
+    assert_eq!(refunds[0]["amount"]["amount"], "315.00");
+    assert_eq!(refunds[0]["card"], "visa •••• 4242");
+    assert_eq!(refunds[0]["reference"], milestone.as_str());
+    assert!(refunds[0]["refunded_at"].is_string(), "{refunds:?}");
+    assert_eq!(c.refunded_by_the_sandbox(), vec!["315.00".to_string()]);
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "0.00");
+    c.app.assert_audit_clean().await;
+    // Another client sees none of it; a freelancer has no card refunds to list.
+    let stranger = c
+        .app
+        .get("/v1/me/card-refunds", Some(&c.stranger.access))
+        .await;
+    assert_eq!(stranger.body["items"], json!([]), "{}", stranger.body);
+    let freelancer = c
+        .app
+        .get("/v1/me/card-refunds", Some(&c.freelancer.access))
+        .await;
+    assert_eq!(freelancer.status, 403, "{}", freelancer.body);
+
+    // A card that refuses the refund: the money lands in the balance instead, never lost.
+    let second = add_milestone(&c.app, &c.client.access, &c.contract, "200.00").await;
+    let funded = c
+        .act(
+            &c.client.access,
+            &second,
+            "fund",
+            json!({"billing_method_id": closing}),
+        )
+        .await;
+    assert_eq!(funded.status, 200, "{}", funded.body);
+    let opened = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": second, "reason": REASON, "refund_to": "card"}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.body);
+    let id = opened.body["id"].as_str().unwrap().to_string();
+    let accepted = c
+        .on_dispute(
+            &c.freelancer.access,
+            &id,
+            "respond",
+            json!({"accept": true, "message": "Refunding."}),
+        )
+        .await;
+    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    let refunds = c.card_refunds().await;
+    let failed = refunds
+        .iter()
+        .find(|r| r["dispute_id"] == id.as_str())
+        .expect("the second refund");
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["amount"]["amount"], "210.00");
+    assert!(
+        failed["failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("account_closed"),
+        "{failed}"
+    );
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "210.00");
+    let inbox = c
+        .app
+        .get("/v1/me/notifications", Some(&c.client.access))
+        .await;
+    assert!(
+        inbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "card_refund_failed"),
+        "{}",
+        inbox.body
+    );
+    c.app.assert_audit_clean().await;
+
+    // Funded from that balance, a milestone has no card to go back to.
+    let third = add_milestone(&c.app, &c.client.access, &c.contract, "100.00").await;
+    let funded = c.act(&c.client.access, &third, "fund", json!({})).await;
+    assert_eq!(funded.status, 200, "{}", funded.body);
+    assert_eq!(c.app.wallet(&c.client.access).await["available"], "105.00");
+    let no_card = c
+        .open(
+            &c.client.access,
+            json!({"milestone_id": third, "reason": REASON, "refund_to": "card"}),
+        )
+        .await;
+    assert_eq!(
+        (no_card.status, no_card.code()),
+        (409, "not_paid_by_card"),
+        "{}",
+        no_card.body
+    );
+    assert_eq!(c.refunded_by_the_sandbox().len(), 1);
+}
 
 #[tokio::test]
 async fn a_refund_request_accepted_refunds_the_escrow_and_the_client_fee() {
@@ -630,11 +801,12 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
     let opened = c
         .open(
             &c.client.access,
-            json!({"timesheet_id": week_id, "reason": REASON}),
+            json!({"timesheet_id": week_id, "reason": REASON, "refund_to": "card"}),
         )
         .await;
     assert_eq!(opened.status, 201, "{}", opened.body);
     assert_eq!(opened.body["kind"], "hourly_hours");
+    assert_eq!(opened.body["refund_to"], "card");
     assert_eq!(opened.body["protected_amount"]["amount"], "30.00");
     assert_eq!(opened.body["respond_by"], "2026-12-19T09:00:00Z");
     let id = opened.body["id"].as_str().unwrap().to_string();
@@ -740,11 +912,30 @@ async fn an_hourly_dispute_pays_the_protected_hours_and_refunds_the_rest() {
         (Some("0.00"), Some("24.00")),
         "{freelancer}"
     );
-    // $30.00 back with half the $3.00 client fee.
+    // $30.00 back with half the $3.00 client fee, on to the card that paid the invoice, as
+    // the client chose: nothing stays in the balance.
+    let refunds = c.card_refunds().await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(
+        (
+            refunds[0]["state"].as_str(),
+            refunds[0]["amount"]["amount"].as_str(),
+            refunds[0]["reference"].as_str(),
+            refunds[0]["dispute_id"].as_str(),
+        ),
+        (
+            Some("refunded"),
+            Some("31.50"),
+            Some(week_id.as_str()),
+            Some(id.as_str())
+        ),
+        "{refunds:?}"
+    );
+    assert_eq!(c.refunded_by_the_sandbox(), vec!["31.50".to_string()]);
     let client = c.app.wallet(&c.client.access).await;
     assert_eq!(
         (client["in_escrow"].as_str(), client["available"].as_str()),
-        (Some("0.00"), Some("31.50")),
+        (Some("0.00"), Some("0.00")),
         "{client}"
     );
     c.app.assert_audit_clean().await;

@@ -7,7 +7,7 @@
 //! - `identity` (HTTP API): Identity verification - users submit ID documents, admins review them (presigned downloads) and approve or reject.
 //! - `identity-retention` (EventBridge schedule): Deletes identity documents (objects and file records) 90 days after the decision on them (reads the sparse due index).
 //! - `withdrawals` (HTTP API): Withdrawals - a verified freelancer sets available money aside for a payout; lists and reads them.
-//! - `withdrawals-processing` (SQS queue): Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
+//! - `withdrawals-processing` (SQS queue): Sends money out through the payment processor: pays out each requested withdrawal and refunds each dispute's refund to the card that paid (idempotent per withdrawal and per dispute), or returns the money to the balance.
 //! - `moderation` (HTTP API): Trust and safety - content reports (users report jobs, profiles, messages and proposals; admins dismiss, remove, warn or suspend), account suspension and reinstatement, and the append-only audit trail of admin actions.
 //! - `reports` (HTTP API): Earnings, work in progress, billings by client, transactions and timesheets reports (JSON or CSV).
 
@@ -46,7 +46,7 @@ pub const WITHDRAWALS: HttpFunction = HttpFunction {
     routes: handlers::withdrawals::routes,
 };
 
-/// `withdrawals-processing`: Pays out each requested withdrawal through the payment processor (idempotent per withdrawal), or returns the money to available.
+/// `withdrawals-processing`: Sends money out through the payment processor: pays out each requested withdrawal and refunds each dispute's refund to the card that paid (idempotent per withdrawal and per dispute), or returns the money to the balance.
 pub const WITHDRAWALS_PROCESSING: QueueFunction = QueueFunction {
     name: "withdrawals-processing",
     handler: worklane::queue_handler!(workers::withdrawals::handle),

@@ -95,6 +95,10 @@ pub struct Milestone {
     /// The client marketplace fee paid on top when funding (§10.2), refunded with the escrow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_fee: Option<Money>,
+    /// The processor charge that paid the funding, when a card paid (part of) it: what a
+    /// refund to the card gives back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_charge: Option<super::card_refund::CardCharge>,
     /// The fee schedule locked by the contract (§10.3).
     pub fee_schedule: String,
     /// The dispute that froze the escrow (§13), kept after it is settled or withdrawn: one
@@ -174,6 +178,7 @@ impl Milestone {
             freelancer_id: contract.freelancer_id.clone(),
             fee_schedule: contract.fee_schedule.clone(),
             escrow_transfer: None,
+            card_charge: None,
             client_fee: None,
             dispute_id: None,
             disputed_from: None,
@@ -249,6 +254,13 @@ impl Milestone {
         next.escrow_transfer = Some(escrow_transfer);
         next.client_fee = Some(client_fee);
         Ok(next)
+    }
+
+    /// The funding as a card paid it (`fund` first: the card is only charged for a funding
+    /// the rules allow).
+    pub fn paid_by(mut self, charge: super::card_refund::CardCharge) -> Milestone {
+        self.card_charge = Some(charge);
+        self
     }
 
     /// Work handed in; a resubmission after a change request restarts the 14 days.

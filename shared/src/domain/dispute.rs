@@ -10,6 +10,7 @@
 //! the freelancer's own acceptance: protected hours are paid.
 
 use super::arbitration::{fee_returned, ArbitrationFeeSchedule};
+use super::card_refund::{CardCharge, RefundTo};
 use super::contract::{Milestone, MilestoneState};
 use super::fees::round_cents;
 use super::hourly::{Timesheet, TimesheetId, HOURLY_DISPUTE_RESPONSE, SEGMENTS_PER_HOUR};
@@ -171,6 +172,10 @@ pub struct Dispute {
     /// What contesting costs, and who paid it (absent on disputes opened before the fee).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitration_fee: Option<ArbitrationFee>,
+    /// Where what the outcome gives back to the client goes: their balance, or the card that
+    /// paid (`GET /v1/me/card-refunds` follows it); the client's choice when opening.
+    #[serde(default)]
+    pub refund_to: RefundTo,
     pub version: u64,
 }
 
@@ -198,6 +203,12 @@ pub enum DisputeRuleViolation {
     ShareOutOfRange { min: Money, max: Money },
     #[error("a split needs freelancer_amount; release and refund take none")]
     ShareMismatch,
+    #[error("where a refund goes is the client's choice; leave refund_to out")]
+    RefundChoiceIsTheClients,
+    #[error(
+        "no card paid for this: it was paid from your Worklane balance, where a refund goes back"
+    )]
+    NotPaidByCard,
 }
 
 /// What a dispute is opened on (`POST /v1/disputes`).
@@ -251,10 +262,16 @@ pub struct DisputeRequest {
     pub timesheet_id: Option<String>,
     #[schemars(transform = DISPUTE_REASON.schema())]
     pub reason: String,
+    /// The client's choice of where what the dispute gives back goes: `balance` (the
+    /// default; spent first by the next funding) or `card` (back to the card that paid, up to
+    /// what it paid). Only the client chooses.
+    #[serde(default)]
+    pub refund_to: Option<RefundTo>,
 }
 
 impl DisputeRequest {
-    pub fn check(&self) -> Result<(DisputeTarget, String), Violations> {
+    /// The target, the reason and where a refund goes.
+    pub fn check(&self) -> Result<(DisputeTarget, String, RefundTo), Violations> {
         let mut v = Violations::default();
         let reason = DISPUTE_REASON.check(&mut v, "reason", &self.reason);
         let target = match (&self.milestone_id, &self.timesheet_id) {
@@ -275,7 +292,11 @@ impl DisputeRequest {
             }
         };
         v.into_result()?;
-        Ok((target.expect("checked"), reason))
+        Ok((
+            target.expect("checked"),
+            reason,
+            self.refund_to.unwrap_or_default(),
+        ))
     }
 }
 
@@ -418,6 +439,7 @@ impl Dispute {
             resolution: None,
             withdrawn_at: None,
             arbitration_fee: None,
+            refund_to: RefundTo::Balance,
             version: 1,
         }
     }
@@ -466,8 +488,28 @@ impl Dispute {
             resolution: None,
             withdrawn_at: None,
             arbitration_fee: None,
+            refund_to: RefundTo::Balance,
             version: 1,
         })
+    }
+
+    /// Where the client wants what comes back: a card only when the client opened it and a
+    /// card paid for the subject (`charge`).
+    pub fn refunding_to(
+        mut self,
+        to: RefundTo,
+        charge: Option<&CardCharge>,
+    ) -> Result<Self, DisputeRuleViolation> {
+        if to == RefundTo::Card {
+            if self.opened_by != Side::Client {
+                return Err(DisputeRuleViolation::RefundChoiceIsTheClients);
+            }
+            if charge.is_none() {
+                return Err(DisputeRuleViolation::NotPaidByCard);
+            }
+        }
+        self.refund_to = to;
+        Ok(self)
     }
 
     /// Prices what contesting this dispute costs (`schedule`: the one in force at opening).
@@ -1030,11 +1072,43 @@ mod tests {
     }
 
     #[test]
+    fn only_the_client_sends_a_refund_to_the_card_that_paid() {
+        let m = milestone(MilestoneState::Submitted);
+        let now = t("2026-12-02T10:00:00Z");
+        let open = |by| {
+            Dispute::milestone(DisputeId::generate(now), &m, by, "reason".into(), now).unwrap()
+        };
+        let card = CardCharge {
+            charge_id: "ch_sbx_1".into(),
+            amount: usd("315.00"),
+            method: "visa •••• 4242".into(),
+        };
+        let chosen = open(Side::Client)
+            .refunding_to(RefundTo::Card, Some(&card))
+            .unwrap();
+        assert_eq!(chosen.refund_to, RefundTo::Card);
+        assert_eq!(
+            open(Side::Client).refunding_to(RefundTo::Card, None),
+            Err(DisputeRuleViolation::NotPaidByCard)
+        );
+        assert_eq!(
+            open(Side::Freelancer).refunding_to(RefundTo::Card, Some(&card)),
+            Err(DisputeRuleViolation::RefundChoiceIsTheClients)
+        );
+        // The default needs no card and is anyone's.
+        let default = open(Side::Freelancer)
+            .refunding_to(RefundTo::Balance, None)
+            .unwrap();
+        assert_eq!(default.refund_to, RefundTo::Balance);
+    }
+
+    #[test]
     fn requests_name_exactly_one_subject() {
         let request = |milestone: Option<&str>, week: Option<&str>| DisputeRequest {
             milestone_id: milestone.and_then(MilestoneId::parse),
             timesheet_id: week.map(String::from),
             reason: "the work was not delivered".into(),
+            refund_to: None,
         };
         let id = MilestoneId::generate(t("2026-12-01T00:00:00Z"));
         assert!(request(None, None).check().is_err());

@@ -266,6 +266,27 @@ pub enum EventPayload {
         amount: super::money::Money,
         reason: String,
     },
+    /// A dispute's refund to the card that paid was set aside from the client's balance; the
+    /// processing worker asks the processor for it.
+    CardRefundRequested {
+        dispute_id: super::ids::DisputeId,
+        client_id: UserId,
+        amount: super::money::Money,
+    },
+    /// The processor gave `amount` back to the card (`method`).
+    CardRefunded {
+        dispute_id: super::ids::DisputeId,
+        client_id: UserId,
+        amount: super::money::Money,
+        method: String,
+    },
+    /// The processor refused the card refund; `amount` is back in the client's balance.
+    CardRefundFailed {
+        dispute_id: super::ids::DisputeId,
+        client_id: UserId,
+        amount: super::money::Money,
+        reason: String,
+    },
     /// One side left feedback on an ended contract (its content stays hidden until revealed).
     FeedbackSubmitted {
         contract_id: super::ids::ContractId,
@@ -351,6 +372,9 @@ impl DomainEvent {
             EventPayload::WithdrawalRequested { .. } => "WithdrawalRequested",
             EventPayload::WithdrawalPaid { .. } => "WithdrawalPaid",
             EventPayload::WithdrawalReturned { .. } => "WithdrawalReturned",
+            EventPayload::CardRefundRequested { .. } => "CardRefundRequested",
+            EventPayload::CardRefunded { .. } => "CardRefunded",
+            EventPayload::CardRefundFailed { .. } => "CardRefundFailed",
             EventPayload::FeedbackSubmitted { .. } => "FeedbackSubmitted",
             EventPayload::FeedbackRevealed { .. } => "FeedbackRevealed",
             EventPayload::WeekInvoiced { .. } => "WeekInvoiced",

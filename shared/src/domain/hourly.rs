@@ -611,6 +611,19 @@ impl Invoice {
             currency: self.amount.currency,
         }
     }
+
+    /// The share of the client fee that goes back with `refunded` of the invoice (§10.2).
+    pub fn client_fee_back(&self, refunded: Money) -> Money {
+        Money {
+            amount: super::fees::client_fee_refund(
+                self.client_fee.amount,
+                self.amount.amount,
+                Decimal::ZERO,
+                refunded.amount,
+            ),
+            currency: self.client_fee.currency,
+        }
+    }
 }
 
 /// The invoice of a week's `segments` (any order): the first `limit` hours worked are
@@ -719,6 +732,9 @@ pub struct Timesheet {
     /// The pending ledger transfer holding the invoice amount during review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_transfer: Option<TransferId>,
+    /// The processor charge that paid the invoice: what a refund to the card gives back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_charge: Option<super::card_refund::CardCharge>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disputed_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -771,6 +787,7 @@ impl Timesheet {
             charge: None,
             charged_at: None,
             hold_transfer: None,
+            card_charge: None,
             disputed_at: None,
             dispute_id: None,
             released_at: None,
@@ -858,6 +875,7 @@ impl Timesheet {
     pub fn charged(
         &self,
         hold: TransferId,
+        card_charge: super::card_refund::CardCharge,
         now: DateTime<Utc>,
     ) -> Result<Self, TimesheetRuleViolation> {
         if self.state != TimesheetState::PaymentDue {
@@ -868,6 +886,7 @@ impl Timesheet {
         next.charge = None;
         next.charged_at = Some(now);
         next.hold_transfer = Some(hold);
+        next.card_charge = Some(card_charge);
         Ok(next)
     }
 
@@ -1375,6 +1394,11 @@ mod tests {
         let held = failed
             .charged(
                 TransferId::generate(t("2026-12-15T12:00:00Z")),
+                crate::domain::card_refund::CardCharge {
+                    charge_id: "ch_sbx_1".into(),
+                    amount: failed.invoice.as_ref().unwrap().total(),
+                    method: "visa •••• 4242".into(),
+                },
                 t("2026-12-15T12:00:00Z"),
             )
             .unwrap();

@@ -60,6 +60,13 @@ impl AccountId {
         Self(format!("payouts:{user}"))
     }
 
+    /// A client's refunds to cards on their way out: requested, not yet refunded or returned
+    /// to the balance. Apart from `payouts_in_flight`, which is the same user's as a
+    /// freelancer.
+    pub fn card_refunds_in_flight(user: &UserId) -> Self {
+        Self(format!("refunds:{user}"))
+    }
+
     /// The platform's arbitration fees: held here (pending) from the escalating party while
     /// an admin mediates, posted for the part the platform keeps.
     pub fn arbitration_fees() -> Self {
@@ -75,7 +82,7 @@ impl AccountId {
         let (kind, rest) = raw.split_once(':')?;
         let ok = match kind {
             "world" => rest == "USD",
-            "client" | "earnings" | "available" | "review" | "payouts" => {
+            "client" | "earnings" | "available" | "review" | "payouts" | "refunds" => {
                 UserId::parse(rest).is_some()
             }
             "fees" => rest.parse::<u64>().is_ok_and(|n| n < FEE_SHARDS),
@@ -144,6 +151,10 @@ pub enum TransferCode {
     /// A failed payout's whole amount (fee included) back to available.
     WithdrawalReturn,
     ConnectsPurchase,
+    /// Money a dispute gave back, on its way to the card that paid (set aside, then out).
+    CardRefund,
+    /// A refused card refund's amount back to the client's balance.
+    CardRefundReturn,
     /// The arbitration fee of a contested dispute: held from the escalating party, then
     /// posted for the platform's share (the rest back to the payer) or voided.
     ArbitrationFee,
@@ -549,6 +560,7 @@ mod tests {
         let user = UserId::generate(at());
         assert!(AccountId::parse(AccountId::client(&user).as_str()).is_some());
         assert!(AccountId::parse(AccountId::payouts_in_flight(&user).as_str()).is_some());
+        assert!(AccountId::parse(AccountId::card_refunds_in_flight(&user).as_str()).is_some());
         assert!(AccountId::parse("fees:07").is_some());
         assert!(AccountId::parse("fees:08").is_none());
         assert!(AccountId::parse("client:nobody").is_none());

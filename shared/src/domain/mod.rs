@@ -4,6 +4,7 @@ pub mod account;
 pub mod arbitration;
 pub mod audit;
 pub mod billing;
+pub mod card_refund;
 pub mod catalogue;
 pub mod connects;
 pub mod contract;

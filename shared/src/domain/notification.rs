@@ -103,6 +103,8 @@ pub enum NotificationKind {
     IdentityRejected,
     WithdrawalPaid,
     WithdrawalReturned,
+    CardRefunded,
+    CardRefundFailed,
     ContentRemoved,
     AccountWarned,
 }
@@ -144,6 +146,8 @@ impl NotificationKind {
             IdentityRejected => "identity_rejected",
             WithdrawalPaid => "withdrawal_paid",
             WithdrawalReturned => "withdrawal_returned",
+            CardRefunded => "card_refunded",
+            CardRefundFailed => "card_refund_failed",
             ContentRemoved => "content_removed",
             AccountWarned => "account_warned",
         }
@@ -170,6 +174,8 @@ impl NotificationKind {
                 | IdentityRejected
                 | WithdrawalPaid
                 | WithdrawalReturned
+                | CardRefunded
+                | CardRefundFailed
                 | ContentRemoved
                 | AccountWarned
         )
@@ -777,6 +783,33 @@ pub fn drafts(event: &DomainEvent, milestone: Option<&Milestone>) -> Vec<Draft> 
             ),
         )
         .links(|l| l.withdrawal_id = Some(withdrawal_id.clone()))],
+        EventPayload::CardRefunded {
+            dispute_id,
+            client_id,
+            amount,
+            method,
+        } => vec![Draft::new(
+            client_id,
+            K::CardRefunded,
+            "Refund sent to your card",
+            format!("{amount} from the dispute is on its way back to {method}."),
+        )
+        .links(|l| l.dispute_id = Some(dispute_id.clone()))],
+        EventPayload::CardRefundFailed {
+            dispute_id,
+            client_id,
+            amount,
+            reason,
+        } => vec![Draft::new(
+            client_id,
+            K::CardRefundFailed,
+            "Refund to your card failed",
+            format!(
+                "The card refused the refund ({reason}); the {amount} is in your Worklane \
+                 balance, where your next funding spends it first."
+            ),
+        )
+        .links(|l| l.dispute_id = Some(dispute_id.clone()))],
         EventPayload::ContentRemoved {
             owner_id,
             content,

@@ -174,8 +174,9 @@ fn parse_date(violations: &mut Violations, field: &str, raw: &str) -> Option<Nai
 impl ReportQuery {
     /// Checks the query string of a report request. `default_side` applies without `role`
     /// (the handler picks it from the caller's roles); `today` is the request's UTC date.
-    /// An empty value counts as absent (`?from=&to=` asks for the defaults); a parameter the
-    /// report does not take is an error rather than silently ignored.
+    /// A parameter the report does not take is an error rather than silently ignored, and so
+    /// is an empty value (`?from=` is not a date: leave it out for the default), as the
+    /// document states each parameter's shape.
     pub fn parse(
         kind: ReportKind,
         params: &[(String, String)],
@@ -197,7 +198,7 @@ impl ReportQuery {
         let get = |name: &str| {
             params
                 .iter()
-                .find(|(key, value)| key == name && !value.is_empty())
+                .find(|(key, _)| key == name)
                 .map(|(_, value)| value.as_str())
         };
         let side = match get("role") {
@@ -578,7 +579,12 @@ pub fn own_accounts(side: Side, user: &UserId) -> Vec<AccountId> {
             AccountId::available(user),
             AccountId::payouts_in_flight(user),
         ],
-        Side::Client => vec![AccountId::client(user)],
+        // A refund to a card leaves through the in-flight account: its way out to the world
+        // counts against what was charged.
+        Side::Client => vec![
+            AccountId::client(user),
+            AccountId::card_refunds_in_flight(user),
+        ],
     }
 }
 
@@ -1639,12 +1645,13 @@ mod tests {
         let range = q.range.unwrap();
         assert_eq!((range.from, range.to), (d("2026-11-15"), d("2026-12-14")));
         assert_eq!(range.days(), 30);
-        // `?from=&to=` (empty values) asks for the defaults too.
+        // An empty value is not a date (nor a format): the document states their shapes.
         let empty = query(
             ReportKind::Earnings,
-            &[("from", ""), ("to", ""), ("format", "csv")],
-        );
-        assert_eq!(empty.unwrap().range, Some(range));
+            &[("from", ""), ("to", ""), ("format", "")],
+        )
+        .unwrap_err();
+        assert_eq!(empty, ["format", "from", "to"]);
         let december = query(
             ReportKind::Transactions,
             &[

@@ -233,6 +233,10 @@ impl From<DisputeRuleViolation> for ApiError {
             | DisputeRuleViolation::ShareMismatch => {
                 return ApiError::validation("freelancer_amount", violation.to_string())
             }
+            DisputeRuleViolation::RefundChoiceIsTheClients => {
+                return ApiError::validation("refund_to", violation.to_string())
+            }
+            DisputeRuleViolation::NotPaidByCard => "not_paid_by_card",
             DisputeRuleViolation::DeadlinePassed => "deadline_passed",
             DisputeRuleViolation::NotDue | DisputeRuleViolation::WrongState(_) => "dispute_state",
             DisputeRuleViolation::MilestoneNotDisputable(_)

@@ -34,6 +34,13 @@ pub enum QueryKind {
     Amount(AmountRule),
     /// An ISO 3166-1 alpha-2 country code, uppercase.
     Country,
+    /// A job category's slug from the catalogue.
+    Category,
+    /// A typed id: `pattern` as the schema states it, `parses` the id type's own parser.
+    Id {
+        pattern: &'static str,
+        parses: fn(&str) -> bool,
+    },
     /// An opaque cursor from a previous page's `next_cursor`.
     Cursor,
 }
@@ -105,6 +112,14 @@ impl QueryParam {
                     .collect();
                 json!({"type": "string", "enum": codes})
             }
+            QueryKind::Category => {
+                let slugs: Vec<&str> = crate::domain::catalogue::CATEGORIES
+                    .iter()
+                    .map(|(slug, _)| *slug)
+                    .collect();
+                json!({"type": "string", "enum": slugs})
+            }
+            QueryKind::Id { pattern, .. } => json!({"type": "string", "pattern": pattern}),
             QueryKind::Cursor => json!({"type": "string"}),
         };
         json!({"name": self.name, "in": "query", "required": self.required,
@@ -169,6 +184,12 @@ impl QueryParam {
             }
             QueryKind::Country if !crate::domain::profile::is_country(value) => {
                 wrong("an ISO 3166-1 alpha-2 country code, uppercase (e.g. US, DE)".into())
+            }
+            QueryKind::Category if !crate::domain::catalogue::is_category(value) => {
+                wrong("a category slug from GET /v1/catalogue".into())
+            }
+            QueryKind::Id { pattern, parses } if !parses(value) => {
+                wrong(format!("an id matching {pattern}"))
             }
             _ => Ok(Some(value)),
         }

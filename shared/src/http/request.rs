@@ -29,6 +29,9 @@ pub struct ApiRequest {
     /// the local server's peer): the key of per-address rate limits. Never a header a client
     /// could write.
     pub source_ip: Option<std::net::IpAddr>,
+    /// The query parameters the matched route declares (`Route::with_query`), set by the
+    /// router: `query_param` reads only those, so the OpenAPI document states each one.
+    pub declared_query: Option<&'static [super::query::QueryParam]>,
 }
 
 impl ApiRequest {
@@ -48,6 +51,7 @@ impl ApiRequest {
             now,
             idempotency: None,
             source_ip: None,
+            declared_query: None,
         }
     }
 
@@ -67,7 +71,17 @@ impl ApiRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// A query parameter's raw value. A route reads only what it declares: a debug build
+    /// (every test and contract run) refuses an undeclared read loudly, since the document
+    /// would not state it; routing outside the router (unit tests) declares nothing.
     pub fn query_param(&self, name: &str) -> Option<&str> {
+        debug_assert!(
+            self.declared_query
+                .is_none_or(|declared| declared.iter().any(|param| param.name == name)),
+            "{} {} reads the query parameter `{name}` without declaring it (Route::with_query)",
+            self.method,
+            self.path
+        );
         self.query
             .iter()
             .find(|(key, _)| key == name)
@@ -346,5 +360,17 @@ mod tests {
         assert_eq!(req.query_param("q"), Some("rust \"web api\""));
         assert_eq!(req.query_param("cursor"), Some(""));
         assert_eq!(req.query_param("missing"), None);
+    }
+
+    /// What keeps the document complete: a routed request reads only what its route
+    /// declares (checked in debug builds, which every suite runs).
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "reads the query parameter `limit` without declaring it")]
+    fn a_route_cannot_read_a_parameter_it_does_not_declare() {
+        let mut req = ApiRequest::new(Method::GET, "/v1/rooms?limit=5&cursor=", Utc::now());
+        req.declared_query = Some(&[super::super::query::CURSOR]);
+        assert_eq!(req.query_param("cursor"), Some(""));
+        req.query_param("limit");
     }
 }

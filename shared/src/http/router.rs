@@ -250,7 +250,8 @@ pub async fn run(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
     .await
 }
 
-async fn call(app: &App, route: &Route, req: ApiRequest) -> ApiResponse {
+async fn call(app: &App, route: &Route, mut req: ApiRequest) -> ApiResponse {
+    req.declared_query = Some(route.query);
     let request_id = req.request_id.clone();
     // Who is asking comes before what is asked: without a valid token a bearer route answers
     // 401 whatever its body, so a stranger learns nothing from validation messages.

@@ -10,6 +10,7 @@
 //! | card 4000000000000002 | `card_declined` | — |
 //! | card 4000000000000341 | ok | `card_declined` |
 //! | card 4000000000009995 | ok | `insufficient_funds` |
+//! | card 4000000000005126 | ok | ok; a refund of its charges fails (`account_closed`) |
 //! | bank routing 110000000, account 000123456789 | ok | ok |
 //! | bank account 000111111113 | `bank_account_declined` | — |
 //! | bank account 000111111116 | ok | `account_closed` |
@@ -33,16 +34,21 @@ pub const CLOSED_WALLET: &str = "closed@sandbox.test";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
     Succeeds,
+    /// Charges go through; refunds of them fail, as when the card was closed since.
+    RefundsFail,
     Declines(DeclineCode),
 }
 
 const TOKEN_PREFIX: &str = "tok_sbx_";
 const CHARGE_PREFIX: &str = "ch_sbx_";
+/// What follows `CHARGE_PREFIX` in the id of a charge whose refunds fail.
+const UNREFUNDABLE: &str = "norefund_";
 
 impl Outcome {
     fn tag(self) -> &'static str {
         match self {
             Outcome::Succeeds => "ok",
+            Outcome::RefundsFail => "norefund",
             Outcome::Declines(DeclineCode::CardDeclined) => "declined",
             Outcome::Declines(DeclineCode::InsufficientFunds) => "nofunds",
             Outcome::Declines(DeclineCode::AccountClosed) => "closed",
@@ -53,6 +59,7 @@ impl Outcome {
     fn from_tag(tag: &str) -> Option<Self> {
         [
             Outcome::Succeeds,
+            Outcome::RefundsFail,
             Outcome::Declines(DeclineCode::CardDeclined),
             Outcome::Declines(DeclineCode::InsufficientFunds),
             Outcome::Declines(DeclineCode::AccountClosed),
@@ -111,6 +118,7 @@ fn card_outcome(number: &str) -> Result<Outcome, PaymentError> {
         }
         "4000000000000341" => Ok(Outcome::Declines(DeclineCode::CardDeclined)),
         "4000000000009995" => Ok(Outcome::Declines(DeclineCode::InsufficientFunds)),
+        "4000000000005126" => Ok(Outcome::RefundsFail),
         "4000000000000002" => Err(declined(DeclineCode::CardDeclined, "the card was declined")),
         _ => Err(declined(
             DeclineCode::CardDeclined,
@@ -167,7 +175,7 @@ fn movable(amount: Money) -> Result<(), PaymentError> {
 
 fn settle(outcome: Outcome) -> Result<(), PaymentError> {
     match outcome {
-        Outcome::Succeeds => Ok(()),
+        Outcome::Succeeds | Outcome::RefundsFail => Ok(()),
         Outcome::Declines(code) => Err(declined(
             code,
             match code {
@@ -235,7 +243,15 @@ impl Sandbox {
         let outcome = outcome_of(method_token)?;
         movable(amount)?;
         settle(outcome)?;
-        let id = format!("{CHARGE_PREFIX}{}", derived("charge", idempotency_key));
+        let unrefundable = if outcome == Outcome::RefundsFail {
+            UNREFUNDABLE
+        } else {
+            ""
+        };
+        let id = format!(
+            "{CHARGE_PREFIX}{unrefundable}{}",
+            derived("charge", idempotency_key)
+        );
         self.note(SandboxEntry::Charged {
             id: id.clone(),
             amount,
@@ -266,10 +282,16 @@ impl Sandbox {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<Refund, PaymentError> {
-        if !charge_id.starts_with(CHARGE_PREFIX) {
+        let Some(charge) = charge_id.strip_prefix(CHARGE_PREFIX) else {
             return Err(PaymentError::Invalid("no such charge".into()));
-        }
+        };
         movable(amount)?;
+        if charge.starts_with(UNREFUNDABLE) {
+            return Err(declined(
+                DeclineCode::AccountClosed,
+                "the card's account is closed: it takes no refunds",
+            ));
+        }
         self.note(SandboxEntry::Refunded {
             charge_id: charge_id.to_string(),
             amount,
@@ -440,6 +462,19 @@ mod tests {
         let r1 = sandbox.refund(&a.id, usd("4"), "refund-1").unwrap();
         assert_eq!(r1, sandbox.refund(&a.id, usd("4"), "refund-1").unwrap());
         assert!(sandbox.refund("ch_live_x", usd("4"), "refund-2").is_err());
+        let closed_later = sandbox
+            .add_billing_method("bm_3", &card("4000000000005126"))
+            .unwrap();
+        let kept = sandbox
+            .charge(&closed_later.token, usd("10"), "transfer-3")
+            .unwrap();
+        assert!(matches!(
+            sandbox.refund(&kept.id, usd("10"), "refund-3"),
+            Err(PaymentError::Declined {
+                code: DeclineCode::AccountClosed,
+                ..
+            })
+        ));
         let p1 = sandbox.payout(&visa.token, usd("3"), "payout-1").unwrap();
         assert_eq!(
             p1.id,

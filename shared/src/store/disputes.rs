@@ -9,6 +9,7 @@
 //! (`DUE#dispute-deadline`), a contested one in gsi1 under `DISPUTES#MEDIATION` (oldest
 //! first): the deadline schedule and the admins' queue read only those.
 
+use super::card_refunds;
 use super::escrow::{hold_of as milestone_hold, refund_tx, release_tx, Lifetime};
 use super::hourly::{settle_week_tx, timesheet_key, timesheet_put_op, TimesheetRecord};
 use super::keys;
@@ -16,6 +17,7 @@ use super::ledger::Movement;
 use super::milestones::{milestone_put_op, MilestoneRecord};
 use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
+use crate::domain::card_refund::{CardCharge, CardRefund, RefundTo};
 use crate::domain::contract::Milestone;
 use crate::domain::dispute::{Dispute, DisputeState, DisputeSubject, Settlement};
 use crate::domain::events::{DomainEvent, EventPayload};
@@ -24,7 +26,9 @@ use crate::domain::hourly::{Payment, Timesheet};
 use crate::domain::ids::DisputeId;
 use crate::domain::ids::TransferId;
 use crate::domain::ledger::{AccountId, Phase, Transfer, TransferCode};
+use crate::domain::money::Money;
 use crate::domain::offer::{Contract, Side};
+use crate::domain::payment::{refunded_client_fee, Release};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -345,34 +349,60 @@ pub fn settle_tx(
     view: &SettlementView,
     now: DateTime<Utc>,
 ) -> Result<Tx, StoreError> {
-    // The fee's end nets with the settlement's own transfers: a client may get both a
-    // refund and the fee back, and an account takes one update per transaction.
+    // The fee's end and a refund to the card net with the settlement's own transfers: a
+    // client may get a refund and the fee back and send them on to the card, and an account
+    // takes one update per transaction.
     let fee = arbitration_settlement(after, now);
-    let tx = match &view.frozen {
+    let (tx, card_refund) = match &view.frozen {
         Frozen::Milestone(milestone) => {
             let (settled, payout) = milestone
                 .settle_dispute(settlement.to_freelancer, now)
                 .map_err(corrupt)?;
             let hold = milestone_hold(milestone)
                 .ok_or_else(|| corrupt(format!("{} has no escrow hold", milestone.id)))?;
+            let to_card = |back: Money| {
+                card_refund_of(
+                    after,
+                    milestone.id.to_string(),
+                    milestone.card_charge.as_ref(),
+                    back,
+                    now,
+                )
+            };
             match payout {
                 Some(payout) => {
                     let schedule = schedule(&milestone.fee_schedule)?;
-                    release_tx(
+                    let release = Release::of(milestone, payout, &schedule);
+                    let card_refund = to_card(
+                        payout
+                            .back_to_client
+                            .checked_add(release.client_fee_back)
+                            .map_err(corrupt)?,
+                    );
+                    let tx = release_tx(
                         milestone,
                         &settled,
-                        &crate::domain::payment::Release::of(milestone, payout, &schedule),
+                        &release,
                         &hold,
                         &schedule,
                         &view.lifetime,
                         false,
                         now,
-                        fee,
+                        with_set_aside(fee, card_refund.as_ref()),
                     )
                     .map_err(corrupt)?
-                    .0
+                    .0;
+                    (tx, card_refund)
                 }
-                None => refund_tx(milestone, &settled, &hold, now, fee).map_err(corrupt)?,
+                None => {
+                    let fee_back = refunded_client_fee(milestone)
+                        .unwrap_or(Money::zero(milestone.amount.currency));
+                    let card_refund =
+                        to_card(milestone.amount.checked_add(fee_back).map_err(corrupt)?);
+                    let extra = with_set_aside(fee, card_refund.as_ref());
+                    let tx = refund_tx(milestone, &settled, &hold, now, extra).map_err(corrupt)?;
+                    (tx, card_refund)
+                }
             }
         }
         Frozen::Week(week) => {
@@ -387,9 +417,21 @@ pub fn settle_tx(
             let settled = week
                 .settle_dispute(payment, settlement.to_client, now)
                 .map_err(corrupt)?;
-            let tx = settle_week_tx(week, &settled, &schedule, &view.lifetime, now, fee)
+            let back = settlement
+                .to_client
+                .checked_add(invoice.client_fee_back(settlement.to_client))
                 .map_err(corrupt)?;
-            match view
+            let card_refund = card_refund_of(
+                after,
+                week.id.to_string(),
+                week.card_charge.as_ref(),
+                back,
+                now,
+            );
+            let extra = with_set_aside(fee, card_refund.as_ref());
+            let tx = settle_week_tx(week, &settled, &schedule, &view.lifetime, now, extra)
+                .map_err(corrupt)?;
+            let tx = match view
                 .contract
                 .as_ref()
                 .and_then(|c| Some((c, c.hourly_dispute_closed(&before.id, now)?)))
@@ -398,7 +440,8 @@ pub fn settle_tx(
                     super::contracts::contract_put_op(tx, &resumed, Some(was.version))
                 }
                 None => tx,
-            }
+            };
+            (tx, card_refund)
         }
     };
     let resolution = after
@@ -431,7 +474,40 @@ pub fn settle_tx(
             None,
         );
     }
+    if let Some(refund) = &card_refund {
+        tx = card_refunds::request(tx, refund);
+    }
     Ok(tx)
+}
+
+/// The refund to the card of `back` (what the settlement gives the client, fee share
+/// included), when the client chose the card and one paid for the subject.
+fn card_refund_of(
+    dispute: &Dispute,
+    reference: String,
+    charge: Option<&CardCharge>,
+    back: Money,
+    now: DateTime<Utc>,
+) -> Option<CardRefund> {
+    if dispute.refund_to != RefundTo::Card {
+        return None;
+    }
+    CardRefund::of(
+        dispute.id.clone(),
+        dispute.client_id.clone(),
+        reference,
+        charge?,
+        back,
+        now,
+    )
+}
+
+/// `extra` with the refund's set-aside from the client's balance, when there is one.
+fn with_set_aside(extra: Movement, refund: Option<&CardRefund>) -> Movement {
+    match refund {
+        Some(refund) => extra.transfer(refund.set_aside()),
+        None => extra,
+    }
 }
 
 /// The mark a dispute lost by the freelancer leaves on its contract (read by the reputation).

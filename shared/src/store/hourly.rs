@@ -17,7 +17,7 @@ use super::ledger::Movement;
 use super::Label;
 use super::{from_item, key, Cond, Item, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
-use crate::domain::fees::{client_fee_refund, FeeSchedule};
+use crate::domain::fees::FeeSchedule;
 use crate::domain::hourly::{
     BillingWeek, Payment, SegmentId, TimeSegment, Timesheet, TimesheetId, TimesheetState,
 };
@@ -372,12 +372,7 @@ pub fn settle_week_tx(
     let mut movement = extra;
     let tx = timesheet_put_op(Tx::new(), before, after);
     if refunded.amount > Decimal::ZERO {
-        let back = client_fee_refund(
-            invoice.client_fee.amount,
-            invoice.amount.amount,
-            Decimal::ZERO,
-            refunded.amount,
-        );
+        let back = invoice.client_fee_back(refunded).amount;
         if back > Decimal::ZERO {
             movement = movement.transfer(
                 Transfer::new(

@@ -354,6 +354,17 @@ pub fn withdrawal(user: &UserId, id: &crate::domain::ids::WithdrawalId) -> (Stri
 
 pub const WITHDRAWAL_PREFIX: &str = "WITHDRAWAL#";
 
+/// A dispute's refund to the card that paid, in the client's partition: keyed by the dispute
+/// (one per dispute; dispute ids are time-ordered, so a Query lists them newest first).
+pub fn card_refund(client: &UserId, dispute: &crate::domain::ids::DisputeId) -> (String, String) {
+    (
+        format!("USER#{client}"),
+        format!("{CARD_REFUND_PREFIX}{dispute}"),
+    )
+}
+
+pub const CARD_REFUND_PREFIX: &str = "CARDREFUND#";
+
 /// A content report (docs/trust-and-safety.md).
 pub fn content_report(id: &crate::domain::ids::ContentReportId) -> (String, String) {
     (format!("CONTENTREPORT#{id}"), "CONTENTREPORT".into())

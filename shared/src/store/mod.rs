@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod card_refunds;
 pub mod connects;
 pub mod contracts;
 pub mod disputes;

@@ -18,6 +18,7 @@ use super::keys::{self, as_key};
 use super::Label;
 use super::{from_item, Cond, Item, Store, StoreError, Tx, TxError};
 use crate::domain::billing::{card_expired, BillingMethodKind};
+use crate::domain::card_refund::CardCharge;
 use crate::domain::ids::{BillingMethodId, PayoutMethodId, UserId};
 use crate::domain::payout::PayoutKind;
 use chrono::{DateTime, Utc};
@@ -47,6 +48,15 @@ pub struct BillingMethodRecord {
 }
 
 impl BillingMethodRecord {
+    /// What a charge of this method was, as the charged milestone or week remembers it.
+    pub fn card_charge(&self, charge: crate::payments::Charge) -> CardCharge {
+        CardCharge {
+            charge_id: charge.id,
+            amount: charge.amount,
+            method: format!("{} •••• {}", self.brand, self.last4),
+        }
+    }
+
     /// Cards stop working after their expiry month; bank accounts do not expire.
     pub fn usable_at(&self, now: DateTime<Utc>) -> bool {
         match (self.exp_month, self.exp_year) {

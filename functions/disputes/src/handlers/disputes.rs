@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use worklane::domain::account::Role;
 use worklane::domain::arbitration::ArbitrationCatalogue;
 use worklane::domain::audit::{AuditAction, AuditEntry};
+use worklane::domain::card_refund::RefundTo;
 use worklane::domain::contract::{Milestone, Submission};
 use worklane::domain::dispute::{
     AnswerRequest, DecisionRequest, Dispute, DisputeRequest, DisputeSubject, DisputeTarget,
@@ -99,12 +100,13 @@ fn stale(result: Result<ApiResponse, TxError>) -> Result<Option<ApiResponse>, Ap
 pub async fn open(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with_any(app, &req, &[Role::Client, Role::Freelancer])?;
     let body: DisputeRequest = req.json()?;
-    let (target, reason) = body.check()?;
+    let (target, reason, refund_to) = body.check()?;
     retry_stale(|| async {
+        let opening = (reason.as_str(), refund_to);
         let (tx, dispute) = match &target {
-            DisputeTarget::Week(id) => open_on_week(app, &caller, id, &reason, &req).await?,
+            DisputeTarget::Week(id) => open_on_week(app, &caller, id, opening, &req).await?,
             DisputeTarget::Milestone(id) => {
-                open_on_milestone(app, &caller, id, &reason, &req).await?
+                open_on_milestone(app, &caller, id, opening, &req).await?
             }
             DisputeTarget::NoSuchWeek => return Err(ApiError::NotFound("timesheet")),
         };
@@ -116,11 +118,12 @@ pub async fn open(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     .await
 }
 
+/// `opening`: the reason and where a refund goes.
 async fn open_on_week(
     app: &App,
     caller: &Caller,
     id: &TimesheetId,
-    reason: &str,
+    (reason, refund_to): (&str, RefundTo),
     req: &ApiRequest,
 ) -> Result<(Tx, Dispute), ApiError> {
     let (contract, week) = app.store.contract_and_week(id).await?;
@@ -139,16 +142,18 @@ async fn open_on_week(
         .map(|i| i.amount)
         .ok_or_else(|| ApiError::Internal(format!("{} has no invoice", week.id)))?;
     let dispute = Dispute::hourly(dispute_id, &week, amount, reason.to_string(), req.now)
+        .refunding_to(refund_to, week.card_charge.as_ref())?
         .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let tx = open_week_dispute_tx((&week, &disputed), (&contract, &paused), &dispute, req.now);
     Ok((tx, dispute))
 }
 
+/// `opening`: the reason and where a refund goes.
 async fn open_on_milestone(
     app: &App,
     caller: &Caller,
     id: &MilestoneId,
-    reason: &str,
+    (reason, refund_to): (&str, RefundTo),
     req: &ApiRequest,
 ) -> Result<(Tx, Dispute), ApiError> {
     let milestone = app
@@ -166,6 +171,7 @@ async fn open_on_milestone(
     let funded_at = milestone.funded_at.unwrap_or(milestone.created_at);
     let dispute_id = DisputeId::derived(funded_at, &format!("dispute:{}", milestone.id));
     let dispute = Dispute::milestone(dispute_id.clone(), &milestone, side, reason.into(), req.now)?
+        .refunding_to(refund_to, milestone.card_charge.as_ref())?
         .priced_for_arbitration(ArbitrationCatalogue::standard().in_force(req.now));
     let frozen = milestone.dispute(dispute_id)?;
     let tx = open_milestone_dispute_tx((&milestone, &frozen), &dispute, req.now);

@@ -17,8 +17,9 @@ use worklane::domain::identity::{
 use worklane::domain::ids::{FileId, UserId};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::{caller_with, commit_answer, retry_stale};
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, PresignedUrl};
@@ -26,6 +27,17 @@ use worklane::store::identity::{decide_tx, submit_tx, IDENTITY_LABEL};
 use worklane::store::{Label, WriteConflict};
 use worklane::store::{Tx, TxError};
 use worklane::App;
+
+/// The review queue's query: only pending submissions are listed.
+const REVIEWS_QUERY: [QueryParam; 3] = [
+    QueryParam::optional(
+        "status",
+        QueryKind::OneOf(&["pending"]),
+        "Only pending submissions are listed",
+    ),
+    QueryParam::limit(20, 100),
+    CURSOR,
+];
 
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("identity");
@@ -39,7 +51,8 @@ pub fn routes() -> Vec<Route> {
             None, Some(schema_of::<IdentityView>), 200, handler!(get_mine)),
         route(Method::GET, "/v1/admin/identity", "listIdentityReviews",
             "Admin: submissions waiting for review (`status=pending`), oldest first",
-            None, Some(schema_of::<Page<ReviewSummary>>), 200, handler!(list_pending)),
+            None, Some(schema_of::<Page<ReviewSummary>>), 200, handler!(list_pending))
+            .with_query(&REVIEWS_QUERY),
         route(Method::GET, "/v1/admin/identity/{user_id}", "getIdentityReview",
             "Admin: a user's submission with 5-minute download links to its documents",
             None, review, 200, handler!(get_review)),
@@ -272,16 +285,8 @@ pub async fn get_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErro
 
 pub async fn list_pending(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     caller_with(app, &req, Role::Admin)?;
-    match req.query_param("status") {
-        None | Some("pending") => {}
-        Some(_) => {
-            return Err(ApiError::validation(
-                "status",
-                "only pending submissions are listed (status=pending)",
-            ))
-        }
-    }
-    let limit = page_limit(&req, 20, 100)?;
+    QueryParam::read_all(&REVIEWS_QUERY, &req)?;
+    let limit = REVIEWS_QUERY[1].page_size(&req)?;
     const SCOPE: &str = "identity-reviews:pending";
     let start = app.cursors()?.start_key(SCOPE, &req)?;
     let (pending, next) = app.store.pending_identities(limit, start).await?;

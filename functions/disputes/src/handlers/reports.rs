@@ -9,7 +9,7 @@ use http::Method;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use worklane::domain::account::Role;
-use worklane::domain::ids::UserId;
+use worklane::domain::ids::{ContractId, UserId};
 use worklane::domain::job::JobType;
 use worklane::domain::offer::{Contract, Side};
 use worklane::domain::report::csv::{self, Tabular};
@@ -20,12 +20,69 @@ use worklane::domain::report::{
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
+use worklane::http::query::{QueryKind, QueryParam};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::App;
 
 /// Per-contract reads in flight at once (work in progress, timesheets).
 const PARALLEL_READS: usize = 8;
+
+// Every report's query parameters, as `ReportQuery::parse` checks them; each route declares
+// the ones its report takes (any other is refused).
+const ROLE: QueryParam = QueryParam::optional(
+    "role",
+    QueryKind::OneOf(&["client", "freelancer"]),
+    "The side reported on (default: freelancer when the caller is one, else client)",
+);
+const FORMAT: QueryParam = QueryParam::optional(
+    "format",
+    QueryKind::OneOf(&["json", "csv"]),
+    "json (default) or csv",
+);
+const FROM: QueryParam = QueryParam::optional(
+    "from",
+    QueryKind::Date,
+    "First UTC day, inclusive (default: 29 days before `to`)",
+);
+const TO: QueryParam = QueryParam::optional(
+    "to",
+    QueryKind::Date,
+    "Last UTC day, inclusive (default: today); at most 366 days from `from`",
+);
+const CLIENT: QueryParam = QueryParam::optional(
+    "client",
+    QueryKind::Id {
+        pattern: UserId::PATTERN,
+        parses: is_user_id,
+    },
+    "A freelancer's report: only the contracts with this client",
+);
+const FREELANCER: QueryParam = QueryParam::optional(
+    "freelancer",
+    QueryKind::Id {
+        pattern: UserId::PATTERN,
+        parses: is_user_id,
+    },
+    "A client's report: only the contracts with this freelancer",
+);
+const CONTRACT: QueryParam = QueryParam::optional(
+    "contract",
+    QueryKind::Id {
+        pattern: ContractId::PATTERN,
+        parses: is_contract_id,
+    },
+    "Only this contract of the caller's",
+);
+const OVER_A_RANGE: [QueryParam; 7] = [ROLE, FORMAT, FROM, TO, CLIENT, FREELANCER, CONTRACT];
+
+fn is_user_id(raw: &str) -> bool {
+    UserId::parse(raw).is_some()
+}
+
+fn is_contract_id(raw: &str) -> bool {
+    ContractId::parse(raw).is_some()
+}
 
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("reports");
@@ -44,7 +101,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<EarningsReport>),
             200,
             handler!(earnings),
-        ),
+        )
+        .with_query(&OVER_A_RANGE),
         route(
             Method::GET,
             "/v1/me/reports/work-in-progress",
@@ -57,7 +115,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<WorkInProgressReport>),
             200,
             handler!(work_in_progress),
-        ),
+        )
+        .with_query(&[ROLE, FORMAT, CLIENT, FREELANCER, CONTRACT]),
         route(
             Method::GET,
             "/v1/me/reports/billings-by-client",
@@ -70,7 +129,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<BillingsReport>),
             200,
             handler!(billings_by_client),
-        ),
+        )
+        .with_query(&[ROLE, FORMAT, FROM, TO, CLIENT, FREELANCER]),
         route(
             Method::GET,
             "/v1/me/reports/transactions",
@@ -83,7 +143,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<TransactionsReport>),
             200,
             handler!(transactions),
-        ),
+        )
+        .with_query(&OVER_A_RANGE),
         route(
             Method::GET,
             "/v1/me/reports/timesheets",
@@ -96,7 +157,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<TimesheetsReport>),
             200,
             handler!(timesheets),
-        ),
+        )
+        .with_query(&OVER_A_RANGE),
     ]
 }
 

@@ -7,7 +7,8 @@ use http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use worklane::domain::account::Role;
-use worklane::domain::ids::{PayoutMethodId, WithdrawalId};
+use worklane::domain::card_refund::{CardRefund, CardRefundState};
+use worklane::domain::ids::{DisputeId, PayoutMethodId, WithdrawalId};
 use worklane::domain::money::{Money, MoneyInput};
 use worklane::domain::payout::{PayoutCatalogue, PayoutKind};
 use worklane::domain::withdrawal::{
@@ -15,8 +16,9 @@ use worklane::domain::withdrawal::{
 };
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::{caller_with, commit_answer};
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route, SchemaFn};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::payments::PayoutMethodRecord;
@@ -34,11 +36,71 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<WithdrawalRequest>), view, 201, handler!(request)),
         route(Method::GET, "/v1/me/withdrawals", "listMyWithdrawals",
             "The freelancer's withdrawals, newest first",
-            None, Some(schema_of::<Page<WithdrawalView>>), 200, handler!(list_mine)),
+            None, Some(schema_of::<Page<WithdrawalView>>), 200, handler!(list_mine))
+            .with_query(&[PAGE, CURSOR]),
         route(Method::GET, "/v1/withdrawals/{id}", "getWithdrawal",
             "One of the caller's withdrawals: requested, processing, paid or returned",
             None, view, 200, handler!(get_one)),
+        route(Method::GET, "/v1/me/card-refunds", "listMyCardRefunds",
+            "Client: what disputes sent back to the cards that paid (the client chose refund_to card when opening), newest first: requested, refunded, or failed and kept as balance",
+            None, Some(schema_of::<Page<CardRefundView>>), 200, handler!(card_refunds))
+            .with_query(&[PAGE, CURSOR]),
     ]
+}
+
+const PAGE: QueryParam = QueryParam::limit(20, 100);
+
+/// A refund to a card as the client sees it; times are null until they happen.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CardRefundView {
+    /// The dispute whose outcome gave the money back.
+    pub dispute_id: DisputeId,
+    /// The milestone or week the money came back from.
+    pub reference: String,
+    pub state: CardRefundState,
+    /// At most what the card was charged for it; the rest of the refund stayed balance.
+    pub amount: Money,
+    /// The card or account, e.g. `visa •••• 4242`.
+    pub card: String,
+    pub requested_at: DateTime<Utc>,
+    pub refunded_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    /// Why the card refused it, when it failed (the amount is back in the balance).
+    pub failure: Option<String>,
+}
+
+impl From<CardRefund> for CardRefundView {
+    fn from(refund: CardRefund) -> Self {
+        Self {
+            dispute_id: refund.dispute_id,
+            reference: refund.reference,
+            state: refund.state,
+            amount: refund.amount,
+            card: refund.charge.method,
+            requested_at: refund.requested_at,
+            refunded_at: refund.refunded_at,
+            failed_at: refund.failed_at,
+            failure: refund.failure,
+        }
+    }
+}
+
+pub async fn card_refunds(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = caller_with(app, &req, Role::Client)?;
+    let scope = format!("card-refunds:{}", caller.user_id);
+    let start = app.cursors()?.start_key(&scope, &req)?;
+    let limit = PAGE.page_size(&req)?;
+    let (refunds, next) = app
+        .store
+        .card_refunds(&caller.user_id, limit, start)
+        .await?;
+    Ok(ApiResponse::ok(&Page {
+        items: refunds
+            .into_iter()
+            .map(CardRefundView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: app.cursors()?.next(&scope, next.as_ref()),
+    }))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -184,7 +246,7 @@ pub async fn request(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError
 
 pub async fn list_mine(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = caller_with(app, &req, Role::Freelancer)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let scope = format!("withdrawals:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (withdrawals, next) = app.store.withdrawals(&caller.user_id, limit, start).await?;

@@ -1,4 +1,5 @@
-//! `withdrawals-processing`: pays out each requested withdrawal (PRODUCT §9.4). The outbox
+//! `withdrawals-processing`: pays out each requested withdrawal (PRODUCT §9.4) and sends
+//! each dispute's refund to the card that paid (`card_refunds`). The outbox
 //! event `WithdrawalRequested` reaches it through its own queue; each delivery walks the
 //! withdrawal forward from its stored state — `requested` → `processing`, then the
 //! processor's payout → `paid`, or a refusal → `returned` — one conditional transaction per
@@ -29,6 +30,13 @@ pub async fn handle(app: &App, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchR
                 user_id,
                 ..
             } => process(app, user_id, withdrawal_id, now).await.map(|_| ()),
+            EventPayload::CardRefundRequested {
+                dispute_id,
+                client_id,
+                ..
+            } => super::card_refunds::process(app, client_id, dispute_id, now)
+                .await
+                .map(|_| ()),
             _ => Ok(()),
         }
     })

@@ -248,7 +248,7 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let basis = req.idempotency_basis()?;
     let funding = Funding::of(&before, &schedule, inputs.balance.available());
     let charge_transfer = escrow::funding_charge_id(&before, &basis);
-    let after = before.fund(
+    let mut after = before.fund(
         escrow::escrow_transfer_id(&before),
         funding.cost.client_fee,
         req.now,
@@ -262,6 +262,7 @@ pub async fn fund(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
             .payments()
             .charge(&method.processor_token, funding.to_charge, &key)
             .await?;
+        after = after.paid_by(method.card_charge(charge.clone()));
         charged = Some((charge, key));
     }
     let tx = escrow::fund_tx(

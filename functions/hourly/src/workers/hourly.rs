@@ -222,24 +222,24 @@ async fn charge(
         .ok_or_else(|| WorkerError::Poison(format!("{} has no invoice", timesheet.id)))?;
     let method = method.filter(|method| method.usable_at(now));
     let charged = match &method {
-        Some(method) => {
-            app.payments()
-                .charge(
-                    &method.processor_token,
-                    invoice.total(),
-                    &charge_transfer_id(timesheet).to_string(),
-                )
-                .await
-        }
+        Some(method) => app
+            .payments()
+            .charge(
+                &method.processor_token,
+                invoice.total(),
+                &charge_transfer_id(timesheet).to_string(),
+            )
+            .await
+            .map(|charge| method.card_charge(charge)),
         None => Err(PaymentError::Declined {
             code: worklane::payments::DeclineCode::CardDeclined,
             message: "billing_method_required".into(),
         }),
     };
     let tx = match charged {
-        Ok(_) => {
+        Ok(card) => {
             let after = timesheet
-                .charged(hold_transfer_id(timesheet), now)
+                .charged(hold_transfer_id(timesheet), card, now)
                 .map_err(|err| WorkerError::Poison(err.to_string()))?;
             let schedule = schedule_of(&invoice.fee_schedule)?;
             charged_tx(timesheet, &after, &schedule, now)

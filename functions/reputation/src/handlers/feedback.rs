@@ -15,8 +15,9 @@ use worklane::domain::offer::Side;
 use worklane::domain::reputation::Reputation;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::{caller_with_any, retry_stale};
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Access, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::feedback::submit_tx;
@@ -24,11 +25,14 @@ use worklane::store::Label;
 use worklane::store::TxError;
 use worklane::App;
 
+const PAGE: QueryParam = QueryParam::limit(20, 100);
+
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("feedback");
     let mut public = route(Method::GET, "/v1/users/{id}/feedback", "listUserFeedback",
         "Public: revealed feedback a user received, newest first, with their Job Success Score and badges",
-        None, Some(schema_of::<UserFeedback>), 200, handler!(user_feedback));
+        None, Some(schema_of::<UserFeedback>), 200, handler!(user_feedback))
+        .with_query(&[PAGE, CURSOR]);
     public.access = Access::Public;
     vec![
         route(Method::POST, "/v1/contracts/{id}/feedback", "leaveFeedback",
@@ -155,7 +159,7 @@ pub struct UserFeedback {
 
 pub async fn user_feedback(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = UserId::parse(req.path_param("id")?).ok_or(ApiError::NotFound("user"))?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let scope = format!("feedback:{user}");
     let cursors = app.cursors()?;
     let before: Option<String> = match req.query_param("cursor").filter(|c| !c.is_empty()) {

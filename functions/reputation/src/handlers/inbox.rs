@@ -8,7 +8,7 @@ use serde_json::json;
 use worklane::domain::notification::{Notification, NotificationId};
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::page_limit;
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::App;
@@ -37,12 +37,15 @@ fn only_true(schema: &mut Schema) {
     schema.insert("enum".into(), json!([true, null]));
 }
 
+const PAGE: QueryParam = QueryParam::limit(20, 100);
+
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("inbox");
     vec![
         route(Method::GET, "/v1/me/notifications", "listMyNotifications",
             "The caller's notifications, newest first, with the unread count",
-            None, Some(schema_of::<InboxPage>), 200, handler!(list)),
+            None, Some(schema_of::<InboxPage>), 200, handler!(list))
+            .with_query(&[PAGE, CURSOR]),
         route(Method::POST, "/v1/me/notifications/read", "markMyNotificationsRead",
             "Mark notifications read: `{\"ids\": [..]}` (the caller's; others' ids are ignored) or all (`{\"all\": true}` or no body)",
             Some(schema_of::<MarkReadRequest>), Some(schema_of::<MarkReadResponse>), 200, handler!(mark_read))
@@ -138,7 +141,7 @@ impl MarkReadRequest {
 
 pub async fn list(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = PAGE.page_size(&req)?;
     let scope = format!("notifications:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (page, state) = futures::try_join!(

@@ -16,8 +16,9 @@ use worklane::domain::messaging::{
 use worklane::domain::offer::Side;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
 use worklane::http::handler::retry_stale;
+use worklane::http::query::{QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::files::{FileBlobs, SHARE_FILE_LABEL};
@@ -26,19 +27,24 @@ use worklane::store::TxError;
 use worklane::store::{Label, WriteConflict};
 use worklane::App;
 
+const ROOMS_PAGE: QueryParam = QueryParam::limit(20, 100);
+const MESSAGES_PAGE: QueryParam = QueryParam::limit(30, 100);
+
 pub fn routes() -> Vec<Route> {
     let route = bearer_routes("messages");
     vec![
         route(Method::GET, "/v1/rooms", "listRooms",
             "The caller's rooms (one per proposal and per contract they are a party to), most recent activity first, with unread counts",
-            None, Some(schema_of::<Page<RoomView>>), 200, handler!(list_rooms)),
+            None, Some(schema_of::<Page<RoomView>>), 200, handler!(list_rooms))
+            .with_query(&[ROOMS_PAGE, CURSOR]),
         route(Method::POST, "/v1/rooms/{id}/messages", "postMessage",
             "Members: post text (1-10,000 characters) and/or attachments (your own uploaded `attachment` files, shared with the other member)",
             Some(schema_of::<MessageDraft>), Some(schema_of::<MessageView>), 201, handler!(post_message))
             .limited(worklane::domain::rate_limit::Action::PostMessage),
         route(Method::GET, "/v1/rooms/{id}/messages", "listMessages",
             "Members: the room's messages, newest first; the cursor is a position, so new messages never shift a page",
-            None, Some(schema_of::<Page<MessageView>>), 200, handler!(list_messages)),
+            None, Some(schema_of::<Page<MessageView>>), 200, handler!(list_messages))
+            .with_query(&[MESSAGES_PAGE, CURSOR]),
         route(Method::POST, "/v1/rooms/{id}/read", "markRoomRead",
             "Members: move your read marker to `up_to` (a message id; empty body: the latest message) and recount your unread messages",
             Some(schema_of::<ReadRequest>), Some(schema_of::<RoomView>), 200, handler!(mark_read))
@@ -249,7 +255,7 @@ fn message_view(
 
 pub async fn list_rooms(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
-    let limit = page_limit(&req, 20, 100)?;
+    let limit = ROOMS_PAGE.page_size(&req)?;
     let scope = format!("rooms:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (rooms, next) = app.store.rooms_of(&caller.user_id, limit, start).await?;
@@ -326,7 +332,7 @@ pub async fn post_message(app: &App, req: ApiRequest) -> Result<ApiResponse, Api
 pub async fn list_messages(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     let room = room_id(&req)?;
-    let limit = page_limit(&req, 30, 100)?;
+    let limit = MESSAGES_PAGE.page_size(&req)?;
     let (_, _, other) = member_view(app, &room, &caller).await?;
     // The cursor is the last message of the previous page, bound to this room and caller.
     let scope = format!("messages:{room}:{}", caller.user_id);

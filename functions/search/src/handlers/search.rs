@@ -12,11 +12,13 @@ use worklane::domain::ids::{JobId, SavedSearchId, UserId};
 use worklane::domain::job::{Job, JobRuleViolation};
 use worklane::domain::job_search::{
     is_findable, parse_q, FilterInput, JobFilters, SavedSearch, SavedSearchDraft, SearchInputError,
-    SortOrder, MAX_SAVED_SEARCHES,
+    SortOrder, FILTER_AMOUNT, MAX_FILTER_SKILLS, MAX_SAVED_SEARCHES,
 };
+use worklane::domain::search_query::MAX_QUERY_CHARS;
 use worklane::handler;
 use worklane::http::auth::Caller;
-use worklane::http::cursor::{page_limit, Page};
+use worklane::http::cursor::Page;
+use worklane::http::query::{QueryKind, QueryParam, CURSOR};
 use worklane::http::router::{bearer_routes, schema_of, Route};
 use worklane::http::{ApiError, ApiRequest, ApiResponse};
 use worklane::store::search::SavedJobRecord;
@@ -36,6 +38,7 @@ pub fn routes() -> Vec<Route> {
             200,
             handler!(search_jobs),
         )
+        .with_query(&JOB_SEARCH)
         .limited(worklane::domain::rate_limit::Action::Search),
         route(
             Method::POST,
@@ -66,7 +69,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Page<SavedJobView>> as _),
             200,
             handler!(saved_jobs),
-        ),
+        )
+        .with_query(&[SEARCH_PAGE, CURSOR]),
         route(
             Method::POST,
             "/v1/me/saved-searches",
@@ -86,7 +90,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Page<SavedSearch>> as _),
             200,
             handler!(saved_searches),
-        ),
+        )
+        .with_query(&[SEARCH_PAGE, CURSOR]),
         route(
             Method::DELETE,
             "/v1/me/saved-searches/{id}",
@@ -106,7 +111,8 @@ pub fn routes() -> Vec<Route> {
             Some(schema_of::<Page<JobView>> as _),
             200,
             handler!(recommended_jobs),
-        ),
+        )
+        .with_query(&[SEARCH_PAGE, CURSOR]),
     ]
 }
 
@@ -135,8 +141,84 @@ struct SearchCursor {
     stats: FrozenStats,
 }
 
-const DEFAULT_PAGE: i32 = 20;
-const MAX_PAGE: i32 = 50;
+const SEARCH_PAGE: QueryParam = QueryParam::limit(20, 50);
+
+/// Find work's query: the keywords, every filter `FilterInput::from_params` reads, the order
+/// and the page. Each is checked against its declaration first, so the server takes exactly
+/// what the document states.
+const JOB_SEARCH: [QueryParam; 14] = [
+    QueryParam::optional(
+        "q",
+        QueryKind::Text {
+            max: MAX_QUERY_CHARS,
+        },
+        "Keywords: terms (all must match), OR, NOT or -term, \"phrases\", parentheses",
+    ),
+    QueryParam::optional(
+        "category",
+        QueryKind::Category,
+        "A category of the catalogue",
+    ),
+    QueryParam::optional(
+        "skills",
+        QueryKind::ListOf {
+            values: worklane::domain::catalogue::SKILLS,
+            max: MAX_FILTER_SKILLS,
+        },
+        "Jobs asking for all of these skills",
+    ),
+    QueryParam::optional(
+        "type",
+        QueryKind::OneOf(&["fixed", "hourly"]),
+        "Contract type",
+    ),
+    QueryParam::optional(
+        "experience",
+        QueryKind::OneOf(&["entry", "intermediate", "expert"]),
+        "Experience level",
+    ),
+    QueryParam::optional(
+        "budget_min",
+        QueryKind::Amount(FILTER_AMOUNT),
+        "The fixed price, or the top of the hourly range, at least this, USD",
+    ),
+    QueryParam::optional(
+        "budget_max",
+        QueryKind::Amount(FILTER_AMOUNT),
+        "The fixed price, or the top of the hourly range, at most this, USD",
+    ),
+    QueryParam::optional(
+        "payment_verified",
+        QueryKind::OneOf(&["true", "false"]),
+        "Whether the client has a verified billing method",
+    ),
+    QueryParam::optional(
+        "client_hires_min",
+        QueryKind::Integer {
+            min: 0,
+            max: 1_000_000,
+            default: 0,
+        },
+        "Clients who hired at least this many times",
+    ),
+    QueryParam::optional(
+        "client_spent_min",
+        QueryKind::Amount(FILTER_AMOUNT),
+        "Clients who spent at least this, USD",
+    ),
+    QueryParam::optional(
+        "posted_within",
+        QueryKind::OneOf(&["24h", "3d", "7d", "14d", "30d"]),
+        "Posted within this long",
+    ),
+    QueryParam::optional(
+        "sort",
+        QueryKind::OneOf(&["relevance", "recency"]),
+        "relevance (the default with q) or recency (without)",
+    ),
+    SEARCH_PAGE,
+    CURSOR,
+];
 
 fn freelancer(app: &App, req: &ApiRequest) -> Result<Caller, ApiError> {
     let caller = Caller::from_request(app.keys()?, req)?;
@@ -154,7 +236,7 @@ async fn search_page(
     filters: &JobFilters,
     ranking: Ranking,
 ) -> Result<Page<JobView>, ApiError> {
-    let limit = page_limit(req, DEFAULT_PAGE, MAX_PAGE)? as usize;
+    let limit = SEARCH_PAGE.page_size(req)? as usize;
     let cursor: Option<SearchCursor> = match req.query_param("cursor").filter(|c| !c.is_empty()) {
         Some(raw) => Some(app.cursors()?.decode(scope, raw)?),
         None => None,
@@ -237,6 +319,7 @@ fn scope_of(kind: &str, parts: &impl Serialize) -> String {
 
 pub async fn search_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
+    QueryParam::read_all(&JOB_SEARCH, &req)?;
     let q = req
         .query_param("q")
         .map(str::trim)
@@ -298,7 +381,7 @@ pub async fn unsave_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiEr
 
 pub async fn saved_jobs(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = freelancer(app, &req)?;
-    let limit = page_limit(&req, DEFAULT_PAGE, MAX_PAGE)?;
+    let limit = SEARCH_PAGE.page_size(&req)?;
     let scope = format!("saved-jobs:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (records, next) = app.store.saved_jobs(&caller.user_id, limit, start).await?;
@@ -355,7 +438,7 @@ pub async fn create_saved_search(app: &App, req: ApiRequest) -> Result<ApiRespon
 
 pub async fn saved_searches(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = freelancer(app, &req)?;
-    let limit = page_limit(&req, DEFAULT_PAGE, MAX_PAGE)?;
+    let limit = SEARCH_PAGE.page_size(&req)?;
     let scope = format!("saved-searches:{}", caller.user_id);
     let start = app.cursors()?.start_key(&scope, &req)?;
     let (items, next) = app
