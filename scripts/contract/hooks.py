@@ -34,14 +34,15 @@ RULES_BEYOND_THE_SCHEMA = {
     "postJob": [r"hourly_rate\.min"],
     "editJob": [r"hourly_rate\.min"],
     "createSavedSearch": [r"budget_min"],
-    "searchFreelancers": [r"rate_max"],
+    # A comma-separated skills filter names each skill once (a pattern cannot say so).
+    "searchFreelancers": [r"rate_max", r"skills"],
     # The two documents must be different files.
     "submitIdentity": [r"proof_of_address_file_id", r"document_file_id"],
     # A report for reason `other` says what is wrong: `details` not blank (trimmed).
     "reportContent": [r"details"],
     # A search's keywords follow a small grammar (balanced parentheses and quotes, at most 20
     # terms, nesting at most 8).
-    "searchJobs": [r"budget_min", r"q"],
+    "searchJobs": [r"budget_min", r"q", r"skills"],
     # A report's range: days from 2000 to 2200, `from` not after `to`, at most 366 days; the
     # counterparty filter of the side reported on (a freelancer's report filters by client).
     "getEarningsReport": [r"from", r"to", r"client", r"freelancer"],

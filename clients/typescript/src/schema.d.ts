@@ -1067,6 +1067,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/card-refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Client: what disputes sent back to the cards that paid (the client chose refund_to card when opening), newest first: requested, refunded, or failed and kept as balance */
+        get: operations["listMyCardRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/connects": {
         parameters: {
             query?: never;
@@ -2264,6 +2281,15 @@ export interface components {
             proposal_id: components["schemas"]["ProposalId"];
         };
         BoostState: "active" | "outbid";
+        /** @description The processor charge that paid for a milestone's funding or a week's invoice. */
+        CardCharge: {
+            /** @description What the charge took (the balance may have paid the rest). */
+            amount: components["schemas"]["Money"];
+            /** @description The processor's id of the charge, which a refund names. */
+            charge_id: string;
+            /** @description The card or account as its owner knows it, e.g. `visa •••• 4242`. */
+            method: string;
+        };
         CardInput: {
             /**
              * @description 3 digits; 4 for American Express.
@@ -2283,6 +2309,33 @@ export interface components {
              * @example 4242 4242 4242 4242
              */
             number: string;
+        };
+        /** @enum {string} */
+        CardRefundState: "requested" | "refunded" | "failed";
+        /** @description A refund to a card as the client sees it; times are null until they happen. */
+        CardRefundView: {
+            /** @description At most what the card was charged for it; the rest of the refund stayed balance. */
+            amount: components["schemas"]["Money"];
+            /** @description The card or account, e.g. `visa •••• 4242`. */
+            card: string;
+            /** @description The dispute whose outcome gave the money back. */
+            dispute_id: components["schemas"]["DisputeId"];
+            /** Format: date-time */
+            failed_at: string | null;
+            /** @description Why the card refused it, when it failed (the amount is back in the balance). */
+            failure: string | null;
+            /** @description The milestone or week the money came back from. */
+            reference: string;
+            /** Format: date-time */
+            refunded_at: string | null;
+            /** Format: date-time */
+            requested_at: string;
+            state: components["schemas"]["CardRefundState"];
+        };
+        /** @description A page of a list, the shape every list endpoint answers with. */
+        CardRefundViewPage: {
+            items: components["schemas"]["CardRefundView"][];
+            next_cursor?: string | null;
         };
         /**
          * @description Everything a form needs to offer the values the API accepts (`GET /v1/catalogue`). Enum
@@ -2781,6 +2834,12 @@ export interface components {
             /** @description The part hourly protection pays whatever the outcome (zero for milestones). */
             protected_amount: components["schemas"]["Money"];
             reason: string;
+            /**
+             * @description Where what the outcome gives back to the client goes: their balance, or the card that
+             *     paid (`GET /v1/me/card-refunds` follows it); the client's choice when opening.
+             * @default balance
+             */
+            refund_to: components["schemas"]["RefundTo"];
             resolution?: components["schemas"]["Resolution"] | null;
             /**
              * Format: date-time
@@ -2837,6 +2896,13 @@ export interface components {
             milestone_id?: components["schemas"]["MilestoneId"] | null;
             /** @example Example text for the API referen */
             reason: string;
+            /**
+             * @description The client's choice of where what the dispute gives back goes: `balance` (the
+             *     default; spent first by the next funding) or `card` (back to the card that paid, up to
+             *     what it paid). Only the client chooses.
+             * @default null
+             */
+            refund_to?: components["schemas"]["RefundTo"] | null;
             /**
              * @description A week in review (`wk_…`, from `GET /v1/contracts/{id}/timesheets`).
              * @default null
@@ -3745,6 +3811,11 @@ export interface components {
              * @description When escrow releases unless the client acts first; set while submitted.
              */
             auto_release_at?: string | null;
+            /**
+             * @description The processor charge that paid the funding, when a card paid (part of) it: what a
+             *     refund to the card gives back to.
+             */
+            card_charge?: components["schemas"]["CardCharge"] | null;
             /** @description The client marketplace fee paid on top when funding (§10.2), refunded with the escrow. */
             client_fee?: components["schemas"]["Money"] | null;
             client_id: components["schemas"]["UserId"];
@@ -3927,7 +3998,7 @@ export interface components {
          */
         NotificationId: string;
         /** @enum {string} */
-        NotificationKind: "proposal_received" | "proposal_outbid" | "invitation_received" | "offer_received" | "offer_declined" | "offer_withdrawn" | "contract_started" | "contract_changed" | "milestone_funded" | "milestone_submitted" | "milestone_changes_requested" | "milestone_released" | "milestone_refunded" | "bonus_paid" | "auto_release_soon" | "week_invoiced" | "week_charged" | "week_payment_failed" | "week_disputed" | "week_released" | "week_refunded" | "dispute_opened" | "dispute_contested" | "dispute_withdrawn" | "dispute_resolved" | "review_closing" | "saved_search_matched" | "feedback_received" | "feedback_revealed" | "identity_approved" | "identity_rejected" | "withdrawal_paid" | "withdrawal_returned" | "content_removed" | "account_warned";
+        NotificationKind: "proposal_received" | "proposal_outbid" | "invitation_received" | "offer_received" | "offer_declined" | "offer_withdrawn" | "contract_started" | "contract_changed" | "milestone_funded" | "milestone_submitted" | "milestone_changes_requested" | "milestone_released" | "milestone_refunded" | "bonus_paid" | "auto_release_soon" | "week_invoiced" | "week_charged" | "week_payment_failed" | "week_disputed" | "week_released" | "week_refunded" | "dispute_opened" | "dispute_contested" | "dispute_withdrawn" | "dispute_resolved" | "review_closing" | "saved_search_matched" | "feedback_received" | "feedback_revealed" | "identity_approved" | "identity_rejected" | "withdrawal_paid" | "withdrawal_returned" | "card_refunded" | "card_refund_failed" | "content_removed" | "account_warned";
         /** @description Who the contract is between and about; shared by offers and contracts. */
         Offer: {
             client_id: components["schemas"]["UserId"];
@@ -4360,6 +4431,8 @@ export interface components {
         RefreshRequest: {
             refresh_token: string;
         };
+        /** @description Where money a dispute gives back to the client goes. */
+        RefundTo: "balance" | "card";
         RejectRequest: {
             /**
              * @description What the user should fix; shown to them.
@@ -4706,6 +4779,8 @@ export interface components {
              *     settled by a dispute, the security period after the settlement.
              */
             available_at?: string | null;
+            /** @description The processor charge that paid the invoice: what a refund to the card gives back to. */
+            card_charge?: components["schemas"]["CardCharge"] | null;
             charge?: components["schemas"]["ChargeStatus"] | null;
             /** Format: date-time */
             charged_at?: string | null;
@@ -4905,7 +4980,7 @@ export interface components {
             reference: string;
         };
         /** @description What a transfer is for: reports, history and the audit read this. */
-        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return" | "arbitration_fee";
+        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return" | "card_refund" | "card_refund_return" | "arbitration_fee";
         /** @example trf_01jd5v3k8r9x2m4n6p7q8s9t0w */
         TransferId: string;
         /** @description A page of a list, the shape every list endpoint answers with. */
@@ -6107,8 +6182,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        /** @description Unprocessable Entity: `validation_failed` */
         UnprocessableEntity15: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Unprocessable Entity: `below_minimum`, `idempotency_key_reused`, `insufficient_funds`, `invalid_body`, `validation_failed` */
+        UnprocessableEntity16: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -6556,7 +6641,14 @@ export interface operations {
     };
     listIdentityReviews: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only pending submissions are listed */
+                status?: "pending";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8259,7 +8351,36 @@ export interface operations {
     };
     searchJobs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Keywords: terms (all must match), OR, NOT or -term, "phrases", parentheses */
+                q?: string;
+                /** @description A category of the catalogue */
+                category?: "web-mobile-software-dev" | "it-networking" | "data-science-analytics" | "design-creative" | "writing" | "translation" | "sales-marketing" | "admin-support" | "customer-service" | "engineering-architecture" | "accounting-consulting" | "legal";
+                /** @description Jobs asking for all of these skills */
+                skills?: string;
+                /** @description Contract type */
+                type?: "fixed" | "hourly";
+                /** @description Experience level */
+                experience?: "entry" | "intermediate" | "expert";
+                /** @description The fixed price, or the top of the hourly range, at least this, USD */
+                budget_min?: string;
+                /** @description The fixed price, or the top of the hourly range, at most this, USD */
+                budget_max?: string;
+                /** @description Whether the client has a verified billing method */
+                payment_verified?: "true" | "false";
+                /** @description Clients who hired at least this many times */
+                client_hires_min?: number;
+                /** @description Clients who spent at least this, USD */
+                client_spent_min?: string;
+                /** @description Posted within this long */
+                posted_within?: "24h" | "3d" | "7d" | "14d" | "30d";
+                /** @description relevance (the default with q) or recency (without) */
+                sort?: "relevance" | "recency";
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8278,7 +8399,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest4"];
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity13"];
             429: components["responses"]["TooManyRequests5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8566,7 +8687,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity13"];
+            422: components["responses"]["UnprocessableEntity14"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -8905,6 +9026,36 @@ export interface operations {
             "4XX": components["responses"]["Problem"];
         };
     };
+    listMyCardRefunds: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardRefundViewPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity5"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
     getMyConnects: {
         parameters: {
             query?: {
@@ -9037,7 +9188,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity14"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9203,7 +9354,12 @@ export interface operations {
     };
     listMyNotifications: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9221,7 +9377,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9291,7 +9447,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity14"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9398,14 +9554,19 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity13"];
+            422: components["responses"]["UnprocessableEntity14"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     recommendedJobs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9424,13 +9585,27 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getBillingsByClientReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The side reported on (default: freelancer when the caller is one, else client) */
+                role?: "client" | "freelancer";
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description First UTC day, inclusive (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, inclusive (default: today); at most 366 days from `from` */
+                to?: string;
+                /** @description A freelancer's report: only the contracts with this client */
+                client?: string;
+                /** @description A client's report: only the contracts with this freelancer */
+                freelancer?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9448,14 +9623,29 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getEarningsReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The side reported on (default: freelancer when the caller is one, else client) */
+                role?: "client" | "freelancer";
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description First UTC day, inclusive (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, inclusive (default: today); at most 366 days from `from` */
+                to?: string;
+                /** @description A freelancer's report: only the contracts with this client */
+                client?: string;
+                /** @description A client's report: only the contracts with this freelancer */
+                freelancer?: string;
+                /** @description Only this contract of the caller's */
+                contract?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9475,14 +9665,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound9"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getTimesheetsReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The side reported on (default: freelancer when the caller is one, else client) */
+                role?: "client" | "freelancer";
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description First UTC day, inclusive (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, inclusive (default: today); at most 366 days from `from` */
+                to?: string;
+                /** @description A freelancer's report: only the contracts with this client */
+                client?: string;
+                /** @description A client's report: only the contracts with this freelancer */
+                freelancer?: string;
+                /** @description Only this contract of the caller's */
+                contract?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9501,14 +9706,29 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound9"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getTransactionsReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The side reported on (default: freelancer when the caller is one, else client) */
+                role?: "client" | "freelancer";
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description First UTC day, inclusive (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, inclusive (default: today); at most 366 days from `from` */
+                to?: string;
+                /** @description A freelancer's report: only the contracts with this client */
+                client?: string;
+                /** @description A client's report: only the contracts with this freelancer */
+                freelancer?: string;
+                /** @description Only this contract of the caller's */
+                contract?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9527,14 +9747,25 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound9"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     getWorkInProgressReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The side reported on (default: freelancer when the caller is one, else client) */
+                role?: "client" | "freelancer";
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description A freelancer's report: only the contracts with this client */
+                client?: string;
+                /** @description A client's report: only the contracts with this freelancer */
+                freelancer?: string;
+                /** @description Only this contract of the caller's */
+                contract?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9553,7 +9784,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound9"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity15"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9603,7 +9834,12 @@ export interface operations {
     };
     listSavedJobs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9622,13 +9858,19 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     listSavedSearches: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9647,6 +9889,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9783,7 +10026,12 @@ export interface operations {
     };
     listMyWithdrawals: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9802,6 +10050,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9847,7 +10096,7 @@ export interface operations {
             409: components["responses"]["Conflict31"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity15"];
+            422: components["responses"]["UnprocessableEntity16"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10536,7 +10785,12 @@ export interface operations {
     };
     listRooms: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10554,14 +10808,19 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
     };
     listMessages: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -10582,7 +10841,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity6"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -10709,7 +10968,12 @@ export interface operations {
     };
     listUserFeedback: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -10729,6 +10993,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };

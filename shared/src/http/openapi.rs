@@ -73,7 +73,16 @@ pub fn document(routes: &[Route], answers: &Answers) -> Value {
                     route.method.as_str().to_lowercase(),
                     route.success.to_string(),
                 ));
-                json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
+                let mut content = json!({"application/json": {"schema": schema}});
+                // A route that takes `format=csv` answers the same data as CSV too.
+                let csv = route.query.iter().any(|param| {
+                    param.name == "format"
+                        && matches!(param.kind, super::query::QueryKind::OneOf(values) if values.contains(&"csv"))
+                });
+                if csv {
+                    content["text/csv"] = json!({"schema": {"type": "string"}});
+                }
+                json!({"description": "Success", "content": content})
             }
             None => json!({"description": "Success"}),
         };
