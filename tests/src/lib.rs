@@ -171,6 +171,24 @@ impl TestApp {
         reply.body
     }
 
+    /// What the sandbox processor paid out (`payouts: true`) or gave back to cards
+    /// (`false`) in this process, in order: money the ledger shows only as leaving for the
+    /// world.
+    pub fn sandbox_sent(&self, payouts: bool) -> Vec<worklane::domain::money::Money> {
+        use worklane::payments::sandbox::SandboxEntry;
+        self.stack
+            .app
+            .payments()
+            .sandbox_journal()
+            .into_iter()
+            .filter_map(|entry| match entry {
+                SandboxEntry::PaidOut { amount, .. } if payouts => Some(amount),
+                SandboxEntry::Refunded { amount, .. } if !payouts => Some(amount),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The whole-ledger audit balances: Σ per currency is zero and every balance replays.
     pub async fn assert_audit_clean(&self) {
         let report = self.stack.app.store.audit_ledger().await.unwrap();

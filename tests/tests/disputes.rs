@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use worklane::payments::sandbox::SandboxEntry;
 use worklane_tests::{
     add_milestone, admin, fixed_contract, hourly_contract, png, ready_file, user_id, Reply, TestApp,
 };
@@ -137,6 +136,26 @@ impl Case {
 }
 
 impl Case {
+    /// Opens a dispute that must be accepted as opened (201); its id.
+    async fn opened(&self, token: &str, body: Value) -> String {
+        let opened = self.open(token, body).await;
+        assert_eq!(opened.status, 201, "{}", opened.body);
+        opened.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// The freelancer accepts the client's claim: the dispute settles at once.
+    async fn accepted_by_the_freelancer(&self, id: &str) {
+        let accepted = self
+            .on_dispute(
+                &self.freelancer.access,
+                id,
+                "respond",
+                json!({"accept": true, "message": "Fair, refunding."}),
+            )
+            .await;
+        assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    }
+
     /// The client's refunds to cards (`GET /v1/me/card-refunds`), newest first.
     async fn card_refunds(&self) -> Vec<Value> {
         let reply = self
@@ -150,15 +169,9 @@ impl Case {
     /// The amounts the sandbox refunded to cards, in this process.
     fn refunded_by_the_sandbox(&self) -> Vec<String> {
         self.app
-            .stack
-            .app
-            .payments()
-            .sandbox_journal()
+            .sandbox_sent(false)
             .into_iter()
-            .filter_map(|entry| match entry {
-                SandboxEntry::Refunded { amount, .. } => Some(amount.amount.to_string()),
-                _ => None,
-            })
+            .map(|money| money.amount.to_string())
             .collect()
     }
 }
@@ -241,23 +254,13 @@ async fn a_refund_to_the_card_goes_back_to_the_card_that_paid_or_stays_balance()
         )
         .await;
     assert_eq!(funded.status, 200, "{}", funded.body);
-    let opened = c
-        .open(
+    let id = c
+        .opened(
             &c.client.access,
             json!({"milestone_id": second, "reason": REASON, "refund_to": "card"}),
         )
         .await;
-    assert_eq!(opened.status, 201, "{}", opened.body);
-    let id = opened.body["id"].as_str().unwrap().to_string();
-    let accepted = c
-        .on_dispute(
-            &c.freelancer.access,
-            &id,
-            "respond",
-            json!({"accept": true, "message": "Refunding."}),
-        )
-        .await;
-    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    c.accepted_by_the_freelancer(&id).await;
     let refunds = c.card_refunds().await;
     let failed = refunds
         .iter()
@@ -1327,23 +1330,13 @@ async fn an_hourly_contract_resumes_on_settlement_unless_the_client_paused_it() 
         )
         .await;
     assert_eq!(pause.status, 200, "{}", pause.body);
-    let opened = c
-        .open(
+    let id = c
+        .opened(
             &c.client.access,
             json!({"timesheet_id": week, "reason": REASON}),
         )
         .await;
-    assert_eq!(opened.status, 201, "{}", opened.body);
-    let id = opened.body["id"].as_str().unwrap().to_string();
-    let accepted = c
-        .on_dispute(
-            &c.freelancer.access,
-            &id,
-            "respond",
-            json!({"accept": true, "message": "Fair, refunding the week."}),
-        )
-        .await;
-    assert_eq!(accepted.body["state"], "resolved", "{}", accepted.body);
+    c.accepted_by_the_freelancer(&id).await;
     let after = c.contract().await;
     assert_eq!(after["state"], "paused", "{after}");
     assert_eq!(weekly_limit(&after), 3, "{after}");

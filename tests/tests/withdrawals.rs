@@ -10,7 +10,7 @@ use worklane::domain::events::{DomainEvent, EventPayload};
 use worklane::domain::ids::{UserId, WithdrawalId};
 use worklane::domain::ledger::AccountId;
 use worklane::domain::money::Money;
-use worklane::payments::sandbox::{SandboxEntry, CLOSED_WALLET};
+use worklane::payments::sandbox::CLOSED_WALLET;
 use worklane_tests::{admin, fixed_contract, png, ready_file, user_id, Reply, TestApp};
 
 /// The stack's frozen time for every step, so tokens stay valid and times are exact.
@@ -134,17 +134,7 @@ impl Payee {
 
     /// What the sandbox paid out, in this process.
     fn payouts(&self) -> Vec<Money> {
-        self.app
-            .stack
-            .app
-            .payments()
-            .sandbox_journal()
-            .into_iter()
-            .filter_map(|entry| match entry {
-                SandboxEntry::PaidOut { amount, .. } => Some(amount),
-                _ => None,
-            })
-            .collect()
+        self.app.sandbox_sent(true)
     }
 
     /// The ledger transfers of one withdrawal, as (code, amount), from the history.

@@ -1,48 +1,37 @@
 //! Refunds to cards in the table, in the client's partition
-//! (`USER#<usr>` / `CARDREFUND#<dsp_id>`): one per dispute, listed newest first by the
-//! dispute id (derived from when the disputed money was funded or its week started).
+//! (`USER#<usr>` / `CARDREFUND#<dsp_id>`, `store::stepped`): one per dispute, listed newest
+//! first by the dispute id (derived from when the disputed money was funded or its week
+//! started).
 //!
 //! The request is part of the dispute's settlement transaction (`disputes::settle_tx`); each
-//! later step is ONE transaction: the refund's next version, conditioned on the version and
-//! state it was decided from, with its money and its outbox event.
+//! later step is ONE transaction: the refund's next version with its money and its outbox
+//! event.
 
-use super::keys::{self, as_key};
+use super::keys;
 use super::ledger::Movement;
-use super::{from_item, Cond, Item, Label, Store, StoreError, Tx};
-use crate::domain::card_refund::CardRefund;
+use super::stepped::{self, Stepped};
+use super::{Item, Label, Store, StoreError, Tx};
+use crate::domain::card_refund::{CardRefund, CardRefundState};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{DisputeId, UserId};
 use crate::domain::ledger::TransferError;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct CardRefundItem {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    refund: CardRefund,
+impl Stepped for CardRefund {
+    type State = CardRefundState;
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn state(&self) -> CardRefundState {
+        self.state
+    }
 }
 
 fn put_op(tx: Tx, next: &CardRefund, from: Option<&CardRefund>) -> Tx {
-    let (pk, sk) = keys::card_refund(&next.client_id, &next.dispute_id);
-    let condition = match from {
-        None => Cond::absent(),
-        Some(from) => Cond::new("#version = :version AND #state = :state")
-            .name("#version", "version")
-            .name("#state", "state")
-            .value(":version", from.version)
-            .value(":state", from.state),
-    };
-    tx.put(
-        Label::CardRefund,
-        &CardRefundItem {
-            pk,
-            sk,
-            refund: next.clone(),
-        },
-        Some(condition),
-    )
+    let key = keys::card_refund(&next.client_id, &next.dispute_id);
+    stepped::put_op(tx, Label::CardRefund, key, next, from)
 }
 
 /// The request, added to a settlement: the refund and `CardRefundRequested`. Its money (the
@@ -106,10 +95,7 @@ impl Store {
         client: &UserId,
         dispute: &DisputeId,
     ) -> Result<Option<CardRefund>, StoreError> {
-        Ok(self
-            .get::<CardRefundItem>(&as_key(keys::card_refund(client, dispute)))
-            .await?
-            .map(|item| item.refund))
+        self.stepped(keys::card_refund(client, dispute)).await
     }
 
     /// One page of a client's refunds to cards, newest first.
@@ -119,14 +105,7 @@ impl Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<CardRefund>, Option<Item>), StoreError> {
-        let (pk, _) = keys::user(client);
-        let (items, next) = self
-            .query_prefix(None, &pk, keys::CARD_REFUND_PREFIX, true, limit, start)
-            .await?;
-        let refunds = items
-            .into_iter()
-            .map(|item| from_item::<CardRefundItem>(item).map(|i| i.refund))
-            .collect::<Result<_, _>>()?;
-        Ok((refunds, next))
+        self.stepped_page(client, keys::CARD_REFUND_PREFIX, limit, start)
+            .await
     }
 }

@@ -27,6 +27,7 @@ pub mod proposals;
 pub mod rate_limits;
 pub mod reports;
 pub mod search;
+pub mod stepped;
 pub mod tx;
 pub mod withdrawals;
 

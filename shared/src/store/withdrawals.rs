@@ -1,6 +1,5 @@
 //! Withdrawals in the table (PRODUCT §9.4), in their owner's partition
-//! (`USER#<usr>` / `WITHDRAWAL#<wd_id>`): the key scopes every read to its owner, and one
-//! Query lists a freelancer's withdrawals newest first (ids are time-ordered).
+//! (`USER#<usr>` / `WITHDRAWAL#<wd_id>`, `store::stepped`).
 //!
 //! Each step is ONE transaction: the withdrawal's next version (conditioned on the version
 //! and state it was decided from, so a duplicate message or a racing worker finds it moved
@@ -9,44 +8,32 @@
 use super::accounts::UserRecord;
 use super::keys::{self, as_key};
 use super::ledger::Movement;
-use super::{from_item, Cond, Item, Label, Store, StoreError, Tx};
+use super::stepped::{self, Stepped};
+use super::{from_item, Item, Label, Store, StoreError, Tx};
 use crate::domain::events::{DomainEvent, EventPayload};
 use crate::domain::ids::{UserId, WithdrawalId};
 use crate::domain::ledger::{AccountId, Totals, TransferError};
-use crate::domain::withdrawal::Withdrawal;
+use crate::domain::withdrawal::{Withdrawal, WithdrawalState};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 /// The label of the withdrawal's own write in every step's transaction.
 pub const WITHDRAWAL_LABEL: Label = Label::Withdrawal;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct WithdrawalItem {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    withdrawal: Withdrawal,
+impl Stepped for Withdrawal {
+    type State = WithdrawalState;
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn state(&self) -> WithdrawalState {
+        self.state
+    }
 }
 
 fn put_op(tx: Tx, next: &Withdrawal, from: Option<&Withdrawal>) -> Tx {
-    let (pk, sk) = keys::withdrawal(&next.user_id, &next.id);
-    let condition = match from {
-        None => Cond::absent(),
-        Some(from) => Cond::new("#version = :version AND #state = :state")
-            .name("#version", "version")
-            .name("#state", "state")
-            .value(":version", from.version)
-            .value(":state", from.state),
-    };
-    tx.put(
-        WITHDRAWAL_LABEL,
-        &WithdrawalItem {
-            pk,
-            sk,
-            withdrawal: next.clone(),
-        },
-        Some(condition),
-    )
+    let key = keys::withdrawal(&next.user_id, &next.id);
+    stepped::put_op(tx, WITHDRAWAL_LABEL, key, next, from)
 }
 
 /// The request: the withdrawal, its amount from available into the in-flight payouts account
@@ -133,10 +120,7 @@ impl Store {
         user: &UserId,
         id: &WithdrawalId,
     ) -> Result<Option<Withdrawal>, StoreError> {
-        Ok(self
-            .get::<WithdrawalItem>(&as_key(keys::withdrawal(user, id)))
-            .await?
-            .map(|item| item.withdrawal))
+        self.stepped(keys::withdrawal(user, id)).await
     }
 
     /// One page of a freelancer's withdrawals, newest first.
@@ -146,15 +130,8 @@ impl Store {
         limit: i32,
         start: Option<Item>,
     ) -> Result<(Vec<Withdrawal>, Option<Item>), StoreError> {
-        let (pk, _) = keys::user(user);
-        let (items, next) = self
-            .query_prefix(None, &pk, keys::WITHDRAWAL_PREFIX, true, limit, start)
-            .await?;
-        let withdrawals = items
-            .into_iter()
-            .map(|item| from_item::<WithdrawalItem>(item).map(|i| i.withdrawal))
-            .collect::<Result<_, _>>()?;
-        Ok((withdrawals, next))
+        self.stepped_page(user, keys::WITHDRAWAL_PREFIX, limit, start)
+            .await
     }
 
     /// The account (identity verified?), the available balance and the default payout method.
