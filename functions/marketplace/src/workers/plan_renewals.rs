@@ -1,0 +1,151 @@
+//! `plan-renewals` (docs/plans.md): at the month edge every Plus subscription is charged for
+//! the new month through the processor and the ledger, and granted Plus's Connects; a refused
+//! charge is tried again a day later, and after the last attempt the plan falls back to
+//! Basic (with Basic's Connects for the month). A cancelled Plus ends at the edge instead.
+//!
+//! Subscriptions wait in the sparse `due` index (`DUE#plan-renewal`) at their next renewal or
+//! retry, so a run reads only what is due. The transfer id is derived from (user, month) and
+//! the processor key from it and the attempt, so a schedule fired twice for the same edge (or
+//! a crash between the charge and its record) charges once: the second run either finds
+//! nothing due or meets the same charge and the transfer already written.
+
+use chrono::{DateTime, Utc};
+use worklane::domain::ids::UserId;
+use worklane::domain::plan::{
+    PlanCatalogue, PlanEvent, PlanEventKind, PlanId, PlanSchedule, Renewal,
+};
+use worklane::payments::{DeclineCode, PaymentError};
+use worklane::store::plans::{
+    plan_change_tx, plan_transfer_id, Grant, PlanChange, SubscriptionRecord, RENEWAL_DUE,
+};
+use worklane::store::{from_item, Item, StoreError, Tx};
+use worklane::worker::ScheduleSummary;
+use worklane::App;
+
+pub async fn run(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
+    worklane::worker::sweep(app, RENEWAL_DUE, time, |app, item| renew(app, item, time)).await
+}
+
+/// The transaction that moves one due subscription on, or `None` when nothing is due after
+/// all or the processor is unreachable (the subscription stays due for the next run).
+async fn renew(app: &App, item: Item, time: DateTime<Utc>) -> Result<Option<Tx>, StoreError> {
+    let catalogue = PlanCatalogue::standard();
+    let before = from_item::<SubscriptionRecord>(item)?.subscription;
+    let user = before.user_id.clone();
+    let change = match before.renewal_at(&catalogue, time) {
+        None => return Ok(None),
+        Some(Renewal::End) => {
+            let schedule = catalogue.in_force(time);
+            let after = before.downgraded(schedule, time);
+            PlanChange {
+                event: PlanEvent::new(PlanEventKind::Ended, &after, before.period, time),
+                basis: format!("ended:{}", before.period.month()),
+                grant: basic_grant(app, &user, schedule, time).await?,
+                paid: None,
+                before: &before,
+                after,
+            }
+        }
+        Some(Renewal::Charge {
+            period,
+            amount,
+            attempt,
+        }) => {
+            let schedule = catalogue.in_force(period.start);
+            let transfer = plan_transfer_id(&user, &period, "renewal");
+            let method = app
+                .store
+                .default_billing_method(&user)
+                .await?
+                .filter(|method| method.usable_at(time));
+            let charged = match &method {
+                Some(method) => {
+                    app.payments()
+                        .charge(
+                            &method.processor_token,
+                            amount,
+                            &format!("{transfer}:{attempt}"),
+                        )
+                        .await
+                }
+                None => Err(PaymentError::Declined {
+                    code: DeclineCode::CardDeclined,
+                    message: "billing_method_required".into(),
+                }),
+            };
+            match charged {
+                Ok(_) => {
+                    let after = before.renewed(schedule, period);
+                    let grant = if app.store.month_granted(&user, period.start).await? {
+                        None
+                    } else {
+                        let balance = app.store.connects_balance(&user).await?;
+                        Some(Grant::Month {
+                            at: period.start,
+                            connects: schedule.plus.grant_for(balance),
+                            note: " (Plus)".into(),
+                        })
+                    };
+                    PlanChange {
+                        event: PlanEvent::new(PlanEventKind::Renewed, &after, period, time)
+                            .paid(amount, &transfer),
+                        basis: format!("renewed:{}", period.month()),
+                        paid: Some((transfer, amount)),
+                        grant,
+                        before: &before,
+                        after,
+                    }
+                }
+                Err(PaymentError::Unavailable) => return Ok(None),
+                Err(refused) => {
+                    let reason = match refused {
+                        PaymentError::Declined { code, message } if method.is_some() => {
+                            format!("{}: {message}", code.as_str())
+                        }
+                        PaymentError::Declined { .. } => "billing_method_required".into(),
+                        other => format!("payment_method_invalid: {other}"),
+                    };
+                    let after = before.renewal_refused(schedule, &reason, time);
+                    let (kind, grant) = if after.plan == PlanId::Basic {
+                        (
+                            PlanEventKind::Downgraded,
+                            basic_grant(app, &user, schedule, time).await?,
+                        )
+                    } else {
+                        (PlanEventKind::RenewalRefused, None)
+                    };
+                    PlanChange {
+                        event: PlanEvent::new(kind, &after, period, time).because(reason),
+                        basis: format!("refused:{}:{attempt}", period.month()),
+                        paid: None,
+                        grant,
+                        before: &before,
+                        after,
+                    }
+                }
+            }
+        }
+    };
+    plan_change_tx(change)
+        .map(Some)
+        .map_err(|err| StoreError::Corrupt(format!("plan of {user}: {err}")))
+}
+
+/// Basic's allowance for `time`'s month, unless the month was granted already (the monthly
+/// schedule leaves a Plus member's month to the renewal, so after a downgrade it is not).
+async fn basic_grant(
+    app: &App,
+    user: &UserId,
+    schedule: &PlanSchedule,
+    time: DateTime<Utc>,
+) -> Result<Option<Grant>, StoreError> {
+    if app.store.month_granted(user, time).await? {
+        return Ok(None);
+    }
+    let balance = app.store.connects_balance(user).await?;
+    Ok(Some(Grant::Month {
+        at: time,
+        connects: schedule.basic.grant_for(balance),
+        note: String::new(),
+    }))
+}
