@@ -7,7 +7,7 @@
 //! - `connects` (HTTP API): A freelancer's Connects balance and history, and buying Connects.
 //! - `marketplace-events` (SQS queue): Reacts to marketplace events (refunds applicants' Connects when a job is cancelled before a hire).
 //! - `connects-monthly-grant` (EventBridge schedule): Grants every freelancer the monthly Connects allowance of their plan (idempotent per month).
-//! - `plans` (HTTP API): A freelancer's membership plan: subscribe to Plus, cancel at the period's end, history.
+//! - `plans` (HTTP API): A freelancer's membership plan (subscribe to Plus, cancel at the period's end, history).
 //! - `plan-renewals` (EventBridge schedule): Renews Plus at the month edge (charged once per month), retries refused renewals, then downgrades to Basic.
 
 pub mod handlers;
@@ -51,7 +51,7 @@ pub const CONNECTS_MONTHLY_GRANT: ScheduleFunction = ScheduleFunction {
     handler: worklane::schedule_handler!(workers::connects_grant::run),
 };
 
-/// `plans`: A freelancer's membership plan: subscribe to Plus, cancel at the period's end, history.
+/// `plans`: A freelancer's membership plan (subscribe to Plus, cancel at the period's end, history).
 pub const PLANS: HttpFunction = HttpFunction {
     name: "plans",
     routes: handlers::plans::routes,

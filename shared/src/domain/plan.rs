@@ -156,7 +156,10 @@ impl PlanSchedule {
             problems.push(format!("{}: Plus has a price", self.id));
         }
         if self.plus.monthly_connects < self.basic.monthly_connects {
-            problems.push(format!("{}: Plus grants at least Basic's Connects", self.id));
+            problems.push(format!(
+                "{}: Plus grants at least Basic's Connects",
+                self.id
+            ));
         }
         problems
     }
@@ -284,7 +287,9 @@ pub struct Subscription {
 pub enum PlanError {
     #[error("the plan is already Plus")]
     AlreadySubscribed,
-    #[error("the last renewal was refused: update the billing method, the next attempt will charge it")]
+    #[error(
+        "the last renewal was refused: update the billing method, the next attempt will charge it"
+    )]
     PastDue,
     #[error("only a Plus subscription can be cancelled")]
     NotSubscribed,
@@ -483,7 +488,12 @@ pub struct PlanEvent {
 }
 
 impl PlanEvent {
-    pub fn new(kind: PlanEventKind, after: &Subscription, period: Period, at: DateTime<Utc>) -> Self {
+    pub fn new(
+        kind: PlanEventKind,
+        after: &Subscription,
+        period: Period,
+        at: DateTime<Utc>,
+    ) -> Self {
         Self {
             at,
             kind,
@@ -571,11 +581,21 @@ mod tests {
         next.plus.monthly_price = usd("24.99");
         let catalogue =
             PlanCatalogue::new(vec![next.clone(), PlanSchedule::standard_2026()]).unwrap();
-        assert_eq!(catalogue.in_force(t("2027-06-30T23:59:59Z")).id, "2026-12-plans");
-        assert_eq!(catalogue.in_force(t("2027-07-01T00:00:00Z")).id, "2027-07-plans");
+        assert_eq!(
+            catalogue.in_force(t("2027-06-30T23:59:59Z")).id,
+            "2026-12-plans"
+        );
+        assert_eq!(
+            catalogue.in_force(t("2027-07-01T00:00:00Z")).id,
+            "2027-07-plans"
+        );
         assert_eq!(catalogue.from(t("2027-01-01T00:00:00Z")).len(), 2);
         // The July renewal is priced by the schedule in force on July 1.
-        let mut sub = Subscription::basic(&user(), catalogue.in_force(t("2027-06-03T00:00:00Z")), t("2027-06-03T00:00:00Z"));
+        let mut sub = Subscription::basic(
+            &user(),
+            catalogue.in_force(t("2027-06-03T00:00:00Z")),
+            t("2027-06-03T00:00:00Z"),
+        );
         sub.plan = PlanId::Plus;
         match sub.renewal_at(&catalogue, t("2027-07-01T00:00:00Z")) {
             Some(Renewal::Charge { amount, .. }) => assert_eq!(amount, usd("24.99")),
@@ -594,7 +614,10 @@ mod tests {
         let basic = Subscription::basic(&user(), s, t("2026-12-10T00:00:00Z"));
         assert_eq!(basic.due_at(), None);
         assert_eq!(basic.cancel(), Err(PlanError::NotSubscribed));
-        let Ok(Subscribe::Charge { after: plus, amount }) = basic.subscribe(s, t("2026-12-10T00:00:00Z"))
+        let Ok(Subscribe::Charge {
+            after: plus,
+            amount,
+        }) = basic.subscribe(s, t("2026-12-10T00:00:00Z"))
         else {
             panic!("charges");
         };
@@ -602,15 +625,24 @@ mod tests {
         assert_eq!(plus.due_at(), Some(t("2027-01-01T00:00:00Z")));
         assert!(plus.plus_paid_for(t("2026-12-31T00:00:00Z")));
         assert!(!plus.plus_paid_for(t("2027-01-01T00:00:00Z")));
-        assert_eq!(plus.subscribe(s, t("2026-12-11T00:00:00Z")), Err(PlanError::AlreadySubscribed));
+        assert_eq!(
+            plus.subscribe(s, t("2026-12-11T00:00:00Z")),
+            Err(PlanError::AlreadySubscribed)
+        );
         // Nothing due before the edge.
         assert_eq!(plus.renewal_at(&catalogue, t("2026-12-31T23:59:59Z")), None);
-        let Some(Renewal::Charge { period, amount, attempt }) =
-            plus.renewal_at(&catalogue, t("2027-01-01T00:00:00Z"))
+        let Some(Renewal::Charge {
+            period,
+            amount,
+            attempt,
+        }) = plus.renewal_at(&catalogue, t("2027-01-01T00:00:00Z"))
         else {
             panic!("renews");
         };
-        assert_eq!((period.month(), amount, attempt), ("2027-01".into(), usd("19.99"), 1));
+        assert_eq!(
+            (period.month(), amount, attempt),
+            ("2027-01".into(), usd("19.99"), 1)
+        );
         let january = plus.renewed(s, period);
         assert_eq!(january.due_at(), Some(t("2027-02-01T00:00:00Z")));
         // Cancel at the period's end; subscribing again before it undoes the cancel for free.
@@ -618,7 +650,13 @@ mod tests {
         assert_eq!(cancelling.cancel(), Ok(None));
         assert_eq!(
             cancelling.subscribe(s, t("2027-01-20T00:00:00Z")),
-            Ok(Subscribe::Resume { after: Subscription { cancel_at_period_end: false, version: cancelling.version + 1, ..cancelling.clone() } })
+            Ok(Subscribe::Resume {
+                after: Subscription {
+                    cancel_at_period_end: false,
+                    version: cancelling.version + 1,
+                    ..cancelling.clone()
+                }
+            })
         );
         assert_eq!(
             cancelling.renewal_at(&catalogue, t("2027-02-01T00:00:00Z")),
@@ -631,7 +669,8 @@ mod tests {
         let catalogue = PlanCatalogue::standard();
         let s = catalogue.in_force(t("2026-12-10T00:00:00Z"));
         let Ok(Subscribe::Charge { after: plus, .. }) =
-            Subscription::basic(&user(), s, t("2026-12-10T00:00:00Z")).subscribe(s, t("2026-12-10T00:00:00Z"))
+            Subscription::basic(&user(), s, t("2026-12-10T00:00:00Z"))
+                .subscribe(s, t("2026-12-10T00:00:00Z"))
         else {
             panic!()
         };
@@ -643,9 +682,14 @@ mod tests {
         // Past due is not paid: January's Connects wait for the outcome.
         assert!(!first.plus_paid_for(edge));
         assert_eq!(first.subscribe(s, edge), Err(PlanError::PastDue));
-        assert_eq!(first.renewal_at(&catalogue, t("2027-01-01T12:00:00Z")), None);
+        assert_eq!(
+            first.renewal_at(&catalogue, t("2027-01-01T12:00:00Z")),
+            None
+        );
         match first.renewal_at(&catalogue, t("2027-01-02T00:00:00Z")) {
-            Some(Renewal::Charge { period, attempt: 2, .. }) => assert_eq!(period.month(), "2027-01"),
+            Some(Renewal::Charge {
+                period, attempt: 2, ..
+            }) => assert_eq!(period.month(), "2027-01"),
             other => panic!("{other:?}"),
         }
         let second = first.renewal_refused(s, "card_declined", t("2027-01-02T00:00:00Z"));

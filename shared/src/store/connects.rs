@@ -163,7 +163,13 @@ pub fn monthly_grant_op(tx: Tx, freelancer: &UserId, at: DateTime<Utc>) -> Tx {
 /// `at`'s month's grant of `connects` (what the freelancer's plan gives, `note` saying how),
 /// under the same once-a-month key as the Basic allowance: whichever of the signup, the
 /// monthly schedule, a renewal or a downgrade grants the month first, the others find it done.
-pub fn plan_grant_op(tx: Tx, freelancer: &UserId, at: DateTime<Utc>, connects: u32, note: &str) -> Tx {
+pub fn plan_grant_op(
+    tx: Tx,
+    freelancer: &UserId,
+    at: DateTime<Utc>,
+    connects: u32,
+    note: &str,
+) -> Tx {
     let month = grant_month(at);
     let entry = ConnectsEntry::new(
         EntryKind::Grant,
@@ -171,7 +177,14 @@ pub fn plan_grant_op(tx: Tx, freelancer: &UserId, at: DateTime<Utc>, connects: u
         month_start(at),
         format!("monthly allowance {month}{note}"),
     );
-    credit_op(tx, freelancer, connects, &entry, &grant_basis(freelancer, at), OWN)
+    credit_op(
+        tx,
+        freelancer,
+        connects,
+        &entry,
+        &grant_basis(freelancer, at),
+        OWN,
+    )
 }
 
 fn grant_basis(freelancer: &UserId, at: DateTime<Utc>) -> String {
@@ -180,7 +193,11 @@ fn grant_basis(freelancer: &UserId, at: DateTime<Utc>) -> String {
 
 impl Store {
     /// Whether `at`'s month's grant has been given already.
-    pub async fn month_granted(&self, freelancer: &UserId, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn month_granted(
+        &self,
+        freelancer: &UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let sort = entry_sort_key(month_start(at), &grant_basis(freelancer, at));
         Ok(self
             .get::<EntryRecord>(&as_key(keys::connects_entry(freelancer, &sort)))

@@ -403,7 +403,10 @@ pub fn plan(user: &UserId) -> (String, String) {
 
 /// One line of a freelancer's plan history, time-ordered (`PLANHIST#<entry sort key>`).
 pub fn plan_event(user: &UserId, sort: &str) -> (String, String) {
-    (format!("USER#{user}"), format!("{PLAN_HISTORY_PREFIX}{sort}"))
+    (
+        format!("USER#{user}"),
+        format!("{PLAN_HISTORY_PREFIX}{sort}"),
+    )
 }
 
 pub const PLAN_HISTORY_PREFIX: &str = "PLANHIST#";

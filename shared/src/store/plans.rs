@@ -44,9 +44,7 @@ impl SubscriptionRecord {
             pk,
             sk,
             duepk: due.map(|_| RENEWAL_DUE.to_string()),
-            duesk: due.map(|at| {
-                format!("{:015}#{}", at.timestamp_millis(), subscription.user_id)
-            }),
+            duesk: due.map(|at| format!("{:015}#{}", at.timestamp_millis(), subscription.user_id)),
             subscription,
         }
     }

@@ -112,10 +112,7 @@ fn view(subscription: &Subscription, catalogue: &PlanCatalogue, now: DateTime<Ut
                 .monthly_price
         }),
         renewal_attempts: subscription.renewal.as_ref().map_or(0, |f| f.attempts),
-        last_renewal_error: subscription
-            .renewal
-            .as_ref()
-            .map(|f| f.last_error.clone()),
+        last_renewal_error: subscription.renewal.as_ref().map(|f| f.last_error.clone()),
         monthly_price: terms.monthly_price,
         monthly_connects: terms.monthly_connects,
         schedule_id: subscription.schedule_id.clone(),
@@ -170,8 +167,7 @@ pub async fn subscribe(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
             grant: None,
         },
         Subscribe::Charge { after, amount } => {
-            let method =
-                charge_source(app, user, body.billing_method_id.as_ref(), req.now).await?;
+            let method = charge_source(app, user, body.billing_method_id.as_ref(), req.now).await?;
             let transfer = plan_transfer_id(user, &after.period, "subscribe");
             app.payments()
                 .charge(
@@ -208,7 +204,12 @@ pub async fn cancel(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError>
     };
     let change = PlanChange {
         before: &before,
-        event: PlanEvent::new(PlanEventKind::CancelRequested, &after, after.period, req.now),
+        event: PlanEvent::new(
+            PlanEventKind::CancelRequested,
+            &after,
+            after.period,
+            req.now,
+        ),
         basis: format!("cancel:{}", after.version),
         after,
         paid: None,
