@@ -293,6 +293,8 @@ pub enum PlanError {
     PastDue,
     #[error("only a Plus subscription can be cancelled")]
     NotSubscribed,
+    #[error("the cancelled period has ended and is being closed: subscribe again in a moment")]
+    RenewalPending,
 }
 
 /// What subscribing does.
@@ -354,6 +356,12 @@ impl Subscription {
     ) -> Result<Subscribe, PlanError> {
         match (self.plan, self.status) {
             (PlanId::Plus, PlanStatus::PastDue) => Err(PlanError::PastDue),
+            // Once the period is over the renewal schedule is ending it, and may be holding a
+            // charge of the edge it must refund: taking the cancel back now would let a
+            // later run charge that refunded key again.
+            (PlanId::Plus, _) if self.cancel_at_period_end && now >= self.period.end => {
+                Err(PlanError::RenewalPending)
+            }
             (PlanId::Plus, _) if self.cancel_at_period_end => Ok(Subscribe::Resume {
                 after: Self {
                     cancel_at_period_end: false,
@@ -661,6 +669,11 @@ mod tests {
         assert_eq!(
             cancelling.renewal_at(&catalogue, t("2027-02-01T00:00:00Z")),
             Some(Renewal::End)
+        );
+        // Past the end, the cancel stands: the schedule ends it first.
+        assert_eq!(
+            cancelling.subscribe(s, t("2027-02-01T00:10:00Z")),
+            Err(PlanError::RenewalPending)
         );
     }
 

@@ -136,6 +136,7 @@ impl From<crate::domain::plan::PlanError> for ApiError {
             AlreadySubscribed => "plan_already_plus",
             PastDue => "plan_past_due",
             NotSubscribed => "plan_not_plus",
+            RenewalPending => "plan_renewal_pending",
         };
         ApiError::conflict(code, err.to_string())
     }

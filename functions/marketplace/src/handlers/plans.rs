@@ -169,12 +169,11 @@ pub async fn subscribe(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
         Subscribe::Charge { after, amount } => {
             let method = charge_source(app, user, body.billing_method_id.as_ref(), req.now).await?;
             let transfer = plan_transfer_id(user, &after.period, "subscribe");
+            // Keyed by (user, month) only: whichever card a retry names, the month is
+            // charged once. A charge whose transaction did not land is not refunded: any
+            // later subscription of the month meets the same charge and records it.
             app.payments()
-                .charge(
-                    &method.processor_token,
-                    amount,
-                    &format!("{transfer}:{}", method.id),
-                )
+                .charge(&method.processor_token, amount, transfer.as_str())
                 .await?;
             let balance = app.store.connects_balance(user).await?;
             PlanChange {

@@ -10,28 +10,90 @@
 //! nothing due or meets the same charge and the transfer already written.
 
 use chrono::{DateTime, Utc};
+use worklane::domain::ids::TransferId;
 use worklane::domain::ids::UserId;
 use worklane::domain::plan::{
     PlanCatalogue, PlanEvent, PlanEventKind, PlanId, PlanSchedule, Renewal,
 };
-use worklane::payments::{DeclineCode, PaymentError};
+use worklane::payments::{Charge, DeclineCode, PaymentError};
 use worklane::store::plans::{
     plan_change_tx, plan_transfer_id, Grant, PlanChange, SubscriptionRecord, RENEWAL_DUE,
 };
-use worklane::store::{from_item, Item, StoreError, Tx};
+use worklane::store::{from_item, Item, StoreError, Tx, TxError};
 use worklane::worker::ScheduleSummary;
 use worklane::App;
 
+/// One page of the due partition.
+const PAGE: i32 = 100;
+
 pub async fn run(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
-    worklane::worker::sweep(app, RENEWAL_DUE, time, |app, item| renew(app, item, time)).await
+    let mut summary = ScheduleSummary::default();
+    let mut start = None;
+    loop {
+        let (items, next) = app.store.due(RENEWAL_DUE, time, PAGE, start).await?;
+        for item in items {
+            summary.examined += 1;
+            let Some((tx, charged)) = renew(app, item, time).await? else {
+                summary.skipped += 1;
+                continue;
+            };
+            match app.store.transact(tx).await {
+                Ok(()) => summary.applied += 1,
+                Err(TxError::ConditionFailed { .. }) => {
+                    summary.skipped += 1;
+                    if let Some(charged) = charged {
+                        settle_unused(app, charged).await?;
+                    }
+                }
+                Err(TxError::Store(err)) => return Err(err),
+            }
+        }
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(summary),
+        }
+    }
 }
 
-/// The transaction that moves one due subscription on, or `None` when nothing is due after
-/// all or the processor is unreachable (the subscription stays due for the next run).
-async fn renew(app: &App, item: Item, time: DateTime<Utc>) -> Result<Option<Tx>, StoreError> {
+/// A renewal charged but not recorded: the subscription changed between the read and the
+/// write (cancelled at the edge). Unless another run recorded this very month (its transfer
+/// exists), the charge paid for nothing and goes back. Its key is never charged again: a
+/// cancelled subscription whose period ended cannot be taken back (`PlanError::RenewalPending`),
+/// so the next run ends it instead of renewing.
+async fn settle_unused(
+    app: &App,
+    (transfer, charge): (TransferId, Charge),
+) -> Result<(), StoreError> {
+    if app.store.transfer(&transfer).await?.is_some() {
+        return Ok(());
+    }
+    match app
+        .payments()
+        .refund(&charge.id, charge.amount, &format!("{transfer}:unused"))
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Left for the next run's renewal of this subscription to find (it retries the same
+        // refund key); a failed refund must not hold up everyone else's renewal.
+        Err(err) => Err(StoreError::Unavailable(format!(
+            "refund of unused plan charge {}: {err}",
+            charge.id
+        ))),
+    }
+}
+
+/// The transaction that moves one due subscription on (with the charge it recorded, if
+/// any), or `None` when nothing is due after all or the processor is unreachable (the
+/// subscription stays due for the next run).
+async fn renew(
+    app: &App,
+    item: Item,
+    time: DateTime<Utc>,
+) -> Result<Option<(Tx, Option<(TransferId, Charge)>)>, StoreError> {
     let catalogue = PlanCatalogue::standard();
     let before = from_item::<SubscriptionRecord>(item)?.subscription;
     let user = before.user_id.clone();
+    let mut charge_made = None;
     let change = match before.renewal_at(&catalogue, time) {
         None => return Ok(None),
         Some(Renewal::End) => {
@@ -74,7 +136,8 @@ async fn renew(app: &App, item: Item, time: DateTime<Utc>) -> Result<Option<Tx>,
                 }),
             };
             match charged {
-                Ok(_) => {
+                Ok(charge) => {
+                    charge_made = Some((transfer.clone(), charge));
                     let after = before.renewed(schedule, period);
                     let grant = if app.store.month_granted(&user, period.start).await? {
                         None
@@ -126,9 +189,9 @@ async fn renew(app: &App, item: Item, time: DateTime<Utc>) -> Result<Option<Tx>,
             }
         }
     };
-    plan_change_tx(change)
-        .map(Some)
-        .map_err(|err| StoreError::Corrupt(format!("plan of {user}: {err}")))
+    let tx = plan_change_tx(change)
+        .map_err(|err| StoreError::Corrupt(format!("plan of {user}: {err}")))?;
+    Ok(Some((tx, charge_made)))
 }
 
 /// Basic's allowance for `time`'s month, unless the month was granted already (the monthly
