@@ -386,3 +386,45 @@ async fn only_freelancers_hold_plans() {
         .await;
     assert_eq!(refused.status, 403);
 }
+
+#[tokio::test]
+async fn plus_shows_a_badge_and_the_catalogue_lists_the_plans() {
+    let m = Member::new("2026-12-10T09:00:00Z").await;
+    let profile = json!({
+        "display_name": "Fran P.",
+        "location": {"country": "US", "city": "Springfield"},
+        "title": "Backend engineer for hire",
+        "overview": "I design, build and run serverless backends: APIs, queues, data models, \
+                     and the boring reliability work that keeps them up at night.",
+        "skills": ["rust"],
+        "hourly_rate": {"amount": "60.00", "currency": "USD"},
+        "languages": [{"language": "English", "proficiency": "fluent"}],
+        "availability": "more_than_30"
+    });
+    let saved = m
+        .app
+        .send(
+            Method::PUT,
+            "/v1/freelancers/me/profile",
+            Some(&m.access),
+            Some(&profile.to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let id = worklane_tests::user_id(&m.app, &m.access).await;
+    let page = format!("/v1/freelancers/{id}");
+    assert_eq!(m.app.get(&page, None).await.body["plus"], false);
+    m.app.add_card(&m.access).await;
+    assert_eq!(m.subscribe(json!({"plan": "plus"}), &[]).await.status, 200);
+    assert_eq!(m.app.get(&page, None).await.body["plus"], true);
+
+    let catalogue = m.app.get("/v1/catalogue", None).await;
+    assert_eq!(catalogue.status, 200);
+    let plans = &catalogue.body["plans"][0];
+    assert_eq!(plans["id"], "2026-12-plans");
+    assert_eq!(plans["plus"]["monthly_price"]["amount"], "19.99");
+    assert_eq!(plans["plus"]["monthly_connects"], 100);
+    assert_eq!(plans["plus"]["rollover_cap"], 200);
+    assert_eq!(plans["basic"]["monthly_connects"], 10);
+}
