@@ -428,3 +428,71 @@ async fn plus_shows_a_badge_and_the_catalogue_lists_the_plans() {
     assert_eq!(plans["plus"]["rollover_cap"], 200);
     assert_eq!(plans["basic"]["monthly_connects"], 10);
 }
+
+#[tokio::test]
+async fn plus_sees_the_range_of_competing_bids() {
+    let m = Member::new("2026-12-10T09:00:00Z").await;
+    let (client, _) = m.app.confirmed_user("cleo@example.com", &["client"]).await;
+    let posted = m
+        .app
+        .post(
+            "/v1/jobs",
+            Some(&client),
+            &worklane_tests::fixed_job_body("Rust API on Lambda"),
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let job = posted.body["id"].as_str().unwrap();
+    let bid = |amount: &str| {
+        json!({
+            "cover_letter": "I have shipped several Rust services on Lambda and DynamoDB.",
+            "bid": {"amount": amount, "currency": "USD"},
+            "duration": "1-3 months",
+            "answers": [],
+            "boost_connects": 0,
+        })
+    };
+    for (email, amount) in [("ann@example.com", "500.00"), ("bo@example.com", "650.50")] {
+        let (other, _) = m.app.confirmed_user(email, &["freelancer"]).await;
+        let applied = m
+            .app
+            .post(
+                &format!("/v1/jobs/{job}/proposals"),
+                Some(&other),
+                &bid(amount),
+            )
+            .await;
+        assert_eq!(applied.status, 201, "{}", applied.body);
+    }
+    let mine = m
+        .app
+        .post(
+            &format!("/v1/jobs/{job}/proposals"),
+            Some(&m.access),
+            &bid("100.00"),
+        )
+        .await;
+    assert_eq!(mine.status, 201, "{}", mine.body);
+    let page = format!("/v1/jobs/{job}");
+    let basic = m.app.get(&page, Some(&m.access)).await;
+    assert_eq!(basic.status, 200, "{}", basic.body);
+    assert!(
+        basic.body.get("competing_bids").is_none(),
+        "Basic: {}",
+        basic.body
+    );
+
+    m.app.add_card(&m.access).await;
+    assert_eq!(m.subscribe(json!({"plan": "plus"}), &[]).await.status, 200);
+    let plus = m.app.get(&page, Some(&m.access)).await;
+    // The others' bids, not the member's own: 500.00 and 650.50, average 575.25.
+    assert_eq!(
+        plus.body["competing_bids"],
+        json!({"count": 2,
+               "low": {"amount": "500.00", "currency": "USD"},
+               "average": {"amount": "575.25", "currency": "USD"},
+               "high": {"amount": "650.50", "currency": "USD"}})
+    );
+    let client_view = m.app.get(&page, Some(&client)).await;
+    assert!(client_view.body.get("competing_bids").is_none());
+}

@@ -525,6 +525,36 @@ impl PlanEvent {
     }
 }
 
+/// The spread of the other proposals' bids on a job, as Plus members see it (like Upwork's
+/// "bid range": low, average, high).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BidRange {
+    /// Proposals counted.
+    pub count: u32,
+    pub low: Money,
+    /// Half-up to the cent.
+    pub average: Money,
+    pub high: Money,
+}
+
+/// The range of `bids` (one currency); `None` when there are none.
+pub fn bid_range(bids: &[Money]) -> Option<BidRange> {
+    let first = bids.first()?;
+    let amounts = bids.iter().map(|bid| bid.amount);
+    let sum: Decimal = amounts.clone().sum();
+    let count = u32::try_from(bids.len()).unwrap_or(u32::MAX);
+    let money = |amount: Decimal| Money {
+        amount: round_cents(amount),
+        currency: first.currency,
+    };
+    Some(BidRange {
+        count,
+        low: money(amounts.clone().min()?),
+        average: money(sum / Decimal::from(count)),
+        high: money(amounts.max()?),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +569,18 @@ mod tests {
 
     fn user() -> UserId {
         UserId::generate(t("2026-12-01T00:00:00Z"))
+    }
+
+    #[test]
+    fn the_bid_range_is_low_average_high() {
+        assert_eq!(bid_range(&[]), None);
+        let range = bid_range(&[usd("100.00"), usd("250.00"), usd("75.50")]).unwrap();
+        assert_eq!(range.count, 3);
+        assert_eq!(range.low, usd("75.50"));
+        assert_eq!(range.high, usd("250.00"));
+        // 425.50 / 3 = 141.8333… → 141.83.
+        assert_eq!(range.average, usd("141.83"));
+        assert_eq!(range.average.amount.to_string(), "141.83");
     }
 
     #[test]

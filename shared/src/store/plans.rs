@@ -79,6 +79,32 @@ impl Store {
         })
     }
 
+    /// The bids of a job's proposals other than `caller`'s (withdrawn and removed ones left
+    /// out), for Plus's bid range: every page of the job's proposals.
+    pub async fn competing_bids(
+        &self,
+        job: &crate::domain::ids::JobId,
+        caller: &UserId,
+    ) -> Result<Vec<Money>, StoreError> {
+        use crate::domain::proposal::ProposalState;
+        let mut bids = Vec::new();
+        let mut start = None;
+        loop {
+            let (proposals, next) = self.job_proposals(job, 100, start).await?;
+            bids.extend(
+                proposals
+                    .into_iter()
+                    .filter(|p| &p.freelancer_id != caller)
+                    .filter(|p| p.state != ProposalState::Withdrawn && p.removed_at.is_none())
+                    .map(|p| p.bid),
+            );
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(bids),
+            }
+        }
+    }
+
     /// A freelancer's plan history, newest first, one page at a time.
     pub async fn plan_history(
         &self,
