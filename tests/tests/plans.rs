@@ -496,3 +496,26 @@ async fn plus_sees_the_range_of_competing_bids() {
     let client_view = m.app.get(&page, Some(&client)).await;
     assert!(client_view.body.get("competing_bids").is_none());
 }
+
+#[tokio::test]
+async fn subscribing_on_the_first_before_the_grant_gives_the_plus_month_once() {
+    let mut m = Member::new("2026-12-10T09:00:00Z").await;
+    m.app.add_card(&m.access).await;
+    m.at("2027-01-01T00:05:00Z").await;
+    let plus = m.subscribe(json!({"plan": "plus"}), &[]).await;
+    assert_eq!(plus.status, 200, "{}", plus.body);
+    assert_eq!(m.charges()[0].1, "19.99", "the whole of January");
+    // January had not been granted: Plus's 100 on December's 10, and the schedule finds the
+    // month done.
+    assert_eq!(m.connects().await, 110);
+    let grant = m
+        .fire("connects-monthly-grant", "2027-01-01T00:00:00Z")
+        .await;
+    assert_eq!(grant["applied"], 0, "{grant}");
+    assert_eq!(
+        m.fire("plan-renewals", "2027-01-01T01:00:00Z").await["examined"],
+        0
+    );
+    assert_eq!(m.connects().await, 110);
+    m.app.assert_audit_clean().await;
+}

@@ -79,6 +79,28 @@ impl Store {
         })
     }
 
+    /// `at`'s month's allowance under `terms` (`note` says which plan), unless the month was
+    /// granted already: the plan changes that grant (a renewal, a downgrade, a cancelled Plus
+    /// ending, a subscription before the monthly schedule ran) meet the schedule on the same
+    /// once-a-month key, and a transaction with a taken key would fail whole.
+    pub async fn month_grant(
+        &self,
+        user: &UserId,
+        terms: &crate::domain::plan::PlanTerms,
+        at: DateTime<Utc>,
+        note: &str,
+    ) -> Result<Option<Grant>, StoreError> {
+        if self.month_granted(user, at).await? {
+            return Ok(None);
+        }
+        let balance = self.connects_balance(user).await?;
+        Ok(Some(Grant::Month {
+            at,
+            connects: terms.grant_for(balance),
+            note: note.to_string(),
+        }))
+    }
+
     /// The bids of a job's proposals other than `caller`'s (withdrawn and removed ones left
     /// out), for Plus's bid range: every page of the job's proposals.
     pub async fn competing_bids(

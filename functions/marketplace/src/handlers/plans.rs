@@ -175,16 +175,25 @@ pub async fn subscribe(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiErr
             app.payments()
                 .charge(&method.processor_token, amount, transfer.as_str())
                 .await?;
-            let balance = app.store.connects_balance(user).await?;
+            // Plus's whole month when the month was not granted yet (subscribing on the 1st
+            // before the monthly schedule ran), else what Plus gives over Basic's grant.
+            let grant = match app
+                .store
+                .month_grant(user, &schedule.plus, req.now, " (Plus)")
+                .await?
+            {
+                Some(month) => month,
+                None => Grant::Upgrade {
+                    at: req.now,
+                    connects: schedule.upgrade_connects(app.store.connects_balance(user).await?),
+                },
+            };
             PlanChange {
                 before: &before,
                 event: PlanEvent::new(PlanEventKind::Subscribed, &after, after.period, req.now)
                     .paid(amount, &transfer),
                 basis: format!("subscribed:{}", after.period.month()),
-                grant: Some(Grant::Upgrade {
-                    at: req.now,
-                    connects: schedule.upgrade_connects(balance),
-                }),
+                grant: Some(grant),
                 paid: Some((transfer, amount)),
                 after,
             }

@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use worklane::domain::connects::month_start;
-use worklane::domain::plan::{PlanCatalogue, PlanId};
+use worklane::domain::plan::{PlanCatalogue, PlanId, PlanSchedule};
 use worklane::store::connects::{plan_grant_op, BalanceRecord};
 use worklane::store::keys::FREELANCER_SHARDS;
 use worklane::store::{StoreError, Tx, TxError};
@@ -21,13 +21,15 @@ use worklane::App;
 const CONCURRENCY: usize = 16;
 
 pub async fn run(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, StoreError> {
+    let catalogue = PlanCatalogue::standard();
+    let schedule = catalogue.in_force(month_start(time));
     let mut summary = ScheduleSummary::default();
     for shard in 0..FREELANCER_SHARDS {
         let mut start = None;
         loop {
             let (balances, next) = app.store.freelancer_balances(shard, 200, start).await?;
             let outcomes: Vec<Result<bool, StoreError>> = stream::iter(balances)
-                .map(|balance| grant(app, balance, time))
+                .map(|balance| grant(app, schedule, balance, time))
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
@@ -48,10 +50,14 @@ pub async fn run(app: &App, time: DateTime<Utc>) -> Result<ScheduleSummary, Stor
     Ok(summary)
 }
 
-async fn grant(app: &App, balance: BalanceRecord, time: DateTime<Utc>) -> Result<bool, StoreError> {
+async fn grant(
+    app: &App,
+    schedule: &PlanSchedule,
+    balance: BalanceRecord,
+    time: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let freelancer = &balance.freelancer_id;
     let month = month_start(time);
-    let schedule = PlanCatalogue::standard().in_force(month).clone();
     let subscription = app.store.subscription(freelancer).await?;
     let (connects, note) = match subscription {
         Some(s) if s.plus_paid_for(month) => (schedule.plus.grant_for(balance.balance), " (Plus)"),

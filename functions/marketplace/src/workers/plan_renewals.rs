@@ -11,13 +11,10 @@
 
 use chrono::{DateTime, Utc};
 use worklane::domain::ids::TransferId;
-use worklane::domain::ids::UserId;
-use worklane::domain::plan::{
-    PlanCatalogue, PlanEvent, PlanEventKind, PlanId, PlanSchedule, Renewal,
-};
+use worklane::domain::plan::{PlanCatalogue, PlanEvent, PlanEventKind, PlanId, Renewal};
 use worklane::payments::{Charge, DeclineCode, PaymentError};
 use worklane::store::plans::{
-    plan_change_tx, plan_transfer_id, Grant, PlanChange, SubscriptionRecord, RENEWAL_DUE,
+    plan_change_tx, plan_transfer_id, PlanChange, SubscriptionRecord, RENEWAL_DUE,
 };
 use worklane::store::{from_item, Item, StoreError, Tx, TxError};
 use worklane::worker::ScheduleSummary;
@@ -102,7 +99,10 @@ async fn renew(
             PlanChange {
                 event: PlanEvent::new(PlanEventKind::Ended, &after, before.period, time),
                 basis: format!("ended:{}", before.period.month()),
-                grant: basic_grant(app, &user, schedule, time).await?,
+                grant: app
+                    .store
+                    .month_grant(&user, &schedule.basic, time, "")
+                    .await?,
                 paid: None,
                 before: &before,
                 after,
@@ -139,16 +139,10 @@ async fn renew(
                 Ok(charge) => {
                     charge_made = Some((transfer.clone(), charge));
                     let after = before.renewed(schedule, period);
-                    let grant = if app.store.month_granted(&user, period.start).await? {
-                        None
-                    } else {
-                        let balance = app.store.connects_balance(&user).await?;
-                        Some(Grant::Month {
-                            at: period.start,
-                            connects: schedule.plus.grant_for(balance),
-                            note: " (Plus)".into(),
-                        })
-                    };
+                    let grant = app
+                        .store
+                        .month_grant(&user, &schedule.plus, period.start, " (Plus)")
+                        .await?;
                     PlanChange {
                         event: PlanEvent::new(PlanEventKind::Renewed, &after, period, time)
                             .paid(amount, &transfer),
@@ -172,7 +166,9 @@ async fn renew(
                     let (kind, grant) = if after.plan == PlanId::Basic {
                         (
                             PlanEventKind::Downgraded,
-                            basic_grant(app, &user, schedule, time).await?,
+                            app.store
+                                .month_grant(&user, &schedule.basic, time, "")
+                                .await?,
                         )
                     } else {
                         (PlanEventKind::RenewalRefused, None)
@@ -192,23 +188,4 @@ async fn renew(
     let tx = plan_change_tx(change)
         .map_err(|err| StoreError::Corrupt(format!("plan of {user}: {err}")))?;
     Ok(Some((tx, charge_made)))
-}
-
-/// Basic's allowance for `time`'s month, unless the month was granted already (the monthly
-/// schedule leaves a Plus member's month to the renewal, so after a downgrade it is not).
-async fn basic_grant(
-    app: &App,
-    user: &UserId,
-    schedule: &PlanSchedule,
-    time: DateTime<Utc>,
-) -> Result<Option<Grant>, StoreError> {
-    if app.store.month_granted(user, time).await? {
-        return Ok(None);
-    }
-    let balance = app.store.connects_balance(user).await?;
-    Ok(Some(Grant::Month {
-        at: time,
-        connects: schedule.basic.grant_for(balance),
-        note: String::new(),
-    }))
 }
