@@ -519,3 +519,27 @@ async fn subscribing_on_the_first_before_the_grant_gives_the_plus_month_once() {
     assert_eq!(m.connects().await, 110);
     m.app.assert_audit_clean().await;
 }
+
+#[tokio::test]
+async fn two_renewal_runs_at_once_charge_the_edge_once() {
+    let mut m = Member::new("2026-12-10T09:00:00Z").await;
+    m.app.add_card(&m.access).await;
+    assert_eq!(m.subscribe(json!({"plan": "plus"}), &[]).await.status, 200);
+    m.at("2027-01-01T00:00:00Z").await;
+    let (a, b) = futures::join!(
+        m.fire("plan-renewals", "2027-01-01T00:00:00Z"),
+        m.fire("plan-renewals", "2027-01-01T00:00:00Z")
+    );
+    assert_eq!(
+        a["applied"].as_u64().unwrap() + b["applied"].as_u64().unwrap(),
+        1,
+        "{a} {b}"
+    );
+    // Both runs may have asked the processor; the key makes it one charge, recorded once.
+    let mut ids: Vec<String> = m.charges().into_iter().map(|(id, _)| id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "December's and January's: {ids:?}");
+    assert_eq!(m.connects().await, 200);
+    assert_eq!(kinds(&m.history().await), ["renewed", "subscribed"]);
+    m.app.assert_audit_clean().await;
+}
