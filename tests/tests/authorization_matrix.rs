@@ -163,7 +163,11 @@ fn spec(operation_id: &str) -> Option<Spec> {
         | "getWorkInProgressReport"
         | "getBillingsByClientReport"
         | "getTimesheetsReport"
-        | "getTransactionsReport" => s(Mine, Freelancer),
+        | "getTransactionsReport"
+        | "getMyPlan"
+        | "subscribeToPlus"
+        | "cancelMyPlan"
+        | "getMyPlanHistory" => s(Mine, Freelancer),
         // Removes the caller's own bookmark, whatever the id (204 for any job): it neither
         // shows that the job exists nor touches anything of its client's.
         "unsaveJob" => s(Mine, Freelancer),

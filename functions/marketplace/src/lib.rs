@@ -6,7 +6,9 @@
 //! - `proposals` (HTTP API): Proposals (spending Connects, boost auction) and invitations.
 //! - `connects` (HTTP API): A freelancer's Connects balance and history, and buying Connects.
 //! - `marketplace-events` (SQS queue): Reacts to marketplace events (refunds applicants' Connects when a job is cancelled before a hire).
-//! - `connects-monthly-grant` (EventBridge schedule): Grants every freelancer the monthly Connects allowance (idempotent per month).
+//! - `connects-monthly-grant` (EventBridge schedule): Grants every freelancer the monthly Connects allowance of their plan (idempotent per month).
+//! - `plans` (HTTP API): A freelancer's membership plan (subscribe to Plus, cancel at the period's end, history).
+//! - `plan-renewals` (EventBridge schedule): Renews Plus at the month edge (charged once per month), retries refused renewals, then downgrades to Basic.
 
 pub mod handlers;
 pub mod workers;
@@ -49,6 +51,18 @@ pub const CONNECTS_MONTHLY_GRANT: ScheduleFunction = ScheduleFunction {
     handler: worklane::schedule_handler!(workers::connects_grant::run),
 };
 
+/// `plans`: A freelancer's membership plan (subscribe to Plus, cancel at the period's end, history).
+pub const PLANS: HttpFunction = HttpFunction {
+    name: "plans",
+    routes: handlers::plans::routes,
+};
+
+/// `plan-renewals`: Renews Plus at the month edge (charged once per month), retries refused renewals, then downgrades to Basic.
+pub const PLAN_RENEWALS: ScheduleFunction = ScheduleFunction {
+    name: "plan-renewals",
+    handler: worklane::schedule_handler!(workers::plan_renewals::run),
+};
+
 /// Every function of this area, for the local stack that serves them all in one process.
 pub fn functions() -> Vec<Function> {
     vec![
@@ -58,5 +72,7 @@ pub fn functions() -> Vec<Function> {
         Function::Http(CONNECTS),
         Function::Queue(MARKETPLACE_EVENTS),
         Function::Schedule(CONNECTS_MONTHLY_GRANT),
+        Function::Http(PLANS),
+        Function::Schedule(PLAN_RENEWALS),
     ]
 }

@@ -135,6 +135,9 @@ pub struct Catalogue {
     pub countries: Vec<&'static str>,
     pub connects: ConnectsPrices,
     pub fees: FeesInForce,
+    /// The membership plans' prices and grants (docs/plans.md): the schedule in force first,
+    /// then any announced one.
+    pub plans: Vec<super::plan::PlanSchedule>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
@@ -296,6 +299,7 @@ impl Catalogue {
                 client_fee_rate: schedule.client_fee_rate,
                 arbitration_fees: super::arbitration::ArbitrationCatalogue::standard().from(now),
             },
+            plans: super::plan::PlanCatalogue::standard().from(now),
         }
     }
 }
@@ -373,6 +377,7 @@ mod tests {
             .collect();
         assert_eq!(fixed, [2, 4, 6, 8]);
         assert_eq!(catalogue.fees.service_fee_bands.len(), 3);
+        assert_eq!(catalogue.plans[0].plus.monthly_connects, 100);
     }
 
     #[test]

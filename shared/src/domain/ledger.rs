@@ -151,6 +151,8 @@ pub enum TransferCode {
     /// A failed payout's whole amount (fee included) back to available.
     WithdrawalReturn,
     ConnectsPurchase,
+    /// A freelancer's Plus membership: a month, or the rest of one (docs/plans.md).
+    PlanCharge,
     /// Money a dispute gave back, on its way to the card that paid (set aside, then out).
     CardRefund,
     /// A refused card refund's amount back to the client's balance.

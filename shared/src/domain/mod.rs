@@ -26,6 +26,7 @@ pub mod notification;
 pub mod offer;
 pub mod payment;
 pub mod payout;
+pub mod plan;
 pub mod profile;
 pub mod proposal;
 pub mod rate_limit;

@@ -129,6 +129,19 @@ impl From<PaymentError> for ApiError {
     }
 }
 
+impl From<crate::domain::plan::PlanError> for ApiError {
+    fn from(err: crate::domain::plan::PlanError) -> Self {
+        use crate::domain::plan::PlanError::*;
+        let code = match err {
+            AlreadySubscribed => "plan_already_plus",
+            PastDue => "plan_past_due",
+            NotSubscribed => "plan_not_plus",
+            RenewalPending => "plan_renewal_pending",
+        };
+        ApiError::conflict(code, err.to_string())
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {

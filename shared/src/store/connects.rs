@@ -157,21 +157,53 @@ pub fn credit_op(
 /// The allowance of `at`'s month, at most once per freelancer per month whoever grants it
 /// (signup, adding the freelancer role, or the monthly schedule).
 pub fn monthly_grant_op(tx: Tx, freelancer: &UserId, at: DateTime<Utc>) -> Tx {
+    plan_grant_op(tx, freelancer, at, MONTHLY_GRANT, "")
+}
+
+/// `at`'s month's grant of `connects` (what the freelancer's plan gives, `note` saying how),
+/// under the same once-a-month key as the Basic allowance: whichever of the signup, the
+/// monthly schedule, a renewal or a downgrade grants the month first, the others find it done.
+pub fn plan_grant_op(
+    tx: Tx,
+    freelancer: &UserId,
+    at: DateTime<Utc>,
+    connects: u32,
+    note: &str,
+) -> Tx {
     let month = grant_month(at);
     let entry = ConnectsEntry::new(
         EntryKind::Grant,
-        MONTHLY_GRANT,
+        connects,
         month_start(at),
-        format!("monthly allowance {month}"),
+        format!("monthly allowance {month}{note}"),
     );
     credit_op(
         tx,
         freelancer,
-        MONTHLY_GRANT,
+        connects,
         &entry,
-        &format!("grant:{month}:{freelancer}"),
+        &grant_basis(freelancer, at),
         OWN,
     )
+}
+
+fn grant_basis(freelancer: &UserId, at: DateTime<Utc>) -> String {
+    format!("grant:{}:{freelancer}", grant_month(at))
+}
+
+impl Store {
+    /// Whether `at`'s month's grant has been given already.
+    pub async fn month_granted(
+        &self,
+        freelancer: &UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let sort = entry_sort_key(month_start(at), &grant_basis(freelancer, at));
+        Ok(self
+            .get::<EntryRecord>(&as_key(keys::connects_entry(freelancer, &sort)))
+            .await?
+            .is_some())
+    }
 }
 
 fn entry_item(freelancer: &UserId, entry: &ConnectsEntry, basis: &str) -> Item {

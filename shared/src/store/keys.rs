@@ -396,6 +396,21 @@ pub fn reporter_reports(reporter: &UserId) -> String {
     format!("USER#{reporter}#CONTENTREPORTS")
 }
 
+/// A freelancer's membership plan (domain::plan): absent means Basic.
+pub fn plan(user: &UserId) -> (String, String) {
+    (format!("USER#{user}"), "PLAN".into())
+}
+
+/// One line of a freelancer's plan history, time-ordered (`PLANHIST#<entry sort key>`).
+pub fn plan_event(user: &UserId, sort: &str) -> (String, String) {
+    (
+        format!("USER#{user}"),
+        format!("{PLAN_HISTORY_PREFIX}{sort}"),
+    )
+}
+
+pub const PLAN_HISTORY_PREFIX: &str = "PLANHIST#";
+
 pub fn dev_mailbox(canonical_email: &str) -> String {
     format!("DEVMAIL#{canonical_email}")
 }

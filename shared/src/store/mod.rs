@@ -22,6 +22,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod outbox;
 pub mod payments;
+pub mod plans;
 pub mod profiles;
 pub mod proposals;
 pub mod rate_limits;

@@ -114,8 +114,28 @@ impl Store {
         &self,
         id: &UserId,
     ) -> Result<(Option<FreelancerProfile>, Option<UserRecord>), StoreError> {
+        let (profile, account, _) = self.freelancer_page_with_plan(id).await?;
+        Ok((profile, account))
+    }
+
+    /// `freelancer_page` with the freelancer's plan (the Plus badge), in the same round trip.
+    pub async fn freelancer_page_with_plan(
+        &self,
+        id: &UserId,
+    ) -> Result<
+        (
+            Option<FreelancerProfile>,
+            Option<UserRecord>,
+            Option<crate::domain::plan::Subscription>,
+        ),
+        StoreError,
+    > {
         let mut found = self
-            .get_many(&[as_key(keys::freelancer_profile(id)), as_key(keys::user(id))])
+            .get_many(&[
+                as_key(keys::freelancer_profile(id)),
+                as_key(keys::user(id)),
+                as_key(keys::plan(id)),
+            ])
             .await?
             .into_iter();
         let profile = found
@@ -125,7 +145,13 @@ impl Store {
             .transpose()?
             .map(|item| item.profile);
         let account = found.next().flatten().map(from_item).transpose()?;
-        Ok((profile, account))
+        let plan = found
+            .next()
+            .flatten()
+            .map(from_item::<super::plans::SubscriptionRecord>)
+            .transpose()?
+            .map(|record| record.subscription);
+        Ok((profile, account, plan))
     }
 
     /// Writes a new version of a freelancer profile, its search index entries, and the

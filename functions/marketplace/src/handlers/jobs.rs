@@ -120,6 +120,10 @@ pub struct JobView {
     pub job: Job,
     /// The client's hiring history (§2.2), shown to freelancers deciding whether to apply.
     pub client: ClientHistory,
+    /// Low, average and high bid of the other proposals: on a job's own page, for
+    /// freelancers on Plus (docs/plans.md), when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub competing_bids: Option<worklane::domain::plan::BidRange>,
 }
 
 // The answer's own copy of the stored counters, so the item can change shape without
@@ -155,6 +159,7 @@ impl JobView {
         Self {
             job,
             client: client.into(),
+            competing_bids: None,
         }
     }
 }
@@ -294,7 +299,19 @@ async fn save_change(
 pub async fn get_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = Caller::from_request(app.keys()?, &req)?;
     let job = visible_job(app, &caller.user_id, &job_id(&req)?).await?;
-    job_answer(app, job, &caller.user_id, req.now).await
+    let stats = app.store.client_stats(&job.client_id).await?;
+    let mut view = JobView::for_caller(job, stats, &caller.user_id, req.now);
+    if view.job.client_id != caller.user_id && caller.roles.contains(&Role::Freelancer) {
+        let plan = app.store.subscription(&caller.user_id).await?;
+        if plan.is_some_and(|p| p.plan == worklane::domain::plan::PlanId::Plus) {
+            let bids = app
+                .store
+                .competing_bids(&view.job.id, &caller.user_id)
+                .await?;
+            view.competing_bids = worklane::domain::plan::bid_range(&bids);
+        }
+    }
+    Ok(ApiResponse::ok(&view))
 }
 
 pub async fn edit_job(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {

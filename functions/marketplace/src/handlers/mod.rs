@@ -2,5 +2,6 @@
 
 pub mod connects;
 pub mod jobs;
+pub mod plans;
 pub mod profiles;
 pub mod proposals;

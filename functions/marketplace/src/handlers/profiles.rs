@@ -133,6 +133,8 @@ pub struct PublicFreelancerView {
     pub member_since: DateTime<Utc>,
     /// The verified badge: an admin approved the freelancer's identity documents (§1.4).
     pub identity_verified: bool,
+    /// The Plus badge: the freelancer's membership plan is Plus (docs/plans.md).
+    pub plus: bool,
 }
 
 /// A client as freelancers see them (§2.2).
@@ -241,7 +243,7 @@ pub async fn my_freelancer_profile(app: &App, req: ApiRequest) -> Result<ApiResp
 pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     const NOT_FOUND: ApiError = ApiError::NotFound("freelancer");
     let id = user_in_path(&req, "freelancer")?;
-    let (profile, account) = app.store.freelancer_page(&id).await?;
+    let (profile, account, plan) = app.store.freelancer_page_with_plan(&id).await?;
     // A suspended freelancer's page is gone with them from search (docs/trust-and-safety.md).
     if account.as_ref().is_some_and(|a| a.standing.is_suspended()) {
         return Err(NOT_FOUND);
@@ -252,6 +254,7 @@ pub async fn get_freelancer(app: &App, req: ApiRequest) -> Result<ApiResponse, A
         profile: profile.content,
         member_since: profile.created_at,
         identity_verified: account.is_some_and(|a| a.identity_verified_at.is_some()),
+        plus: plan.is_some_and(|p| p.plan == worklane::domain::plan::PlanId::Plus),
     }))
 }
 

@@ -2,4 +2,5 @@
 
 pub mod connects_grant;
 pub mod marketplace;
+pub mod plan_renewals;
 pub mod standing;
