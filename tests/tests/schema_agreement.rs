@@ -123,6 +123,7 @@ impl World {
             | "addPayoutMethod"
             | "createSavedSearch"
             | "requestWithdrawal"
+            | "subscribeToPlus"
             | "markMyNotificationsRead" => (self.freelancer.as_str(), None),
             "acceptInvitation" => (self.freelancer.as_str(), Some(self.invitation.as_str())),
             "editJob" => (self.client.as_str(), Some(self.job_to_edit.as_str())),
