@@ -381,10 +381,27 @@ async fn only_freelancers_hold_plans() {
         assert_eq!(app.get(path, Some(&client)).await.status, 403, "{path}");
         assert_eq!(app.get(path, None).await.status, 401, "{path}");
     }
-    let refused = app
-        .post("/v1/me/plan", Some(&client), &json!({"plan": "plus"}))
-        .await;
-    assert_eq!(refused.status, 403);
+    // Refused under an Idempotency-Key: the key is released, so the same key may carry the
+    // request again once it can succeed (a client who becomes a freelancer) rather than
+    // replay the refusal.
+    for path in ["/v1/me/plan", "/v1/me/plan/cancel", "/v1/me/plan"] {
+        let body = json!({"plan": "plus"}).to_string();
+        let body = (path == "/v1/me/plan").then_some(body.as_str());
+        let refused = app
+            .send(
+                Method::POST,
+                path,
+                Some(&client),
+                body,
+                &[("idempotency-key", "plan-by-a-client")],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(
+            refused.headers.get("idempotent-replayed").is_none(),
+            "{path}: a released key runs again"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1290,6 +1290,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The freelancer's membership plan: period, next renewal and its price */
+        get: operations["getMyPlan"];
+        put?: never;
+        /** Subscribe to Plus (the rest of the month charged now), or take back a cancellation */
+        post: operations["subscribeToPlus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/plan/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Plus at the end of the paid period */
+        post: operations["cancelMyPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/plan/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The freelancer's plan history, newest first */
+        get: operations["getMyPlanHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/proposals": {
         parameters: {
             query?: never;
@@ -2165,6 +2217,21 @@ export interface components {
              */
             routing_number: string;
         };
+        /**
+         * @description The spread of the other proposals' bids on a job, as Plus members see it (like Upwork's
+         *     "bid range": low, average, high).
+         */
+        BidRange: {
+            /** @description Half-up to the cent. */
+            average: components["schemas"]["Money"];
+            /**
+             * Format: uint32
+             * @description Proposals counted.
+             */
+            count: number;
+            high: components["schemas"]["Money"];
+            low: components["schemas"]["Money"];
+        };
         /** @example bm_01jd5v3k8r9x2m4n6p7q8s9t0w */
         BillingMethodId: string;
         /** @description A new billing method as the client sends it. */
@@ -2353,6 +2420,11 @@ export interface components {
             fees: components["schemas"]["FeesInForce"];
             file_purposes: unknown[];
             job_types: unknown[];
+            /**
+             * @description The membership plans' prices and grants (docs/plans.md): the schedule in force first,
+             *     then any announced one.
+             */
+            plans: components["schemas"]["PlanSchedule"][];
             skills: string[];
             visibilities: unknown[];
         };
@@ -3610,6 +3682,11 @@ export interface components {
             close_reason?: components["schemas"]["CloseReason"] | null;
             /** Format: date-time */
             closed_at?: string | null;
+            /**
+             * @description Low, average and high bid of the other proposals: on a job's own page, for
+             *     freelancers on Plus (docs/plans.md), when there are any.
+             */
+            competing_bids?: components["schemas"]["BidRange"] | null;
             /** Format: uint32 */
             connects_cost: number;
             description: string;
@@ -4070,6 +4147,8 @@ export interface components {
         OfferState: "pending" | "accepted" | "declined" | "withdrawn" | "expired";
         Origin: "applied" | "invited";
         Outcome: "release" | "refund" | "split";
+        /** @enum {string} */
+        PaidPlan: "plus";
         /** @description What `GET /v1/proposals/{id}` answers: the freelancer's view, or the job's client's. */
         PartyProposalView: components["schemas"]["ProposalView"] | components["schemas"]["ClientProposalView"];
         /** @description What a payment paid the freelancer. */
@@ -4134,7 +4213,90 @@ export interface components {
             items: components["schemas"]["PayoutMethodView"][];
             next_cursor?: string | null;
         };
+        /** @description A UTC calendar month, `[start, end)`. */
+        Period: {
+            /** Format: date-time */
+            end: string;
+            /** Format: date-time */
+            start: string;
+        };
         Phase: "posted" | "pending" | "post_pending" | "void_pending";
+        PlanEvent: {
+            amount?: components["schemas"]["Money"] | null;
+            /** Format: date-time */
+            at: string;
+            kind: components["schemas"]["PlanEventKind"];
+            /** @description The period the event is about (the one paid, refused or ended). */
+            period: components["schemas"]["Period"];
+            /** @description The plan after the event. */
+            plan: components["schemas"]["PlanId"];
+            reason?: string | null;
+            transfer_id?: components["schemas"]["TransferId"] | null;
+        };
+        /** @description One line of a freelancer's plan history. */
+        PlanEventKind: "subscribed" | "resumed" | "cancel_requested" | "renewed" | "renewal_refused" | "downgraded" | "ended";
+        PlanHistoryView: {
+            items: components["schemas"]["PlanEvent"][];
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        PlanId: "basic" | "plus";
+        /** @description One version of the plans' prices and grants, in force from `effective_from` until the next. */
+        PlanSchedule: {
+            basic: components["schemas"]["PlanTerms"];
+            /** Format: date-time */
+            effective_from: string;
+            id: string;
+            plus: components["schemas"]["PlanTerms"];
+        };
+        PlanStatus: "active" | "past_due";
+        /** @description What one plan costs and gives, in one schedule. */
+        PlanTerms: {
+            /** @description The Plus badge on the freelancer's public profile. */
+            badge: boolean;
+            /** @description Sees the low, average and high bid of the other proposals on a job. */
+            competing_bids: boolean;
+            /**
+             * Format: uint32
+             * @description Connects granted at the start of every month.
+             */
+            monthly_connects: number;
+            /** @description The price of a whole month. */
+            monthly_price: components["schemas"]["Money"];
+            plan: components["schemas"]["PlanId"];
+            /**
+             * Format: uint32
+             * @description Unused Connects carried into a month on top of its grant: the grant never lifts the
+             *     balance above `monthly_connects + rollover_cap`. `None`: no cap (the grant is whole).
+             */
+            rollover_cap?: number | null;
+        };
+        PlanView: {
+            cancel_at_period_end: boolean;
+            last_renewal_error?: string | null;
+            /** Format: uint32 */
+            monthly_connects: number;
+            monthly_price: components["schemas"]["Money"];
+            /** @description The current period (a UTC calendar month). */
+            period: components["schemas"]["Period"];
+            plan: components["schemas"]["PlanId"];
+            /**
+             * Format: uint32
+             * @description Refused renewal attempts for the period being renewed.
+             */
+            renewal_attempts: number;
+            /** @description What that renewal charges. */
+            renewal_price?: components["schemas"]["Money"] | null;
+            /**
+             * Format: date-time
+             * @description When Plus renews next (or tries again after a refusal); absent on Basic and when
+             *     Plus ends at the period's end.
+             */
+            renews_at?: string | null;
+            /** @description The schedule that priced the current period. */
+            schedule_id: string;
+            status: components["schemas"]["PlanStatus"];
+        };
         PortfolioItem: {
             /**
              * @default
@@ -4371,6 +4533,8 @@ export interface components {
             member_since: string;
             overview: string;
             photo_file_id?: components["schemas"]["FileId"] | null;
+            /** @description The Plus badge: the freelancer's membership plan is Plus (docs/plans.md). */
+            plus: boolean;
             portfolio: components["schemas"]["PortfolioItemOutput"][];
             skills: string[];
             title: string;
@@ -4768,6 +4932,14 @@ export interface components {
             /** @example Example text for the API referen */
             message: string;
         };
+        SubscribeRequest: {
+            /**
+             * @description Defaults to the caller's default billing method; renewals charge the default one.
+             * @default null
+             */
+            billing_method_id?: components["schemas"]["BillingMethodId"] | null;
+            plan: components["schemas"]["PaidPlan"];
+        };
         TimeBatch: {
             segments: components["schemas"]["SegmentInput"][];
         };
@@ -4980,7 +5152,7 @@ export interface components {
             reference: string;
         };
         /** @description What a transfer is for: reports, history and the audit read this. */
-        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return" | "card_refund" | "card_refund_return" | "arbitration_fee";
+        TransferCode: ("bonus" | "connects_purchase") | "charge" | "client_fee" | "escrow" | "release" | "service_fee" | "refund" | "client_fee_refund" | "availability" | "withdrawal" | "withdrawal_fee" | "withdrawal_return" | "plan_charge" | "card_refund" | "card_refund_return" | "arbitration_fee";
         /** @example trf_01jd5v3k8r9x2m4n6p7q8s9t0w */
         TransferId: string;
         /** @description A page of a list, the shape every list endpoint answers with. */
@@ -5210,7 +5382,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `report_decided` */
         Conflict: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5220,7 +5392,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
         Conflict10: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5230,7 +5402,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_not_ended`, `feedback_given`, `feedback_window_closed`, `idempotency_in_progress` */
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
         Conflict11: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5240,7 +5412,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_not_fixed`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_not_ended`, `feedback_given`, `feedback_window_closed`, `idempotency_in_progress` */
         Conflict12: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5250,7 +5422,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
+        /** @description Conflict: `contract_not_fixed`, `idempotency_in_progress` */
         Conflict13: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5270,7 +5442,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_disputed`, `idempotency_in_progress`, `milestone_state`, `review_over`, `timesheet_state` */
+        /** @description Conflict: `contract_state`, `idempotency_in_progress` */
         Conflict15: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5280,7 +5452,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
+        /** @description Conflict: `already_disputed`, `idempotency_in_progress`, `milestone_state`, `not_paid_by_card`, `review_over`, `timesheet_state` */
         Conflict16: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5290,7 +5462,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `deadline_passed`, `dispute_state`, `idempotency_in_progress`, `insufficient_funds` */
+        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
         Conflict17: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5300,7 +5472,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
+        /** @description Conflict: `deadline_passed`, `dispute_state`, `idempotency_in_progress`, `insufficient_funds` */
         Conflict18: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5310,7 +5482,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_not_uploaded`, `idempotency_in_progress` */
+        /** @description Conflict: `dispute_state`, `idempotency_in_progress` */
         Conflict19: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5330,7 +5502,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `stale_version` */
+        /** @description Conflict: `file_not_uploaded`, `idempotency_in_progress` */
         Conflict20: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5340,7 +5512,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `invitation_answered` */
+        /** @description Conflict: `stale_version` */
         Conflict21: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5350,7 +5522,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `conflict`, `idempotency_in_progress`, `screening_questions_locked` */
+        /** @description Conflict: `idempotency_in_progress`, `invitation_answered` */
         Conflict22: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5360,7 +5532,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `job_closed` */
+        /** @description Conflict: `conflict`, `idempotency_in_progress`, `screening_questions_locked` */
         Conflict23: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5370,7 +5542,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_invited`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `job_closed` */
         Conflict24: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5380,7 +5552,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `invitation_required`, `job_closed`, `job_paused` */
+        /** @description Conflict: `already_invited`, `idempotency_in_progress` */
         Conflict25: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5390,7 +5562,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `job_state` */
+        /** @description Conflict: `already_applied`, `boost_auction_closed`, `idempotency_in_progress`, `insufficient_connects`, `invitation_required`, `job_closed`, `job_paused` */
         Conflict26: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5400,7 +5572,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `billing_method_required`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `job_state` */
         Conflict27: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5410,7 +5582,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `identity_already_verified`, `identity_pending` */
+        /** @description Conflict: `billing_method_required`, `idempotency_in_progress` */
         Conflict28: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5420,7 +5592,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `conflict`, `idempotency_in_progress` */
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `identity_already_verified`, `identity_pending` */
         Conflict29: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5440,7 +5612,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `saved_search_limit` */
+        /** @description Conflict: `billing_method_required`, `idempotency_in_progress`, `plan_already_plus`, `plan_past_due` */
         Conflict30: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5450,7 +5622,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `payout_method_required` */
+        /** @description Conflict: `idempotency_in_progress`, `plan_not_plus` */
         Conflict31: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5460,7 +5632,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_funded` */
+        /** @description Conflict: `conflict`, `idempotency_in_progress` */
         Conflict32: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5470,7 +5642,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `saved_search_limit` */
         Conflict33: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5480,7 +5652,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_state`, `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `payout_method_required` */
         Conflict34: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5490,7 +5662,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_funded` */
         Conflict35: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5500,7 +5672,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `milestone_state` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
         Conflict36: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5510,7 +5682,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_already_pending` */
+        /** @description Conflict: `contract_state`, `idempotency_in_progress`, `milestone_changed`, `milestone_state` */
         Conflict37: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5520,7 +5692,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_expired`, `offer_not_pending` */
+        /** @description Conflict: `idempotency_in_progress`, `milestone_state` */
         Conflict38: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5530,7 +5702,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_not_pending` */
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress`, `milestone_state` */
         Conflict39: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5550,7 +5722,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `offer_expired` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_already_pending` */
         Conflict40: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5560,7 +5732,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired`, `offer_not_pending` */
         Conflict41: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5570,7 +5742,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `proposal_final` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_not_pending` */
         Conflict42: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5580,7 +5752,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `file_unusable`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress`, `offer_expired` */
         Conflict43: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -5590,8 +5762,38 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `idempotency_in_progress`, `week_closed` */
+        /** @description Conflict: `concurrent_update`, `idempotency_in_progress` */
         Conflict44: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `proposal_final` */
+        Conflict45: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `file_unusable`, `idempotency_in_progress` */
+        Conflict46: {
+            headers: {
+                "x-request-id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Conflict: `idempotency_in_progress`, `week_closed` */
+        Conflict47: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5640,7 +5842,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Conflict: `contract_ended`, `idempotency_in_progress` */
+        /** @description Conflict: `idempotency_in_progress` */
         Conflict9: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -7294,7 +7496,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound4"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity9"];
@@ -7367,7 +7569,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict9"];
+            409: components["responses"]["Conflict10"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7416,7 +7618,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict10"];
+            409: components["responses"]["Conflict11"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7452,7 +7654,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7532,7 +7734,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict11"];
+            409: components["responses"]["Conflict12"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7582,7 +7784,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict12"];
+            409: components["responses"]["Conflict13"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7619,7 +7821,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict13"];
+            409: components["responses"]["Conflict14"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7654,7 +7856,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict9"];
+            409: components["responses"]["Conflict10"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -7705,7 +7907,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict14"];
+            409: components["responses"]["Conflict15"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7814,7 +8016,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden6"];
             404: components["responses"]["NotFound6"];
-            409: components["responses"]["Conflict15"];
+            409: components["responses"]["Conflict16"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7916,7 +8118,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict16"];
+            409: components["responses"]["Conflict17"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -7963,7 +8165,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden7"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict17"];
+            409: components["responses"]["Conflict18"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8000,7 +8202,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden8"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict18"];
+            409: components["responses"]["Conflict19"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8043,7 +8245,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8107,7 +8309,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict19"];
+            409: components["responses"]["Conflict20"];
             422: components["responses"]["UnprocessableEntity11"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8228,7 +8430,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden9"];
             404: components["responses"]["NotFound8"];
-            409: components["responses"]["Conflict20"];
+            409: components["responses"]["Conflict21"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity8"];
@@ -8305,7 +8507,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict21"];
+            409: components["responses"]["Conflict22"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8343,7 +8545,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8452,7 +8654,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound8"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8521,7 +8723,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict22"];
+            409: components["responses"]["Conflict23"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8567,7 +8769,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict23"];
+            409: components["responses"]["Conflict24"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8613,7 +8815,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict24"];
+            409: components["responses"]["Conflict25"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8650,7 +8852,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8735,7 +8937,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden11"];
             404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict25"];
+            409: components["responses"]["Conflict26"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -8773,7 +8975,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict26"];
+            409: components["responses"]["Conflict27"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8808,7 +9010,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict23"];
+            409: components["responses"]["Conflict24"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8854,7 +9056,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict23"];
+            409: components["responses"]["Conflict24"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8887,7 +9089,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -8984,7 +9186,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden12"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9020,7 +9222,7 @@ export interface operations {
             400: components["responses"]["BadRequest2"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -9051,6 +9253,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -9123,7 +9326,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired2"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict27"];
+            409: components["responses"]["Conflict28"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9282,7 +9485,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound8"];
-            409: components["responses"]["Conflict28"];
+            409: components["responses"]["Conflict29"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9412,7 +9615,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9518,10 +9721,141 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired3"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getMyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    subscribeToPlus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan": "plus"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubscribeRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict30"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity3"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    cancelMyPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h replays the first response; another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanView"];
+                };
+            };
+            400: components["responses"]["BadRequest2"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict31"];
+            422: components["responses"]["UnprocessableEntity7"];
+            503: components["responses"]["ServiceUnavailable"];
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getMyPlanHistory: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanHistoryView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity5"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
         };
@@ -9620,6 +9954,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BillingsReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9660,6 +9995,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EarningsReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9702,6 +10038,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimesheetsReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9743,6 +10080,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransactionsReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9780,6 +10118,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkInProgressReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9824,7 +10163,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden13"];
-            409: components["responses"]["Conflict29"];
+            409: components["responses"]["Conflict32"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9929,7 +10268,7 @@ export interface operations {
             400: components["responses"]["BadRequest5"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict30"];
+            409: components["responses"]["Conflict33"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -9964,7 +10303,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10093,7 +10432,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden14"];
-            409: components["responses"]["Conflict31"];
+            409: components["responses"]["Conflict34"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity16"];
@@ -10128,7 +10467,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict32"];
+            409: components["responses"]["Conflict35"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10172,7 +10511,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict32"];
+            409: components["responses"]["Conflict35"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10214,7 +10553,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict33"];
+            409: components["responses"]["Conflict36"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10256,7 +10595,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict34"];
+            409: components["responses"]["Conflict37"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10293,7 +10632,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict33"];
+            409: components["responses"]["Conflict36"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10333,7 +10672,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden5"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict35"];
+            409: components["responses"]["Conflict38"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10379,7 +10718,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden15"];
             404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict36"];
+            409: components["responses"]["Conflict39"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10434,7 +10773,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound10"];
-            409: components["responses"]["Conflict37"];
+            409: components["responses"]["Conflict40"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10498,7 +10837,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden16"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict38"];
+            409: components["responses"]["Conflict41"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10533,7 +10872,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden16"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict39"];
+            409: components["responses"]["Conflict42"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10568,7 +10907,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden17"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict40"];
+            409: components["responses"]["Conflict43"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10635,7 +10974,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden18"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict41"];
+            409: components["responses"]["Conflict44"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10672,7 +11011,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10707,7 +11046,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden10"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10742,7 +11081,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict42"];
+            409: components["responses"]["Conflict45"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10777,7 +11116,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden18"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
@@ -10883,7 +11222,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound5"];
-            409: components["responses"]["Conflict43"];
+            409: components["responses"]["Conflict46"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10925,7 +11264,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound11"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["Conflict9"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity3"];
@@ -10960,7 +11299,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict44"];
+            409: components["responses"]["Conflict47"];
             422: components["responses"]["UnprocessableEntity7"];
             503: components["responses"]["ServiceUnavailable"];
             "4XX": components["responses"]["Problem"];
