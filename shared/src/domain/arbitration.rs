@@ -14,7 +14,9 @@
 //!
 //! Rounding: half-up to cents, as every fee (`fees::round_cents`).
 
-use super::fees::{latest_in_force, round_cents, FeeConfigError};
+use super::fees::{
+    dated_schedules, in_force_and_announced, latest_in_force, round_cents, FeeConfigError,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -88,25 +90,15 @@ pub struct ArbitrationCatalogue {
 }
 
 impl ArbitrationCatalogue {
-    pub fn new(mut schedules: Vec<ArbitrationFeeSchedule>) -> Result<Self, FeeConfigError> {
-        let mut problems: Vec<String> = schedules
-            .iter()
-            .flat_map(ArbitrationFeeSchedule::problems)
-            .collect();
-        if schedules.is_empty() {
-            problems.push("at least one arbitration schedule is needed".into());
-        }
-        schedules.sort_by_key(|s| s.effective_from);
-        for pair in schedules.windows(2) {
-            if pair[0].effective_from == pair[1].effective_from || pair[0].id == pair[1].id {
-                problems.push(format!("{} and {} collide", pair[0].id, pair[1].id));
-            }
-        }
-        if problems.is_empty() {
-            Ok(Self { schedules })
-        } else {
-            Err(FeeConfigError(problems))
-        }
+    pub fn new(schedules: Vec<ArbitrationFeeSchedule>) -> Result<Self, FeeConfigError> {
+        let schedules = dated_schedules(
+            schedules,
+            "arbitration schedule",
+            ArbitrationFeeSchedule::problems,
+            |s| s.effective_from,
+            |s| s.id.as_str(),
+        )?;
+        Ok(Self { schedules })
     }
 
     pub fn standard() -> Self {
@@ -121,12 +113,7 @@ impl ArbitrationCatalogue {
     /// The schedule in force at `at` and the ones announced after it, so an app shows today's
     /// price and what changes when.
     pub fn from(&self, at: DateTime<Utc>) -> Vec<ArbitrationFeeSchedule> {
-        let current = self.in_force(at);
-        self.schedules
-            .iter()
-            .filter(|s| s.id == current.id || s.effective_from > at)
-            .cloned()
-            .collect()
+        in_force_and_announced(&self.schedules, at, |s| s.effective_from, |s| s.id.as_str())
     }
 }
 

@@ -195,6 +195,48 @@ impl FeeCatalogue {
     }
 }
 
+/// Checks a set of dated schedules (`what` names them) and orders them oldest first: each
+/// one's own problems, at least one, no two taking effect at once or sharing an id.
+pub(crate) fn dated_schedules<T>(
+    mut schedules: Vec<T>,
+    what: &str,
+    problems: impl Fn(&T) -> Vec<String>,
+    effective_from: impl Fn(&T) -> DateTime<Utc>,
+    id: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, FeeConfigError> {
+    let mut found: Vec<String> = schedules.iter().flat_map(&problems).collect();
+    if schedules.is_empty() {
+        found.push(format!("at least one {what} is needed"));
+    }
+    schedules.sort_by_key(&effective_from);
+    for pair in schedules.windows(2) {
+        if effective_from(&pair[0]) == effective_from(&pair[1]) || id(&pair[0]) == id(&pair[1]) {
+            found.push(format!("{} and {} collide", id(&pair[0]), id(&pair[1])));
+        }
+    }
+    if found.is_empty() {
+        Ok(schedules)
+    } else {
+        Err(FeeConfigError(found))
+    }
+}
+
+/// The schedule in force at `at` and the ones announced after it, so an app shows today's
+/// price and what changes when.
+pub(crate) fn in_force_and_announced<T: Clone>(
+    schedules: &[T],
+    at: DateTime<Utc>,
+    effective_from: impl Fn(&T) -> DateTime<Utc>,
+    id: impl Fn(&T) -> &str,
+) -> Vec<T> {
+    let current = id(latest_in_force(schedules, at, &effective_from));
+    schedules
+        .iter()
+        .filter(|s| id(s) == current || effective_from(s) > at)
+        .cloned()
+        .collect()
+}
+
 /// Of `schedules` (oldest first, not empty), the latest to take effect at or before `at`;
 /// times before the first get the first one, so pricing always has an answer.
 pub(crate) fn latest_in_force<T>(

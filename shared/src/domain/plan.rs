@@ -11,7 +11,9 @@
 //!
 //! Rounding: half-up to cents, as every fee (`fees::round_cents`).
 
-use super::fees::{latest_in_force, round_cents, FeeConfigError};
+use super::fees::{
+    dated_schedules, in_force_and_announced, latest_in_force, round_cents, FeeConfigError,
+};
 use super::ids::UserId;
 use super::money::{Currency, Money};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
@@ -172,22 +174,15 @@ pub struct PlanCatalogue {
 }
 
 impl PlanCatalogue {
-    pub fn new(mut schedules: Vec<PlanSchedule>) -> Result<Self, FeeConfigError> {
-        let mut problems: Vec<String> = schedules.iter().flat_map(PlanSchedule::problems).collect();
-        if schedules.is_empty() {
-            problems.push("at least one plan schedule is needed".into());
-        }
-        schedules.sort_by_key(|s| s.effective_from);
-        for pair in schedules.windows(2) {
-            if pair[0].effective_from == pair[1].effective_from || pair[0].id == pair[1].id {
-                problems.push(format!("{} and {} collide", pair[0].id, pair[1].id));
-            }
-        }
-        if problems.is_empty() {
-            Ok(Self { schedules })
-        } else {
-            Err(FeeConfigError(problems))
-        }
+    pub fn new(schedules: Vec<PlanSchedule>) -> Result<Self, FeeConfigError> {
+        let schedules = dated_schedules(
+            schedules,
+            "plan schedule",
+            PlanSchedule::problems,
+            |s| s.effective_from,
+            |s| s.id.as_str(),
+        )?;
+        Ok(Self { schedules })
     }
 
     pub fn standard() -> Self {
@@ -200,12 +195,7 @@ impl PlanCatalogue {
 
     /// The schedule in force at `at` and the ones announced after it.
     pub fn from(&self, at: DateTime<Utc>) -> Vec<PlanSchedule> {
-        let current = self.in_force(at);
-        self.schedules
-            .iter()
-            .filter(|s| s.id == current.id || s.effective_from > at)
-            .cloned()
-            .collect()
+        in_force_and_announced(&self.schedules, at, |s| s.effective_from, |s| s.id.as_str())
     }
 }
 
